@@ -1,0 +1,104 @@
+"""Text to terms: one analyzer for passages and questions (normalise, stop words, Snowball stems).
+
+NLTK is imported only when a word's stem is not already known: the index ships
+the stems of its own vocabulary, so most questions never load it (it costs ~0.3 s).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Iterator
+from functools import cache
+from importlib import resources
+
+# A number (with its decimal/thousands separators and a unit suffix: "1.13bn", "2,000"),
+# or a word that may carry inner hyphens, apostrophes or dots ("long-range", "Ukraine's", "U.S").
+WORD = re.compile(r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?|[^\W_]+(?:[-'’.][^\W_]+)*")
+_APOSTROPHES = "'’"
+_CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
+
+
+@cache
+def stop_words() -> frozenset[str]:
+    text = resources.files("askdoc.data").joinpath("stopwords.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+def _fold(token: str) -> str:
+    """NFKC, lower case, accents removed: "Café" and "cafe" are one word."""
+    token = unicodedata.normalize("NFKC", token).casefold()
+    if token.isascii():
+        return token
+    decomposed = unicodedata.normalize("NFKD", token)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _words_of(token: str) -> list[str]:
+    """The folded words inside one raw token: possessives dropped, hyphenated parts apart."""
+    folded = _fold(token)
+    if folded[0].isdigit():
+        return [folded.replace(",", "")]
+    words = []
+    for part in folded.split("-"):
+        for mark in _APOSTROPHES:
+            if mark in part:
+                head, _, tail = part.rpartition(mark)
+                part = head if tail in _CONTRACTION_ENDINGS else head + tail
+                part = part.replace(mark, "")
+        part = part.replace(".", "")
+        if part:
+            words.append(part)
+    return words
+
+
+class Analyzer:
+    """Turns text into BM25 terms, remembering each raw token's terms (an explicit cache)."""
+
+    def __init__(self, stems: dict[str, str] | None = None) -> None:
+        self.stems: dict[str, str] = dict(stems or {})
+        self._token_terms: dict[str, tuple[str, ...]] = {}
+        self._stopwords = stop_words()
+        self._stemmer = None
+
+    def stem(self, word: str) -> str:
+        stem = self.stems.get(word)
+        if stem is None:
+            if self._stemmer is None:
+                from nltk.stem.snowball import SnowballStemmer  # ~0.3 s: only when needed
+
+                self._stemmer = SnowballStemmer("english")
+            stem = word if word[0].isdigit() else self._stemmer.stem(word)
+            self.stems[word] = stem
+        return stem
+
+    def token_terms(self, token: str) -> tuple[str, ...]:
+        """The terms of one raw token as the WORD pattern found it (often none: a stop word)."""
+        terms = self._token_terms.get(token)
+        if terms is None:
+            stop = self._stopwords
+            terms = tuple(self.stem(w) for w in _words_of(token) if w not in stop)
+            self._token_terms[token] = terms
+        return terms
+
+    def terms(self, text: str) -> list[str]:
+        """All terms of a text, in order, with repeats (what BM25 counts)."""
+        out: list[str] = []
+        token_terms = self.token_terms
+        for token in WORD.findall(text):
+            out.extend(token_terms(token))
+        return out
+
+    def spans(self, text: str, start: int = 0, end: int | None = None) -> Iterator[tuple[str, int, int]]:
+        """(term, start, end) for each term of ``text[start:end]``, spans in ``text``."""
+        for match in WORD.finditer(text, start, len(text) if end is None else end):
+            for term in self.token_terms(match.group()):
+                yield term, match.start(), match.end()
+
+    def words(self, text: str) -> list[str]:
+        """The folded content words of a text before stemming (for messages to the user)."""
+        stop = self._stopwords
+        return [w for token in WORD.findall(text) for w in _words_of(token) if w not in stop]
+
+    def known_stems(self, words: Iterable[str]) -> dict[str, str]:
+        return {w: self.stems[w] for w in words if w in self.stems}

@@ -1,0 +1,218 @@
+"""The askdoc command: parse arguments, call the library, hand hits to render; errors become exit codes."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+import askdoc
+
+from . import render
+
+EXIT_NO_MATCH = 1
+EXIT_ERROR = 2
+
+
+class _StderrHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        level = "warning" if record.levelno >= logging.WARNING else "info"
+        click.echo(f"askdoc: {level}: {render.inert(record.getMessage())}", err=True)
+
+
+def _setup_logging() -> None:
+    logger = logging.getLogger("askdoc")
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        logger.addHandler(_StderrHandler())
+    logger.setLevel(logging.WARNING)
+    logger.propagate = False
+
+
+def _fail(message: str) -> None:
+    raise click.exceptions.Exit(_echo_error(message))
+
+
+def _echo_error(message: str) -> int:
+    click.echo(f"askdoc: error: {render.inert(message)}", err=True)
+    return EXIT_ERROR
+
+
+def handle_errors(command):
+    """Library errors become one line on stderr and exit status 2, never a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except askdoc.AskdocError as err:
+            _fail(str(err))
+        except BrokenPipeError:  # `askdoc query ... | head`: the reader left, that's fine
+            sys.stderr.close()
+            raise click.exceptions.Exit(0) from None
+
+    return wrapper
+
+
+corpus_option = click.option(
+    "--corpus",
+    "-c",
+    type=click.Path(path_type=Path),
+    envvar="ASKDOC_CORPUS",
+    help="Folder of articles (default: $ASKDOC_CORPUS, ./corpus, or the bundled sample).",
+)
+engine_option = click.option(
+    "--engine",
+    type=click.Choice(askdoc.ENGINES),
+    default="askdoc",
+    show_default=True,
+    help="Scoring engine: askdoc's posting lists, or rank-bm25's BM25Okapi (same hits, slower).",
+)
+
+
+def _progress():
+    """A progress bar on stderr for index building, only when stderr is a terminal."""
+    if not sys.stderr.isatty():
+        return None
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    bar = Progress(
+        TextColumn("indexing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+    task = None
+
+    def update(done: int, total: int) -> None:
+        nonlocal task
+        if task is None:
+            bar.start()
+            task = bar.add_task("indexing", total=total)
+        bar.update(task, completed=done)
+        if done >= total:
+            bar.stop()
+
+    return update
+
+
+def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False) -> askdoc.Index:
+    return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress())
+
+
+@click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(askdoc.__version__, prog_name="askdoc")
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """Ask questions of a folder of articles; get verbatim quotes with citations.
+
+    With no command, opens the chat on the default corpus.
+    """
+    _setup_logging()
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(chat)
+
+
+@cli.command()
+@corpus_option
+@engine_option
+@handle_errors
+def chat(corpus: Path | None, engine: str = "askdoc") -> None:
+    """Open the chat: ask questions, read the cited articles."""
+    from .tui.app import run
+
+    run(corpus, engine=engine)
+
+
+@cli.command()
+@corpus_option
+@engine_option
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="Number of hits.")
+@click.option("--max-per-article", type=click.IntRange(1), default=None, help="At most this many hits per article.")
+@click.option("--json", "json_", is_flag=True, help="Print JSON (one object per line when reading stdin).")
+@click.argument("question")
+@handle_errors
+def query(corpus, engine, k, max_per_article, json_, question) -> None:
+    """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
+
+    Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error.
+    """
+    index = _open(corpus, engine)
+    questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
+    answered = False
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False)
+    for text in questions:
+        if not text:
+            continue
+        hits = index.search(text, k=k, max_per_article=max_per_article)
+        answered = answered or bool(hits)
+        if json_:
+            click.echo(render.hits_json(hits))
+        elif hits:
+            console.print(render.hits_renderable(hits))
+        else:
+            click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
+    if not answered:
+        raise click.exceptions.Exit(EXIT_NO_MATCH)
+
+
+@cli.command()
+@corpus_option
+@click.option("--rebuild", is_flag=True, help="Build from scratch instead of refreshing.")
+@handle_errors
+def index(corpus: Path | None, rebuild: bool) -> None:
+    """Build or refresh the index of the corpus."""
+    started = time.perf_counter()
+    built = _open(corpus, rebuild=rebuild)
+    click.echo(
+        f"{built.n_articles} articles, {built.n_passages} passages, "
+        f"ready in {time.perf_counter() - started:.2f} s (index at {built.location})",
+        err=True,
+    )
+
+
+@cli.command()
+@corpus_option
+@click.argument("target", metavar="ARTICLE_ID[:PARAGRAPH]")
+@handle_errors
+def show(corpus: Path | None, target: str) -> None:
+    """Print an article, or one of its paragraphs as cited (¶N)."""
+    built = _open(corpus)
+    article_id, _, paragraph = target.rpartition(":")
+    if not article_id or not paragraph.isdigit():
+        article_id, paragraph = target, ""
+    article = built.article(article_id)
+    from rich.console import Console
+    from rich.text import Text
+
+    console = Console(highlight=False)
+    header = Text(render.inert(article.title), style="bold")
+    details = [article.date or "undated", article.source, article.url, str(article.path or "")]
+    header.append("\n" + render.inert(" · ".join(d for d in details if d)), style="dim")
+    if paragraph:
+        passages = [p for p in built.passages(article_id) if p.paragraph == int(paragraph)]
+        if not passages:
+            count = max((p.paragraph for p in built.passages(article_id)), default=0)
+            raise askdoc.ArticleNotFound(f"article '{article_id}' has no paragraph {paragraph} (it has {count})")
+        header.append(f" · ¶{paragraph}", style="dim")
+        body = "\n\n".join(p.text for p in passages)
+    else:
+        body = article.text[article.body_start :].strip()
+    console.print(header)
+    console.print()
+    console.print(Text(render.inert(body)))
+
+
+def main() -> None:
+    try:
+        cli(prog_name="askdoc")
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,151 @@
+"""Open a corpus folder: load its stored index, refresh it for changed files, or build it."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+
+import numpy as np
+
+from . import store
+from .analysis import Analyzer
+from .build import Builder
+from .corpus import SourceFile, find_files, read_article
+from .errors import CorpusError
+from .index import Index, check_engine
+
+log = logging.getLogger("askdoc")
+
+Progress = Callable[[int, int], None]  # (articles done, articles to read)
+
+
+def cache_root() -> Path:
+    """Where indexes live: $ASKDOC_CACHE_DIR, else the user cache directory."""
+    if env := os.environ.get("ASKDOC_CACHE_DIR"):
+        return Path(env)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("askdoc", appauthor=False))
+
+
+def sample_corpus() -> Path:
+    """The seed article shipped inside the package."""
+    return Path(str(resources.files("askdoc.data").joinpath("sample")))
+
+
+def default_corpus() -> Path:
+    """$ASKDOC_CORPUS, else ./corpus when it exists, else the sample shipped with askdoc."""
+    if env := os.environ.get("ASKDOC_CORPUS"):
+        return Path(env)
+    if Path("corpus").is_dir():
+        return Path("corpus")
+    return sample_corpus()
+
+
+def open_index(
+    corpus: str | os.PathLike | None = None,
+    *,
+    engine: str = "askdoc",
+    refresh: bool = True,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+) -> Index:
+    """Load the index of a corpus folder, refreshed for added, changed and deleted files."""
+    check_engine(engine)
+    root = Path(corpus) if corpus is not None else default_corpus()
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
+    folder = store.index_dir_for(root, cache_root())
+    data = None if rebuild else _load(folder)
+    if data is None or refresh or rebuild:
+        data = _refresh(root, folder, data, rebuild, progress)
+    if data.n_passages == 0:
+        raise CorpusError(f"corpus folder '{root}' has no readable articles (.txt, .md)")
+    return Index(data, engine=engine, corpus=root.resolve(), location=folder)
+
+
+def _load(folder: Path) -> store.IndexData | None:
+    for attempt in range(2):
+        before = store.current_generation(folder)
+        try:
+            return store.load(folder)
+        except store.CorruptIndex as err:
+            if attempt == 0 and store.current_generation(folder) != before:
+                continue  # a writer committed while we read: read its generation instead
+            log.warning("the stored index at %s is unusable (%s); rebuilding it", folder, err)
+            return None
+    return None
+
+
+def _changes(files: list[SourceFile], data: store.IndexData | None):
+    """Which stored articles are unchanged, and which files must be (re)read."""
+    if data is None:
+        return np.zeros(0, dtype=np.int64), files
+    stored = {meta["rel"]: (number, meta["size"], meta["mtime_ns"]) for number, meta in enumerate(data.articles)}
+    skipped = data.stats.get("skipped", {})
+    keep, read = [], []
+    for file in files:
+        known = stored.get(file.rel)
+        if known and known[1:] == (file.size, file.mtime_ns):
+            keep.append(known[0])
+        elif skipped.get(file.rel) != [file.size, file.mtime_ns]:
+            read.append(file)
+    return np.array(sorted(keep), dtype=np.int64), read
+
+
+def _refresh(
+    root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None
+) -> store.IndexData:
+    files = find_files(root)
+    keep, read = _changes(files, data)
+    unchanged = data is not None and not read and len(keep) == len(data.articles)
+    if unchanged and not _skips_changed(files, data):
+        return data
+    try:
+        with store.write_lock(folder):
+            if not rebuild:  # another process may have refreshed while we waited for the lock
+                data = _load(folder)
+                keep, read = _changes(files, data)
+                if data is not None and not read and len(keep) == len(data.articles):
+                    return data
+            fresh = _rebuilt(data, keep, read, files, progress)
+            try:
+                store.save(folder, fresh)
+            except OSError as err:
+                log.warning("could not save the index in %s (%s); answering from memory", folder, err.strerror or err)
+            return fresh
+    except OSError as err:  # the cache folder itself cannot be created or locked
+        log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
+        return _rebuilt(data, keep, read, files, progress)
+
+
+def _skips_changed(files: list[SourceFile], data: store.IndexData) -> bool:
+    present = {f.rel for f in files}
+    return any(rel not in present for rel in data.stats.get("skipped", {}))
+
+
+def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
+    analyzer = Analyzer(data.stems if data is not None else None)
+    builder = Builder(analyzer, data.vocab if data is not None else None)
+    if data is not None:
+        builder.keep(data, keep)
+    skipped = {}
+    for done, file in enumerate(read, 1):
+        article = read_article(file)
+        if article is None:
+            skipped[file.rel] = [file.size, file.mtime_ns]
+        else:
+            builder.add(article, {"rel": file.rel, "size": file.size, "mtime_ns": file.mtime_ns})
+        if progress:
+            progress(done, len(read))
+    fresh = builder.finish()
+    vocabulary_words = analyzer.stems
+    fresh.stems = vocabulary_words
+    fresh.stats["skipped"] = skipped | {
+        rel: stamp for rel, stamp in (data.stats.get("skipped", {}) if data else {}).items()
+        if rel in {f.rel for f in files} and rel not in {f.rel for f in read}
+    }  # fmt: skip
+    return fresh

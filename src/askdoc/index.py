@@ -1,0 +1,232 @@
+"""Index: search the passages of a corpus and return quoted, cited hits."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from . import scoring
+from .analysis import Analyzer
+from .errors import ArticleNotFound
+from .model import Article, Hit, Hits, Passage, Quote
+from .quotes import best_quote
+from .store import IndexData
+
+ENGINES = ("askdoc", "rank-bm25")
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(ENGINES)}")
+    return engine
+
+
+class Index:
+    """A searchable set of articles: BM25 over their passages, hits quoted verbatim."""
+
+    def __init__(
+        self,
+        data: IndexData,
+        analyzer: Analyzer | None = None,
+        *,
+        engine: str = "askdoc",
+        corpus: Path | None = None,
+        location: Path | None = None,
+    ) -> None:
+        self.data = data
+        self.analyzer = analyzer or Analyzer(data.stems)
+        self.engine = check_engine(engine)
+        self.corpus = corpus
+        self.location = location  # the folder the index is stored in, if any
+        self._articles: dict[int, Article] = {}
+        self.params = scoring.Params(
+            data.stats.get("k1", scoring.K1), data.stats.get("b", scoring.B), data.stats.get("epsilon", scoring.EPSILON)
+        )
+
+    @classmethod
+    def from_articles(cls, articles: Iterable[Article], *, engine: str = "askdoc") -> Index:
+        """An in-memory index of the given articles (nothing is written to disk)."""
+        from .build import build
+
+        check_engine(engine)
+        analyzer = Analyzer()
+        data = build(articles, analyzer)
+        return cls(data, analyzer, engine=engine)
+
+    # -- what the index holds -------------------------------------------------------------
+
+    @property
+    def n_passages(self) -> int:
+        return self.data.n_passages
+
+    @property
+    def n_articles(self) -> int:
+        return len(self.data.articles)
+
+    def __len__(self) -> int:
+        return self.n_articles
+
+    def articles(self) -> Iterator[Article]:
+        for number in range(self.n_articles):
+            yield self._article(number)
+
+    def article(self, article_id: str) -> Article:
+        number = self._article_numbers.get(article_id)
+        if number is None:
+            raise ArticleNotFound(f"no article '{article_id}' in this corpus")
+        return self._article(number)
+
+    def passages(self, article_id: str) -> list[Passage]:
+        number = self._article_numbers.get(article_id)
+        if number is None:
+            raise ArticleNotFound(f"no article '{article_id}' in this corpus")
+        rows = np.flatnonzero(np.asarray(self.data.arrays["p_article"]) == number)
+        return [self._passage(int(row)) for row in rows]
+
+    @cached_property
+    def _article_numbers(self) -> dict[str, int]:
+        return {meta["id"]: number for number, meta in enumerate(self.data.articles)}
+
+    def _article(self, number: int) -> Article:
+        article = self._articles.get(number)
+        if article is None:
+            meta = self.data.articles[number]
+            a = self.data.arrays
+            raw = self.data.texts[int(a["a_text_start"][number]) : int(a["a_text_end"][number])]
+            article = Article(
+                id=meta["id"],
+                title=meta["title"],
+                text=bytes(raw).decode("utf-8", "surrogatepass"),
+                date=meta.get("date"),
+                source=meta.get("source"),
+                path=Path(meta["path"]) if meta.get("path") else None,
+                url=meta.get("url"),
+                author=meta.get("author"),
+                body_start=meta.get("body_start", 0),
+                meta=meta.get("meta") or {},
+            )
+            self._articles[number] = article
+        return article
+
+    def _passage(self, row: int) -> Passage:
+        a = self.data.arrays
+        article = self._article(int(a["p_article"][row]))
+        start, end = int(a["p_start"][row]), int(a["p_end"][row])
+        h_start, h_end = int(a["p_heading_start"][row]), int(a["p_heading_end"][row])
+        return Passage(
+            article_id=article.id,
+            paragraph=int(a["p_paragraph"][row]),
+            start=start,
+            end=end,
+            text=article.text[start:end],
+            heading=article.text[h_start:h_end] if h_start >= 0 else None,
+        )
+
+    # -- scoring ----------------------------------------------------------------------------
+
+    @cached_property
+    def _term_ids(self) -> dict[str, int]:
+        return {term: i for i, term in enumerate(self.data.vocab)}
+
+    @cached_property
+    def idf(self) -> np.ndarray:
+        return scoring.okapi_idf(self.data.arrays["df"], self.n_passages, self.params.epsilon)
+
+    def scores(self, terms: list[str]) -> np.ndarray:
+        """BM25 score of every passage for a list of query terms (repeats count), by the engine."""
+        if self.engine == "rank-bm25":
+            return self._okapi.get_scores(terms) if self.n_passages else np.zeros(0)
+        counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
+        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        a = self.data.arrays
+        return scoring.scores(ids, weights, a["t_ptr"], a["post_doc"], a["post_impact"], self.idf, self.n_passages)
+
+    @cached_property
+    def _okapi(self):
+        from rank_bm25 import BM25Okapi
+
+        return BM25Okapi(self.term_lists(), k1=self.params.k1, b=self.params.b, epsilon=self.params.epsilon)
+
+    def term_lists(self) -> list[list[str]]:
+        """Each passage's terms as a list (order lost, repeats kept): what rank-bm25 is given."""
+        a = self.data.arrays
+        vocab = self.data.vocab
+        f_ptr, f_term, f_tf = np.asarray(a["f_ptr"]), np.asarray(a["f_term"]), np.asarray(a["f_tf"])
+        return [
+            [vocab[t] for t, tf in zip(f_term[lo:hi].tolist(), f_tf[lo:hi].tolist()) for _ in range(tf)]
+            for lo, hi in zip(f_ptr[:-1].tolist(), f_ptr[1:].tolist())
+        ]
+
+    # -- search -------------------------------------------------------------------------------
+
+    def search(self, question: str, k: int = 5, max_per_article: int | None = None) -> Hits:
+        """The k best passages for a question, each with its quote and citation.
+
+        ``max_per_article`` caps how many hits one article may give. When none of the
+        question's terms occurs in the corpus the result is empty and ``missing`` says why.
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        terms = self.analyzer.terms(question)
+        df = self.data.arrays["df"]
+        known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
+        matched = tuple(dict.fromkeys(t for t in terms if t in known))
+        missing = tuple(
+            dict.fromkeys(w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known)
+        )
+        if not matched:
+            return Hits([], question=question, matched=(), missing=missing)
+        scores = self.scores(terms)
+        rows = self._ranked_rows(scores, k, max_per_article)
+        weights = {t: float(self.idf[self._term_ids[t]]) for t in matched}
+        hits = [self._hit(rank, row, float(scores[row]), weights) for rank, row in enumerate(rows, 1)]
+        return Hits(hits, question=question, matched=matched, missing=missing)
+
+    def _ranked_rows(self, scores: np.ndarray, k: int, max_per_article: int | None) -> list[int]:
+        if max_per_article is None:
+            return scoring.top_k(scores, k).tolist()
+        p_article = self.data.arrays["p_article"]
+        want = k
+        while True:
+            candidates = scoring.top_k(scores, want)
+            taken: list[int] = []
+            per_article: Counter[int] = Counter()
+            for row in candidates.tolist():
+                article = int(p_article[row])
+                if per_article[article] < max_per_article:
+                    per_article[article] += 1
+                    taken.append(row)
+                    if len(taken) == k:
+                        return taken
+            if len(candidates) < want:  # no more passages with a positive score
+                return taken
+            want *= 4
+
+    def _hit(self, rank: int, row: int, score: float, weights: dict[str, float]) -> Hit:
+        passage = self._passage(row)
+        article = self._article(int(self.data.arrays["p_article"][row]))
+        a = self.data.arrays
+        lo, hi = int(a["s_ptr"][row]), int(a["s_ptr"][row + 1])
+        sentences = list(zip(a["s_start"][lo:hi].tolist(), a["s_end"][lo:hi].tolist()))
+        spans = [span for span in self.analyzer.spans(article.text, passage.start, passage.end) if span[0] in weights]
+        quote = best_quote(article.text, sentences or [(passage.start, passage.end)], spans, weights)
+        matched = set(t for t, _, _ in spans)
+        if passage.heading:
+            matched |= set(self.analyzer.terms(passage.heading)) & weights.keys()
+        return Hit(
+            rank=rank,
+            score=score,
+            article=article,
+            passage=passage,
+            quote=quote,
+            matched_terms=tuple(t for t in weights if t in matched),
+            highlights=tuple((s, e) for _, s, e in spans),
+        )
+
+
+__all__ = ["Index", "ENGINES", "Quote"]

@@ -1,0 +1,129 @@
+"""The plain values that flow through askdoc: articles, passages, quotes and hits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Article:
+    """One article as askdoc decoded it; every span in askdoc points into ``text``.
+
+    ``body_start`` is where the article's own words begin, after any front matter,
+    ``date`` header or title line that the file carries.
+    """
+
+    id: str
+    title: str
+    text: str
+    date: str | None = None
+    source: str | None = None
+    path: Path | None = None
+    url: str | None = None
+    author: str | None = None
+    body_start: int = 0
+    meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date,
+            "source": self.source,
+            "url": self.url,
+            "author": self.author,
+            "path": str(self.path) if self.path else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Passage:
+    """A quotable piece of an article: ``article.text[start:end] == text``.
+
+    ``paragraph`` counts the article's paragraphs from 1 (headings count as
+    paragraphs too, as a reader counting them would); ``heading`` is the section
+    heading the passage sits under, if any.
+    """
+
+    article_id: str
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    heading: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The sentence(s) of a passage that best answer the question: verbatim, with their span."""
+
+    start: int
+    end: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked answer: the passage, the quote inside it and where it comes from."""
+
+    rank: int
+    score: float
+    article: Article
+    passage: Passage
+    quote: Quote
+    matched_terms: tuple[str, ...]
+    highlights: tuple[tuple[int, int], ...]  # spans in article.text of the question's words
+
+    @property
+    def citation(self) -> str:
+        return citation_for(self.rank, self.article, self.passage)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 4),
+            "article": self.article.to_json(),
+            "passage": {
+                "paragraph": self.passage.paragraph,
+                "start": self.passage.start,
+                "end": self.passage.end,
+                "heading": self.passage.heading,
+                "text": self.passage.text,
+            },
+            "quote": {"start": self.quote.start, "end": self.quote.end, "text": self.quote.text},
+            "matched_terms": list(self.matched_terms),
+            "citation": self.citation,
+        }
+
+
+def citation_for(rank: int, article: Article, passage: Passage) -> str:
+    """``[1] Title (2024-09-24), ¶11`` — what a reader needs to find the place again."""
+    when = f" ({article.date})" if article.date else ""
+    where = f", {article.source}" if article.source else ""
+    return f"[{rank}] {article.title}{when}{where}, ¶{passage.paragraph}"
+
+
+class Hits(list[Hit]):
+    """The ranked hits of one question, with which of its terms the corpus knows."""
+
+    def __init__(
+        self,
+        hits: list[Hit] = (),  # type: ignore[assignment]
+        *,
+        question: str = "",
+        matched: tuple[str, ...] = (),
+        missing: tuple[str, ...] = (),
+    ) -> None:
+        super().__init__(hits)
+        self.question = question
+        self.matched = matched
+        self.missing = missing
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "terms": {"matched": list(self.matched), "missing": list(self.missing)},
+            "hits": [hit.to_json() for hit in self],
+        }

@@ -1,0 +1,132 @@
+"""Cut an article into quotable passages: paragraphs with their number, span and section heading."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import NamedTuple
+
+from .model import Article, Passage
+
+MAX_PASSAGE_CHARS = 1500  # a longer paragraph is cut at sentence boundaries ...
+TARGET_PASSAGE_CHARS = 900  # ... into pieces of about this size
+
+_BLANK_LINE = re.compile(r"\n[^\S\n]*\n")
+_SENTENCE_END = (".", "!", "?", ",", ";", ":", '"', "”", "'", "’", ")")
+
+
+def blocks(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
+    """Spans of the blank-line separated blocks of ``text[start:]``, whitespace trimmed."""
+    cursor = start
+    for gap in _BLANK_LINE.finditer(text, start):
+        yield from _trimmed(text, cursor, gap.start())
+        cursor = gap.end()
+    yield from _trimmed(text, cursor, len(text))
+
+
+def _trimmed(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start < end:
+        yield start, end
+
+
+def heading_text(block: str) -> str | None:
+    """The heading a block is, or None: a Markdown ``#`` line or a short line without end punctuation."""
+    if "\n" in block:
+        return None
+    if block.startswith("#"):
+        return block.lstrip("#").strip() or None
+    words = block.split()
+    if len(words) > 12 or len(block) > 100 or block.endswith(_SENTENCE_END):
+        return None
+    if not (block[0].isupper() or block[0].isdigit()):
+        return None
+    return block
+
+
+class Piece(NamedTuple):
+    """A passage as offsets: its paragraph number, span and its section heading's span (or -1)."""
+
+    paragraph: int
+    start: int
+    end: int
+    heading_start: int
+    heading_end: int
+
+
+def pieces_for(article: Article) -> list[Piece]:
+    """The passages of an article in reading order, as spans into ``article.text``.
+
+    A heading is not a passage of its own: it is attached to the paragraphs of its
+    section. Only a heading with nothing after it stays a passage, so that no words
+    of the article are lost. Paragraphs are numbered from 1, headings not counted,
+    as a reader counts them.
+    """
+    text = article.text
+    spans = list(blocks(text, article.body_start))
+    pieces: list[Piece] = []
+    heading = (-1, -1)
+    paragraph = 0
+    for i, (start, end) in enumerate(spans):
+        title = heading_text(text[start:end])
+        if title is not None and i + 1 < len(spans):
+            offset = text.index(title, start, end)
+            heading = (offset, offset + len(title))
+            continue
+        paragraph += 1
+        for piece_start, piece_end in _pieces(text, start, end):
+            pieces.append(Piece(paragraph, piece_start, piece_end, *heading))
+    return pieces
+
+
+def passages_for(article: Article) -> list[Passage]:
+    """The passages of an article, each verbatim in ``article.text`` (see ``pieces_for``)."""
+    text = article.text
+    return [
+        Passage(
+            article_id=article.id,
+            paragraph=piece.paragraph,
+            start=piece.start,
+            end=piece.end,
+            text=text[piece.start : piece.end],
+            heading=text[piece.heading_start : piece.heading_end] if piece.heading_start >= 0 else None,
+        )
+        for piece in pieces_for(article)
+    ]
+
+
+def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """A paragraph as one piece, or, when overly long, cut between sentences."""
+    if end - start <= MAX_PASSAGE_CHARS:
+        return [(start, end)]
+    from .sentences import sentence_spans
+
+    pieces = []
+    piece_start = piece_end = None
+    for s, e in _split_overlong(text, sentence_spans(text, start, end)):
+        if piece_start is None:
+            piece_start, piece_end = s, e
+        elif e - piece_start > TARGET_PASSAGE_CHARS:
+            pieces.append((piece_start, piece_end))
+            piece_start, piece_end = s, e
+        else:
+            piece_end = e
+    pieces.append((piece_start, piece_end))
+    return pieces
+
+
+def _split_overlong(text: str, spans: list[tuple[int, int]]) -> Iterator[tuple[int, int]]:
+    """Sentences, with any longer than a passage cut at spaces (a 10 MB line stays quotable)."""
+    for start, end in spans:
+        while end - start > MAX_PASSAGE_CHARS:
+            cut = text.rfind(" ", start + TARGET_PASSAGE_CHARS // 2, start + TARGET_PASSAGE_CHARS)
+            cut = cut if cut > start else start + TARGET_PASSAGE_CHARS
+            yield from _trimmed(text, start, cut)
+            start = cut
+            while start < end and text[start].isspace():
+                start += 1
+        if start < end:
+            yield start, end

@@ -1,0 +1,85 @@
+"""Hits to Rich text, Markdown and JSON, shared by the CLI and the chat; article text stays inert."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.padding import Padding
+from rich.text import Text
+
+from .model import Hit, Hits
+
+# C0/C1 controls (ESC starts ANSI and OSC sequences: colours, hyperlinks, OSC 52 clipboard
+# writes), DEL, and the bidi overrides and isolates that can reorder what a reader sees.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+QUOTE_STYLE = "bold"
+TERM_STYLE = "bold yellow"
+CITATION_STYLE = "cyan"
+
+
+def inert(text: str) -> str:
+    """Text safe to print on a terminal: control and bidi characters shown as visible escapes."""
+    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"<U+{ord(m.group()):04X}>", text)
+
+
+def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TERM_STYLE) -> Text:
+    """The hit's passage with the quote emphasised and the question's words highlighted.
+
+    Built from plain segments (never parsed as markup), so ``[bold]`` in an article stays literal.
+    """
+    text = hit.article.text
+    start, end = hit.passage.start, hit.passage.end
+    cuts = {start, end, hit.quote.start, hit.quote.end}
+    for s, e in hit.highlights:
+        cuts.update((s, e))
+    points = sorted(c for c in cuts if start <= c <= end)
+    out = Text()
+    for s, e in zip(points, points[1:]):
+        styles = []
+        if hit.quote.start <= s and e <= hit.quote.end:
+            styles.append(quote_style)
+        if any(hs <= s and e <= he for hs, he in hit.highlights):
+            styles.append(term_style)
+        out.append(inert(text[s:e]), style=" ".join(styles) or None)
+    return out
+
+
+def citation_text(hit: Hit) -> Text:
+    return Text(inert(hit.citation), style=CITATION_STYLE)
+
+
+def hit_renderable(hit: Hit):
+    header = citation_text(hit)
+    header.append(f"  score {hit.score:.2f}", style="dim")
+    return Group(header, Padding(passage_text(hit), (0, 0, 1, 4)))
+
+
+def hits_renderable(hits: Sequence[Hit]):
+    return Group(*(hit_renderable(hit) for hit in hits))
+
+
+def no_match_message(hits: Hits) -> str:
+    if hits.missing and not hits.matched:
+        return "no passage mentions: " + ", ".join(hits.missing)
+    if not hits.matched:
+        return "the question has no words to search for (only stop words or punctuation)"
+    return "no passage answers this question"
+
+
+def hits_json(hits: Hits) -> str:
+    return json.dumps(hits.to_json(), ensure_ascii=False)
+
+
+def hits_markdown(hits: Hits) -> str:
+    """A question and its answers as Markdown: each quote verbatim with its citation."""
+    lines = [f"## {hits.question.strip()}", ""]
+    if not hits:
+        lines += [no_match_message(hits), ""]
+    for hit in hits:
+        quoted = "\n".join("> " + line if line else ">" for line in hit.quote.text.splitlines())
+        lines += [quoted, "", f"— {hit.citation}" + (f" — {hit.article.url}" if hit.article.url else ""), ""]
+    return "\n".join(lines)
