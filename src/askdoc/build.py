@@ -17,6 +17,7 @@ from .sentences import sentence_spans
 from .store import IndexData
 
 Progress = Callable[[int], None]  # called with the number of articles just done
+DEFAULT_PARAMS = scoring.Params()
 
 
 class Builder:
@@ -109,7 +110,7 @@ class Builder:
         for col in self.cols.values():
             del col[:]
 
-    def finish(self, params: scoring.Params = scoring.Params()) -> IndexData:
+    def finish(self, params: scoring.Params = DEFAULT_PARAMS) -> IndexData:
         self._flush_columns()
         parts = self.kept or [{name: np.frombuffer(col, dtype=col.typecode) for name, col in self.cols.items()}]
         cat = {name: np.concatenate([np.asarray(p[name]) for p in parts]) for name in parts[0]}

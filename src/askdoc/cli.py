@@ -29,7 +29,6 @@ def _setup_logging() -> None:
     if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
         logger.addHandler(_StderrHandler())
     logger.setLevel(logging.WARNING)
-    logger.propagate = False
 
 
 def _fail(message: str) -> None:

@@ -109,12 +109,11 @@ def article_from_text(article_id: str, text: str, path: Path | None = None) -> A
         date = date or match.group(1)
         body_start = match.end()
     body = text[body_start:]
-    if title is None:
-        if match := _MD_TITLE.match(body) or _FIRST_LINE.match(body):
-            line = match.group(1).strip()
-            if _looks_like_title(line):
-                title = line.lstrip("#").strip()
-                body_start += match.end()
+    if title is None and (match := _MD_TITLE.match(body) or _FIRST_LINE.match(body)):
+        line = match.group(1).strip()
+        if _looks_like_title(line):
+            title = line.lstrip("#").strip()
+            body_start += match.end()
     if not title:
         title = _title_from_body(text[body_start:]) or article_id.rsplit("/", 1)[-1]
     return Article(

@@ -162,6 +162,12 @@ class Index:
             for lo, hi in zip(f_ptr[:-1].tolist(), f_ptr[1:].tolist())
         ]
 
+    def term_weights(self, terms) -> dict[str, float]:
+        """How much each term tells, always positive (Lucene's idf: ln(1 + (N - df + .5) / (df + .5)))."""
+        df = self.data.arrays["df"]
+        n = self.n_passages
+        return {t: float(np.log1p((n - df[self._term_ids[t]] + 0.5) / (df[self._term_ids[t]] + 0.5))) for t in terms}
+
     # -- search -------------------------------------------------------------------------------
 
     def search(self, question: str, k: int = 5, max_per_article: int | None = None) -> Hits:
@@ -182,28 +188,33 @@ class Index:
         if not matched:
             return Hits([], question=question, matched=(), missing=missing)
         scores = self.scores(terms)
-        rows = self._ranked_rows(scores, k, max_per_article)
-        weights = {t: float(self.idf[self._term_ids[t]]) for t in matched}
+        a = self.data.arrays
+        ids = np.array([self._term_ids[t] for t in matched], dtype=np.int64)
+        candidates = scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages)
+        rows = self._ranked_rows(scores, candidates, k, max_per_article)
+        weights = self.term_weights(matched)
         hits = [self._hit(rank, row, float(scores[row]), weights) for rank, row in enumerate(rows, 1)]
         return Hits(hits, question=question, matched=matched, missing=missing)
 
-    def _ranked_rows(self, scores: np.ndarray, k: int, max_per_article: int | None) -> list[int]:
+    def _ranked_rows(
+        self, scores: np.ndarray, candidates: np.ndarray, k: int, max_per_article: int | None
+    ) -> list[int]:
         if max_per_article is None:
-            return scoring.top_k(scores, k).tolist()
+            return scoring.top_k(scores, k, candidates).tolist()
         p_article = self.data.arrays["p_article"]
         want = k
         while True:
-            candidates = scoring.top_k(scores, want)
+            ranked = scoring.top_k(scores, want, candidates)
             taken: list[int] = []
             per_article: Counter[int] = Counter()
-            for row in candidates.tolist():
+            for row in ranked.tolist():
                 article = int(p_article[row])
                 if per_article[article] < max_per_article:
                     per_article[article] += 1
                     taken.append(row)
                     if len(taken) == k:
                         return taken
-            if len(candidates) < want:  # no more passages with a positive score
+            if len(ranked) < want:  # no more passages that match
                 return taken
             want *= 4
 

@@ -64,12 +64,23 @@ def scores(
     return out
 
 
-def top_k(values: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k largest positive values, best first, ties broken by lower index."""
-    positive = np.flatnonzero(values > 0)
-    if len(positive) > k:
-        part = np.argpartition(-values[positive], k - 1)[:k]
-        kth = values[positive[part]].min()
-        positive = positive[values[positive] >= kth]  # keep every tie of the k-th value
-    order = np.lexsort((positive, -values[positive]))
-    return positive[order][:k]
+def matching(term_ids: np.ndarray, term_ptr: np.ndarray, post_doc: np.ndarray, n_passages: int) -> np.ndarray:
+    """The passages that hold at least one of the terms (their BM25 score may be <= 0 in tiny corpora)."""
+    out = np.zeros(n_passages, dtype=bool)
+    for term in term_ids.tolist():
+        out[post_doc[term_ptr[term] : term_ptr[term + 1]]] = True
+    return out
+
+
+def top_k(values: np.ndarray, k: int, candidates: np.ndarray | None = None) -> np.ndarray:
+    """Indices of the k largest values among candidates (default: positive values), best first.
+
+    Ties are broken by the lower index, so that every engine ranks alike.
+    """
+    pool = np.flatnonzero(values > 0 if candidates is None else candidates)
+    if len(pool) > k:
+        part = np.argpartition(-values[pool], k - 1)[:k]
+        kth = values[pool[part]].min()
+        pool = pool[values[pool] >= kth]  # keep every tie of the k-th value
+    order = np.lexsort((pool, -values[pool]))
+    return pool[order][:k]

@@ -1,0 +1,45 @@
+"""Analysis: one analyzer for passages and questions; stems without downloads."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from askdoc.analysis import Analyzer
+
+
+def test_question_words_and_stop_words_are_dropped():
+    assert Analyzer().terms("What did Volodin warn?") == ["volodin", "warn"]
+
+
+def test_stems_join_word_forms():
+    a = Analyzer()
+    assert a.terms("warned warns warning") == ["warn", "warn", "warn"]
+
+
+def test_possessives_hyphens_and_numbers():
+    a = Analyzer()
+    assert a.terms("Ukraine's long-range missiles cost $1.13bn, 2,000 units") == [
+        "ukrain", "long", "rang", "missil", "cost", "1.13bn", "2000", "unit",
+    ]  # fmt: skip
+
+
+def test_unicode_is_normalised_and_accents_folded():
+    a = Analyzer()
+    assert a.terms("Café ＣＡＦＥ cafe") == ["cafe", "cafe", "cafe"]
+
+
+def test_spans_point_at_the_words_in_the_text():
+    text = "  Putin warned NATO."
+    spans = list(Analyzer().spans(text))
+    assert [(t, text[s:e]) for t, s, e in spans] == [("putin", "Putin"), ("warn", "warned"), ("nato", "NATO")]
+
+
+def test_known_stems_avoid_importing_nltk():
+    code = (
+        "import sys; from askdoc.analysis import Analyzer; "
+        "a = Analyzer({'volodin': 'volodin', 'warn': 'warn'}); a.terms('what did Volodin warn?'); "
+        "print('nltk' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

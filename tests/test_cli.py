@@ -1,0 +1,147 @@
+"""The askdoc command: output, JSON, stdin, exit codes and messages, as a user runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from askdoc.cli import cli
+from conftest import SEED_ID, write_corpus
+
+
+def run(*args, input=None):
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+@pytest.fixture
+def corpus(seed_corpus, monkeypatch):
+    monkeypatch.setenv("ASKDOC_CORPUS", str(seed_corpus))
+    return seed_corpus
+
+
+def test_query_prints_the_volodin_quote_with_its_citation(corpus):
+    result = run("query", "what did Volodin warn?", "-k", "2")
+    assert result.exit_code == 0
+    assert "Vyacheslav Volodin" in result.output
+    assert "(2024-09-24), ¶11" in result.output
+    assert result.output.count("¶") == 2
+
+
+def test_query_json_follows_the_documented_shape(corpus):
+    result = run("query", "--json", "what did Volodin warn?", "-k", "3")
+    data = json.loads(result.output)
+    assert data["question"] == "what did Volodin warn?"
+    assert data["terms"] == {"matched": ["volodin", "warn"], "missing": []}
+    top = data["hits"][0]
+    assert top["rank"] == 1 and top["article"]["id"] == SEED_ID and top["article"]["date"] == "2024-09-24"
+    assert top["passage"]["paragraph"] == 11
+    text = Path(top["article"]["path"]).read_text(encoding="utf-8")
+    assert text[top["passage"]["start"] : top["passage"]["end"]] == top["passage"]["text"]
+    assert text[top["quote"]["start"] : top["quote"]["end"]] == top["quote"]["text"]
+    assert top["citation"].endswith("¶11")
+    assert len(data["hits"]) == 3
+
+
+def test_no_match_exits_1_with_a_plain_message(corpus):
+    result = run("query", "macron tariffs")
+    assert result.exit_code == 1
+    assert "no passage mentions: macron, tariffs" in result.output
+    result = run("query", "--json", "macron tariffs")
+    assert result.exit_code == 1
+    assert json.loads(result.output)["terms"]["missing"] == ["macron", "tariffs"]
+
+
+def test_stdin_questions_give_json_lines(corpus):
+    result = run("query", "--json", "-", input="what did Volodin warn?\n\nmacron\nStorm Shadow\n")
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert [line["question"] for line in lines] == ["what did Volodin warn?", "macron", "Storm Shadow"]
+    assert lines[1]["hits"] == [] and lines[2]["hits"]
+    assert result.exit_code == 0
+
+
+def test_show_prints_an_article_or_a_cited_paragraph(corpus):
+    result = run("show", f"{SEED_ID}:11")
+    assert result.exit_code == 0
+    assert "Vyacheslav Volodin" in result.output and "Storm Shadow" not in result.output
+    whole = run("show", SEED_ID)
+    assert "Storm Shadow" in whole.output and "Vyacheslav Volodin" in whole.output
+
+
+def test_show_unknown_article_or_paragraph_is_an_error(corpus):
+    assert run("show", "nope").exit_code == 2
+    result = run("show", f"{SEED_ID}:99")
+    assert result.exit_code == 2 and "no paragraph 99" in result.output
+
+
+def test_index_reports_what_it_built(corpus):
+    result = run("index")
+    assert result.exit_code == 0 and "1 articles" in result.output
+    assert run("index", "--rebuild").exit_code == 0
+
+
+def test_engine_rank_bm25_gives_the_same_answer(corpus):
+    ours = json.loads(run("query", "--json", "Putin nuclear weapons").output)
+    ref = json.loads(run("query", "--json", "--engine", "rank-bm25", "Putin nuclear weapons").output)
+    assert [h["passage"]["start"] for h in ours["hits"]] == [h["passage"]["start"] for h in ref["hits"]]
+
+
+def test_markup_and_escape_sequences_in_articles_are_printed_inert(tmp_path):
+    root = write_corpus(
+        tmp_path / "c", {"evil.txt": "Evil\n\nThe [bold red]minister[/] said \x1b]52;c;aGk=\x07 \x1b[31mno\u202e."}
+    )
+    result = run("query", "--corpus", str(root), "minister")
+    assert result.exit_code == 0
+    assert "[bold red]minister[/]" in result.output
+    assert "\x1b" not in result.output and "\u202e" not in result.output
+
+
+def subprocess_askdoc(*args, input=None, env=None):
+    return subprocess.run(
+        [sys.executable, "-m", "askdoc", *args],
+        input=input,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        timeout=60,
+    )
+
+
+def test_end_to_end_volodin_in_a_real_process(seed_corpus):
+    result = subprocess_askdoc("query", "--corpus", str(seed_corpus), "what did Volodin warn?")
+    assert result.returncode == 0, result.stderr
+    assert "warned Vyacheslav Volodin" in " ".join(result.stdout.split())
+    assert "¶11" in result.stdout
+
+
+def test_exit_codes_and_one_line_errors_in_a_real_process(tmp_path, seed_corpus):
+    no_match = subprocess_askdoc("query", "--corpus", str(seed_corpus), "macron")
+    assert no_match.returncode == 1 and no_match.stdout == ""
+    missing = subprocess_askdoc("query", "--corpus", str(tmp_path / "nowhere"), "x")
+    assert missing.returncode == 2
+    assert missing.stderr.strip().count("\n") == 0 and "Traceback" not in missing.stderr
+    usage = subprocess_askdoc("query")
+    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    unusable = subprocess_askdoc("query", "--corpus", str(empty), "x")
+    assert unusable.returncode == 2 and "no readable articles" in unusable.stderr
+
+
+def test_stdin_in_a_real_process(seed_corpus):
+    result = subprocess_askdoc("query", "--corpus", str(seed_corpus), "--json", "-", input="Volodin\nPutin\n")
+    assert result.returncode == 0
+    assert len(result.stdout.splitlines()) == 2
+
+
+def test_default_corpus_is_the_bundled_sample_outside_a_project(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "askdoc", "query", "Volodin"],
+        cwd=tmp_path, capture_output=True, text=True, env={**os.environ}, timeout=60,
+    )  # fmt: skip
+    assert result.returncode == 0 and "Volodin" in result.stdout

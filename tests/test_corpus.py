@@ -1,0 +1,93 @@
+"""Reading articles: metadata from what files carry, decoding fallbacks, files skipped loudly."""
+
+from __future__ import annotations
+
+import logging
+
+from askdoc.corpus import article_from_text, find_files, read_article
+from conftest import SEED_ID, write_corpus
+
+
+def read_all(root):
+    return {a.id: a for a in (read_article(f) for f in find_files(root)) if a is not None}
+
+
+def test_seed_date_header_gives_the_date_and_a_readable_title(seed_corpus):
+    article = read_all(seed_corpus)[SEED_ID]
+    assert article.date == "2024-09-24"
+    assert article.title.startswith("This week, world leaders will gather")
+    assert article.text[article.body_start :].startswith("This week,")
+
+
+def test_bbc_style_first_line_is_the_title():
+    article = article_from_text(
+        "business/001", "Ad sales boost Time Warner profit\n\nQuarterly profits at US media giant.\n"
+    )
+    assert article.title == "Ad sales boost Time Warner profit"
+    assert article.date is None
+    assert article.text[article.body_start :].strip() == "Quarterly profits at US media giant."
+
+
+def test_front_matter_gives_title_date_url_and_author():
+    text = "---\ntitle: Storm Shadow approved\ndate: 2024-09-20\nurl: https://example.org/a\nauthor: A. Writer\n---\n\nBody text here.\n"
+    article = article_from_text("notes/a", text)
+    assert (article.title, article.date, article.url, article.author) == (
+        "Storm Shadow approved",
+        "2024-09-20",
+        "https://example.org/a",
+        "A. Writer",
+    )
+    assert article.text[article.body_start :].strip() == "Body text here."
+
+
+def test_missing_title_falls_back_to_something_readable_and_date_stays_unknown():
+    article = article_from_text("x", "the first sentence is rather long and goes on. Another one.")
+    assert article.title == "the first sentence is rather long and goes on"
+    assert article.date is None
+
+
+def test_cp1252_file_is_decoded_and_indexed(tmp_path):
+    root = write_corpus(
+        tmp_path / "c", {"sport/199.txt": "Caf\xe9 owner\u2019s \u201cwin\u201d\n\nHe said it.".encode("cp1252")}
+    )
+    article = read_all(root)["sport/199"]
+    assert article.title == "Café owner’s “win”"
+
+
+def test_empty_binary_and_unreadable_files_are_skipped_with_a_warning_naming_them(tmp_path, caplog):
+    root = write_corpus(
+        tmp_path / "c",
+        {
+            "good.txt": "Title\n\nSome words.",
+            "empty.txt": "  \n",
+            "blob.txt": b"\x00\x01\x02binary",
+            "ignored.pdfx": "x",
+        },
+    )
+    locked = root / "locked.txt"
+    locked.write_text("secret")
+    locked.chmod(0)
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        articles = read_all(root)
+    assert set(articles) == {"good"} or set(articles) == {"good", "locked"}  # root can read anything
+    messages = " ".join(r.getMessage() for r in caplog.records)
+    assert "empty.txt" in messages and "blob.txt" in messages
+
+
+def test_files_are_found_recursively_and_hidden_ones_left_out(tmp_path):
+    root = write_corpus(tmp_path / "c", {"a/b/deep.md": "# T\n\ntext", ".hidden/x.txt": "x", "top.txt": "y"})
+    assert [f.rel for f in find_files(root)] == ["top.txt", "a/b/deep.md"] or sorted(
+        f.rel for f in find_files(root)
+    ) == ["a/b/deep.md", "top.txt"]
+    assert all(not f.rel.startswith(".") for f in find_files(root))
+
+
+def test_symlink_out_of_the_corpus_is_skipped_with_a_warning(tmp_path, caplog):
+    outside = tmp_path / "outside.txt"
+    outside.write_text("private\n\nnotes")
+    root = write_corpus(tmp_path / "c", {"in.txt": "Inside\n\ntext"})
+    (root / "link.txt").symlink_to(outside)
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        rels = [f.rel for f in find_files(root)]
+    assert rels == ["in.txt"]
+    assert "link.txt" in caplog.text

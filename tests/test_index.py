@@ -1,0 +1,107 @@
+"""The library API: open a corpus, search, quotes and citations that point at the real place."""
+
+from __future__ import annotations
+
+import pytest
+
+import askdoc
+from conftest import SEED_ID, write_corpus
+
+
+def assert_verbatim(hit: askdoc.Hit) -> None:
+    text = hit.article.text
+    assert text[hit.passage.start : hit.passage.end] == hit.passage.text
+    assert text[hit.quote.start : hit.quote.end] == hit.quote.text
+    assert hit.passage.start <= hit.quote.start < hit.quote.end <= hit.passage.end
+    for s, e in hit.highlights:
+        assert hit.passage.start <= s < e <= hit.passage.end
+
+
+def test_volodin_question_finds_the_volodin_paragraph(seed_corpus):
+    index = askdoc.open(seed_corpus)
+    hits = index.search("what did Volodin warn?", k=3)
+    top = hits[0]
+    assert top.article.id == SEED_ID
+    assert top.passage.paragraph == 11
+    assert "Volodin" in top.quote.text
+    assert top.citation.startswith("[1] This week, world leaders")
+    assert "(2024-09-24)" in top.citation and top.citation.endswith("¶11")
+    assert hits.matched == ("volodin", "warn") and hits.missing == ()
+    for hit in hits:
+        assert_verbatim(hit)
+
+
+def test_scores_are_ranked_and_k_is_respected(seed_corpus):
+    hits = askdoc.open(seed_corpus).search("Putin nuclear weapons", k=4)
+    assert len(hits) == 4
+    assert [h.rank for h in hits] == [1, 2, 3, 4]
+    assert all(a.score >= b.score for a, b in zip(hits, hits[1:]))
+
+
+def test_unanswerable_question_names_the_missing_terms(seed_corpus):
+    hits = askdoc.open(seed_corpus).search("What about Macron and tariffs?")
+    assert list(hits) == []
+    assert hits.missing == ("macron", "tariffs")
+
+
+def test_partly_known_question_reports_matched_and_missing(seed_corpus):
+    hits = askdoc.open(seed_corpus).search("Volodin and Macron")
+    assert hits and hits.matched == ("volodin",) and hits.missing == ("macron",)
+
+
+def test_max_per_article_limits_hits_from_one_article():
+    articles = [
+        askdoc.Article(id="one", title="One", text="Oil prices rose.\n\nOil prices fell.\n\nOil again."),
+        askdoc.Article(id="two", title="Two", text="Oil is traded.\n\nNothing else."),
+    ]
+    index = askdoc.Index.from_articles(articles)
+    assert len(index.search("oil", k=5)) == 4
+    hits = index.search("oil", k=5, max_per_article=1)
+    assert sorted(h.article.id for h in hits) == ["one", "two"]
+
+
+def test_from_articles_builds_an_in_memory_index():
+    index = askdoc.Index.from_articles([askdoc.Article(id="a1", title="T", text="The harbour bridge reopened.")])
+    (hit,) = index.search("When did the bridge reopen?")
+    assert hit.article.id == "a1" and hit.quote.text == "The harbour bridge reopened."
+    assert hit.citation == "[1] T, ¶1"
+
+
+def test_quote_is_the_best_sentence_not_the_whole_passage():
+    text = "The weather was mild. Officials said the dam would open in May. Traffic was light."
+    (hit,) = askdoc.Index.from_articles([askdoc.Article(id="a", title="T", text=text)]).search("when will the dam open")
+    assert hit.quote.text == "Officials said the dam would open in May."
+    assert_verbatim(hit)
+
+
+def test_quote_spans_hold_for_crlf_and_unicode_text(tmp_path):
+    text = "Titre café\r\n\r\nLe “ministre” a parlé.\r\nIl a dit: non.\r\n\r\n# Section\r\n\r\nÉnergie nucléaire — débat.\r\n"
+    root = write_corpus(tmp_path / "c", {"fr.txt": text})
+    index = askdoc.open(root)
+    for q in ("ministre", "énergie nucléaire", "section débat"):
+        for hit in index.search(q):
+            assert_verbatim(hit)
+            assert hit.article.text == text.replace("\r\n", "\r\n")
+
+
+def test_unknown_engine_lists_the_valid_names(seed_corpus):
+    with pytest.raises(ValueError, match="askdoc, rank-bm25"):
+        askdoc.open(seed_corpus, engine="lucene")
+
+
+def test_article_and_passages_lookup(seed_corpus):
+    index = askdoc.open(seed_corpus)
+    article = index.article(SEED_ID)
+    assert article.date == "2024-09-24"
+    paragraphs = [p.paragraph for p in index.passages(SEED_ID)]
+    assert paragraphs == sorted(paragraphs) and paragraphs[0] == 1
+    with pytest.raises(askdoc.ArticleNotFound):
+        index.article("nope")
+
+
+def test_missing_or_empty_corpus_is_a_clear_error(tmp_path):
+    with pytest.raises(askdoc.CorpusError, match="does not exist"):
+        askdoc.open(tmp_path / "missing")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(askdoc.CorpusError, match="no readable articles"):
+        askdoc.open(tmp_path / "empty")

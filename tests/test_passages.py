@@ -1,0 +1,91 @@
+"""Passages: paragraphs with numbers and verbatim spans; headings attached; long ones cut."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import askdoc
+from askdoc.corpus import article_from_text, find_files, read_article
+from askdoc.passages import MAX_PASSAGE_CHARS, passages_for
+from conftest import SEED_ID
+
+
+def seed_article(seed_corpus):
+    return next(read_article(f) for f in find_files(seed_corpus) if f.rel.startswith(SEED_ID))
+
+
+def test_seed_volodin_paragraph_is_eleven_under_its_heading(seed_corpus):
+    passages = passages_for(seed_article(seed_corpus))
+    volodin = next(p for p in passages if "Volodin" in p.text)
+    assert volodin.paragraph == 11
+    assert volodin.heading == "Risk of direct confrontation"
+    assert volodin.text.startswith('"If something like this happens')
+
+
+def test_heading_is_not_a_passage_but_a_trailing_heading_is_kept(seed_corpus):
+    passages = passages_for(seed_article(seed_corpus))
+    assert not any(p.text == "Risk of direct confrontation" for p in passages)
+    assert passages[-1].text == "Narrowing window for peace talks"
+
+
+def test_every_passage_span_is_verbatim(seed_corpus):
+    article = seed_article(seed_corpus)
+    for p in passages_for(article):
+        assert article.text[p.start : p.end] == p.text
+
+
+def test_long_paragraph_is_cut_at_sentences_and_keeps_its_number():
+    sentence = "The committee met again to discuss the budget in detail. "
+    article = article_from_text("x", "Title\n\nShort one.\n\n" + sentence * 60)
+    passages = passages_for(article)
+    long_parts = [p for p in passages if p.paragraph == 2]
+    assert len(long_parts) > 1
+    assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in long_parts)
+    assert all(p.text.endswith(".") for p in long_parts)
+
+
+def test_a_single_huge_line_is_cut_into_quotable_pieces():
+    article = article_from_text("x", "word " * 5000)
+    passages = passages_for(article)
+    assert len(passages) > 5
+    assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
+
+
+odd_text = st.lists(
+    st.one_of(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80),
+        st.sampled_from(
+            [
+                "\n\n",
+                "\r\n\r\n",
+                "\n \t\n",
+                "# Heading\n\n",
+                "“quoted” ",
+                "Short Heading\n\n",
+                "  ",
+                "\u00a0",
+                "é",
+                "日本語。",
+                "Mr. X. ",
+            ]
+        ),
+    ),
+    max_size=30,
+).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(odd_text)
+def test_passage_and_quote_spans_are_verbatim_for_any_text(text):
+    if not text.strip():
+        return
+    article = article_from_text("gen", text)
+    for p in passages_for(article):
+        assert article.text[p.start : p.end] == p.text
+        assert p.text.strip() == p.text and p.text
+    index = askdoc.Index.from_articles([article])
+    for hit in index.search(text[:200] or "x", k=5):
+        assert article.text[hit.passage.start : hit.passage.end] == hit.passage.text
+        assert article.text[hit.quote.start : hit.quote.end] == hit.quote.text
+        assert hit.passage.start <= hit.quote.start <= hit.quote.end <= hit.passage.end

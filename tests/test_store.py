@@ -1,0 +1,152 @@
+"""Persistence: saved without pickle, reused, refreshed incrementally, recovered when damaged."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+
+import numpy as np
+
+import askdoc
+from askdoc import store
+from conftest import write_corpus
+
+
+def answers(index, question="minister budget"):
+    return [(h.article.id, h.passage.start, round(h.score, 6)) for h in index.search(question, k=10)]
+
+
+def make_corpus(tmp_path):
+    return write_corpus(
+        tmp_path / "news",
+        {
+            "a.txt": "Budget day\n\nThe minister presented the budget.\n\nTaxes rise.",
+            "b.txt": "Match report\n\nThe coach praised the team.",
+            "sub/c.md": "---\ntitle: Notes\ndate: 2024-01-02\n---\n\nThe minister resigned over the budget.",
+        },
+    )
+
+
+def test_index_is_saved_without_pickle_and_reused(tmp_path, isolated_cache):
+    root = make_corpus(tmp_path)
+    first = askdoc.open(root)
+    gen = store.current_generation(first.location)
+    assert gen is not None and (gen / "post_doc.npy").exists()
+    for npy in gen.glob("*.npy"):
+        np.load(npy, allow_pickle=False)  # raises if anything were pickled
+    second = askdoc.open(root)
+    assert store.current_generation(second.location) == gen  # nothing changed: nothing rewritten
+    assert answers(first) == answers(second)
+
+
+def test_refresh_after_edit_addition_and_deletion_equals_a_clean_build(tmp_path, isolated_cache):
+    root = make_corpus(tmp_path)
+    askdoc.open(root)
+    (root / "a.txt").write_text("Budget day\n\nThe minister withdrew the budget entirely.")
+    (root / "b.txt").unlink()
+    (root / "d.txt").write_text("Late news\n\nA new minister and a new budget.")
+    refreshed = askdoc.open(root)
+    assert sorted(a.id for a in refreshed.articles()) == ["a", "d", "sub/c"]
+    assert "withdrew" in refreshed.search("withdrew")[0].quote.text
+    assert refreshed.search("coach") == []
+    clean = askdoc.open(root, rebuild=True)
+    assert sorted(answers(refreshed)) == sorted(answers(clean))
+    for hit in refreshed.search("minister budget", k=10):
+        assert hit.article.text[hit.quote.start : hit.quote.end] == hit.quote.text
+
+
+def test_refresh_keeps_unchanged_articles_without_reading_them(tmp_path, monkeypatch):
+    root = make_corpus(tmp_path)
+    askdoc.open(root)
+    (root / "e.txt").write_text("Extra\n\nAn extra article.")
+    read = []
+    import askdoc.collection as collection
+
+    original = collection.read_article
+    monkeypatch.setattr(collection, "read_article", lambda f: read.append(f.rel) or original(f))
+    askdoc.open(root)
+    assert read == ["e.txt"]
+
+
+def test_corrupted_index_file_is_detected_and_rebuilt(tmp_path, caplog):
+    root = make_corpus(tmp_path)
+    index = askdoc.open(root)
+    expected = answers(index)
+    gen = store.current_generation(index.location)
+    with open(gen / "post_doc.npy", "r+b") as handle:
+        handle.truncate(100)
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        again = askdoc.open(root)
+    assert "rebuilding" in caplog.text
+    assert answers(again) == expected
+
+
+def test_garbage_in_tables_or_older_format_is_rebuilt(tmp_path, caplog):
+    root = make_corpus(tmp_path)
+    index = askdoc.open(root)
+    expected = answers(index)
+    gen = store.current_generation(index.location)
+    meta = json.loads((gen / "meta.json").read_text())
+    meta["format"] = 0
+    (gen / "meta.json").write_text(json.dumps(meta))
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert answers(askdoc.open(root)) == expected
+    assert "format" in caplog.text
+    gen = store.current_generation(index.location)
+    (gen / "tables.json").write_text("{not json")
+    assert answers(askdoc.open(root)) == expected
+
+
+def test_out_of_range_postings_are_not_trusted(tmp_path, caplog):
+    root = make_corpus(tmp_path)
+    index = askdoc.open(root)
+    gen = store.current_generation(index.location)
+    post_doc = np.load(gen / "post_doc.npy")
+    post_doc[0] = 10**6
+    np.save(gen / "post_doc.npy", post_doc, allow_pickle=False)
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert answers(askdoc.open(root)) == answers(index)
+    assert "rebuilding" in caplog.text
+
+
+def test_no_temporary_files_are_left_behind(tmp_path):
+    root = make_corpus(tmp_path)
+    index = askdoc.open(root)
+    (root / "a.txt").write_text("Changed\n\nText.")
+    askdoc.open(root)
+    names = sorted(p.name for p in index.location.iterdir())
+    assert len([n for n in names if n.startswith("gen-")]) == 1
+    assert not [n for n in names if "tmp" in n]
+
+
+def test_read_only_cache_still_answers_from_memory(tmp_path, monkeypatch, caplog):
+    if os.geteuid() == 0:
+        # root ignores permissions: make the cache path unusable another way
+        blocker = tmp_path / "blocker"
+        blocker.write_text("a file where the cache folder should be")
+        monkeypatch.setenv("ASKDOC_CACHE_DIR", str(blocker / "cache"))
+    else:
+        cache = tmp_path / "ro"
+        cache.mkdir()
+        cache.chmod(0o500)
+        monkeypatch.setenv("ASKDOC_CACHE_DIR", str(cache))
+    root = make_corpus(tmp_path)
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert index.search("minister")
+    assert "answering from memory" in caplog.text
+
+
+def test_read_only_corpus_works_and_is_never_written(tmp_path):
+    root = make_corpus(tmp_path)
+    before = sorted(p.relative_to(root) for p in root.rglob("*"))
+    for path in root.rglob("*"):
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    root.chmod(0o555)
+    try:
+        assert askdoc.open(root).search("minister")
+        assert sorted(p.relative_to(root) for p in root.rglob("*")) == before
+    finally:
+        for path in [root, *root.rglob("*")]:
+            path.chmod(0o755 if path.is_dir() else 0o644)
