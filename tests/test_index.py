@@ -105,3 +105,13 @@ def test_missing_or_empty_corpus_is_a_clear_error(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(askdoc.CorpusError, match="no readable articles"):
         askdoc.open(tmp_path / "empty")
+
+
+def test_follow_up_question_borrows_the_previous_question_terms(seed_corpus):
+    index = askdoc.open(seed_corpus)
+    alone = index.search("what did he warn?", k=1)
+    follow = index.search("what did he warn?", k=1, context=["What about Volodin?"])
+    assert "Volodin" not in alone[0].passage.text
+    assert "Volodin" in follow[0].passage.text
+    unrelated = index.search("Storm Shadow cruise missiles", k=1, context=["What about Volodin?"])
+    assert "Storm Shadow" in unrelated[0].passage.text

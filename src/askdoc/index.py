@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -17,6 +17,7 @@ from .quotes import best_quote
 from .store import IndexData
 
 ENGINES = ("askdoc", "rank-bm25")
+FOLLOW_UP_WORDS = frozenset("he she it they him her his hers its their them this that these those and also".split())
 
 
 def check_engine(engine: str) -> str:
@@ -170,15 +171,19 @@ class Index:
 
     # -- search -------------------------------------------------------------------------------
 
-    def search(self, question: str, k: int = 5, max_per_article: int | None = None) -> Hits:
+    def search(
+        self, question: str, k: int = 5, max_per_article: int | None = None, context: Sequence[str] = ()
+    ) -> Hits:
         """The k best passages for a question, each with its quote and citation.
 
-        ``max_per_article`` caps how many hits one article may give. When none of the
-        question's terms occurs in the corpus the result is empty and ``missing`` says why.
+        ``max_per_article`` caps how many hits one article may give. ``context`` holds the
+        earlier questions of a conversation, newest last: a follow-up such as "and what did
+        he say about it?" borrows their terms. When none of the question's terms occurs in
+        the corpus the result is empty and ``missing`` says why.
         """
         if k < 1:
             raise ValueError("k must be at least 1")
-        terms = self.analyzer.terms(question)
+        terms = self.analyzer.terms(question) + self._context_terms(question, context)
         df = self.data.arrays["df"]
         known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
         matched = tuple(dict.fromkeys(t for t in terms if t in known))
@@ -195,6 +200,16 @@ class Index:
         weights = self.term_weights(matched)
         hits = [self._hit(rank, row, float(scores[row]), weights) for rank, row in enumerate(rows, 1)]
         return Hits(hits, question=question, matched=matched, missing=missing)
+
+    def _context_terms(self, question: str, context: Sequence[str]) -> list[str]:
+        """Terms a follow-up borrows from the previous question: when it leans on a pronoun or is short."""
+        if not context:
+            return []
+        words = set(question.casefold().replace("?", " ").split())
+        own = self.analyzer.terms(question)
+        if not (words & FOLLOW_UP_WORDS) and len(own) > 1:
+            return []
+        return [t for t in self.analyzer.terms(context[-1]) if t not in own]
 
     def _ranked_rows(
         self, scores: np.ndarray, candidates: np.ndarray, k: int, max_per_article: int | None
