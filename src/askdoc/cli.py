@@ -155,8 +155,10 @@ def query(corpus, engine, k, max_per_article, json_, question) -> None:
         answered = answered or bool(hits)
         if json_:
             click.echo(render.hits_json(hits))
-        elif hits:
+        elif hits and console.is_terminal:
             console.print(render.hits_renderable(hits))
+        elif hits:
+            click.echo(render.hits_plain(hits))
         else:
             click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
     if not answered:

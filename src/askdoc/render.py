@@ -62,6 +62,15 @@ def hits_renderable(hits: Sequence[Hit]):
     return Group(*(hit_renderable(hit) for hit in hits))
 
 
+def hits_plain(hits: Sequence[Hit]) -> str:
+    """Hits as plain text for pipes: no styles, no padding, one passage per indented block."""
+    blocks = []
+    for hit in hits:
+        body = inert(hit.passage.text).replace("\n", "\n    ")
+        blocks.append(f"{inert(hit.citation)}  score {hit.score:.2f}\n    {body}\n")
+    return "\n".join(blocks)
+
+
 def no_match_message(hits: Hits) -> str:
     if hits.missing and not hits.matched:
         return "no passage mentions: " + ", ".join(hits.missing)
