@@ -63,8 +63,8 @@ def test_refresh_keeps_unchanged_articles_without_reading_them(tmp_path, monkeyp
     read = []
     import askdoc.collection as collection
 
-    original = collection.read_article
-    monkeypatch.setattr(collection, "read_article", lambda f: read.append(f.rel) or original(f))
+    original = collection.read_articles
+    monkeypatch.setattr(collection, "read_articles", lambda f: read.append(f.rel) or original(f))
     askdoc.open(root)
     assert read == ["e.txt"]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 
@@ -13,8 +14,9 @@ import numpy as np
 from . import store
 from .analysis import Analyzer
 from .build import Builder
-from .corpus import SourceFile, find_files, read_article
+from .corpus import SourceFile, find_files
 from .errors import CorpusError
+from .formats import FORMAT_NAMES, Unreadable, article_id_for, read_articles
 from .index import Index, check_engine
 
 log = logging.getLogger("askdoc")
@@ -63,7 +65,7 @@ def open_index(
     if data is None or refresh or rebuild:
         data = _refresh(root, folder, data, rebuild, progress)
     if data.n_passages == 0:
-        raise CorpusError(f"corpus folder '{root}' has no readable articles (.txt, .md)")
+        raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
 
 
@@ -81,17 +83,22 @@ def _load(folder: Path) -> store.IndexData | None:
 
 
 def _changes(files: list[SourceFile], data: store.IndexData | None):
-    """Which stored articles are unchanged, and which files must be (re)read."""
+    """Which stored articles are unchanged, and which files must be (re)read.
+
+    A file may hold several articles (JSON Lines, CSV): they are kept or re-read together.
+    """
     if data is None:
         return np.zeros(0, dtype=np.int64), files
-    stored = {meta["rel"]: (number, meta["size"], meta["mtime_ns"]) for number, meta in enumerate(data.articles)}
+    stored: dict[str, tuple[int, int, list[int]]] = {}
+    for number, meta in enumerate(data.articles):
+        stored.setdefault(meta["rel"], (meta["size"], meta["mtime_ns"], []))[2].append(number)
     skipped = data.stats.get("skipped", {})
     keep, read = [], []
     for file in files:
         known = stored.get(file.rel)
-        if known and known[1:] == (file.size, file.mtime_ns):
-            keep.append(known[0])
-        elif skipped.get(file.rel) != [file.size, file.mtime_ns]:
+        if known and known[:2] == (file.size, file.mtime_ns):
+            keep.extend(known[2])
+        elif skipped.get(file.rel, [None, None])[:2] != [file.size, file.mtime_ns]:
             read.append(file)
     return np.array(sorted(keep), dtype=np.int64), read
 
@@ -122,6 +129,53 @@ def _refresh(
         return _rebuilt(data, keep, read, files, progress)
 
 
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """Files of a corpus added, changed or removed since its index was built (paths relative to it)."""
+
+    added: tuple[str, ...] = ()
+    changed: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.changed or self.removed)
+
+    def summary(self) -> str:
+        """``2 added, 1 changed`` — for a status line."""
+        parts = [(len(self.added), "added"), (len(self.changed), "changed"), (len(self.removed), "removed")]
+        return ", ".join(f"{n} {what}" for n, what in parts if n) or "no changes"
+
+
+def changes_since(index: Index) -> Changes:
+    """What changed in the index's corpus folder since it was built: a walk and a stat per file, nothing read.
+
+    Cheap enough to call every few seconds from a chat that keeps its index fresh; an
+    in-memory index (``Index.from_articles``) never changes.
+    """
+    if index.corpus is None or not index.corpus.is_dir():
+        return Changes()
+    stored = {meta["rel"]: (meta["size"], meta["mtime_ns"]) for meta in index.data.articles if "rel" in meta}
+    stored |= {rel: tuple(stamp[:2]) for rel, stamp in index.data.stats.get("skipped", {}).items()}
+    added, changed = [], []
+    present = set()
+    for file in find_files(index.corpus):
+        present.add(file.rel)
+        known = stored.get(file.rel)
+        if known is None:
+            added.append(file.rel)
+        elif known != (file.size, file.mtime_ns):
+            changed.append(file.rel)
+    removed = sorted(rel for rel in stored if rel not in present)
+    return Changes(tuple(added), tuple(changed), tuple(removed))
+
+
+def refreshed(index: Index, progress: Progress | None = None) -> Index:
+    """The index itself when its corpus is unchanged, else a new Index refreshed for the changes."""
+    if not changes_since(index):
+        return index
+    return open_index(index.corpus, engine=index.engine, progress=progress)
+
+
 def _skips_changed(files: list[SourceFile], data: store.IndexData) -> bool:
     present = {f.rel for f in files}
     return any(rel not in present for rel in data.stats.get("skipped", {}))
@@ -133,11 +187,18 @@ def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
     if data is not None:
         builder.keep(data, keep)
     skipped = {}
+    taken = {meta["id"] for meta in builder.articles}
     for done, file in enumerate(read, 1):
-        article = read_article(file)
-        if article is None:
-            skipped[file.rel] = [file.size, file.mtime_ns]
-        else:
+        try:
+            articles = read_articles(file)
+        except Unreadable as err:
+            log.warning("skipped %s: %s", file.path, err)
+            articles = []
+            skipped[file.rel] = [file.size, file.mtime_ns, str(err)]
+        for article in articles:
+            if article.id in taken:  # notes.html beside notes.pdf: the later one is known by its file name
+                article = replace(article, id=article.id.replace(article_id_for(file.rel), file.rel, 1))
+            taken.add(article.id)
             builder.add(article, {"rel": file.rel, "size": file.size, "mtime_ns": file.mtime_ns})
         if progress:
             progress(done, len(read))

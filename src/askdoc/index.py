@@ -12,7 +12,7 @@ import numpy as np
 from . import scoring
 from .analysis import Analyzer
 from .errors import ArticleNotFound
-from .model import Article, Hit, Hits, Passage, Quote
+from .model import Article, Hit, Hits, Passage, Quote, page_at
 from .quotes import best_quote
 from .store import IndexData
 
@@ -125,7 +125,22 @@ class Index:
             end=end,
             text=article.text[start:end],
             heading=article.text[h_start:h_end] if h_start >= 0 else None,
+            page=page_at(article, start),
         )
+
+    # -- keeping up with the corpus folder ---------------------------------------------------
+
+    def changes(self):
+        """Files added, changed or removed in the corpus folder since this index was built (cheap: stat only)."""
+        from .collection import changes_since
+
+        return changes_since(self)
+
+    def refresh(self, progress=None) -> Index:
+        """This index when the corpus is unchanged, else a new one refreshed incrementally."""
+        from .collection import refreshed
+
+        return refreshed(self, progress)
 
     # -- scoring ----------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ class Passage:
 
     ``paragraph`` counts the article's paragraphs from 1 (headings count as
     paragraphs too, as a reader counting them would); ``heading`` is the section
-    heading the passage sits under, if any.
+    heading the passage sits under, if any; ``page`` the page it is on (PDFs).
     """
 
     article_id: str
@@ -53,6 +54,7 @@ class Passage:
     end: int
     text: str
     heading: str | None = None
+    page: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +92,7 @@ class Hit:
                 "start": self.passage.start,
                 "end": self.passage.end,
                 "heading": self.passage.heading,
+                "page": self.passage.page,
                 "text": self.passage.text,
             },
             "quote": {"start": self.quote.start, "end": self.quote.end, "text": self.quote.text},
@@ -99,10 +102,18 @@ class Hit:
 
 
 def citation_for(rank: int, article: Article, passage: Passage) -> str:
-    """``[1] Title (2024-09-24), ¶11`` — what a reader needs to find the place again."""
+    """``[1] Title (2024-09-24), Site, ¶11, p. 3 — URL`` — what a reader needs to find the place again."""
     when = f" ({article.date})" if article.date else ""
     where = f", {article.source}" if article.source else ""
-    return f"[{rank}] {article.title}{when}{where}, ¶{passage.paragraph}"
+    page = f", p. {passage.page}" if passage.page else ""
+    url = f" — {article.url}" if article.url else ""
+    return f"[{rank}] {article.title}{when}{where}, ¶{passage.paragraph}{page}{url}"
+
+
+def page_at(article: Article, offset: int) -> int | None:
+    """The page (from 1) that ``offset`` of the article text is on, for articles that have pages (PDFs)."""
+    starts = article.meta.get("pages")
+    return bisect_right(starts, offset) if starts else None
 
 
 class Hits(list[Hit]):

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from .model import Article, Passage
+from .model import Article, Passage, page_at
 
 MAX_PASSAGE_CHARS = 1500  # a longer paragraph is cut at sentence boundaries ...
 TARGET_PASSAGE_CHARS = 900  # ... into pieces of about this size
@@ -93,6 +93,7 @@ def passages_for(article: Article) -> list[Passage]:
             end=piece.end,
             text=text[piece.start : piece.end],
             heading=text[piece.heading_start : piece.heading_end] if piece.heading_start >= 0 else None,
+            page=page_at(article, piece.start),
         )
         for piece in pieces_for(article)
     ]

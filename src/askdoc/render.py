@@ -90,5 +90,5 @@ def hits_markdown(hits: Hits) -> str:
         lines += [no_match_message(hits), ""]
     for hit in hits:
         quoted = "\n".join("> " + line if line else ">" for line in hit.quote.text.splitlines())
-        lines += [quoted, "", f"— {hit.citation}" + (f" — {hit.article.url}" if hit.article.url else ""), ""]
+        lines += [quoted, "", f"— {hit.citation}", ""]
     return "\n".join(lines)

@@ -1,0 +1,94 @@
+"""Read article files of every format askdoc knows: a registry from file suffix to reader module.
+
+Each reader module has ``read(file, data) -> list[Article]`` and raises ``Unreadable`` with a
+reason a user can act on. Reader modules import their heavy libraries (trafilatura, pypdf)
+themselves, so a corpus of plain text never loads them.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..model import Article
+
+log = logging.getLogger("askdoc")
+
+# suffix -> reader module in this package
+READERS: dict[str, str] = {
+    ".txt": "text",
+    ".text": "text",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".html": "html",
+    ".htm": "html",
+    ".pdf": "pdf",
+    ".jsonl": "records",
+    ".ndjson": "records",
+    ".csv": "records",
+    ".tsv": "records",
+}
+SUFFIXES = tuple(READERS)
+FORMAT_NAMES = ".txt, .md, .html, .pdf, .jsonl, .csv"  # what messages tell a user askdoc reads
+MAX_FILE_BYTES = 200 * 1024 * 1024  # larger files are skipped: memory stays bounded
+
+
+@dataclass(frozen=True, slots=True)
+class SourceFile:
+    """A candidate article file, with what is needed to tell whether it changed."""
+
+    rel: str  # path relative to the corpus root, with "/" separators
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+class Unreadable(Exception):
+    """A file askdoc cannot take articles from; the message says why (one short clause)."""
+
+
+def is_article_file(name: str) -> bool:
+    return suffix_of(name) in READERS
+
+
+def suffix_of(name: str) -> str:
+    dot = name.rfind(".")
+    return name[dot:].lower() if dot > 0 else ""
+
+
+def article_id_for(rel: str) -> str:
+    """A file's article id: its path in the corpus without the suffix."""
+    suffix = suffix_of(rel)
+    return rel[: -len(suffix)] if suffix else rel
+
+
+def read_articles(file: SourceFile) -> list[Article]:
+    """The articles in ``file`` (one for most formats, many for JSON Lines and CSV).
+
+    Raises ``Unreadable`` when the file yields none: too large, unreadable, empty, a PDF
+    without text, a malformed file.
+    """
+    name = READERS.get(suffix_of(file.rel))
+    if name is None:
+        raise Unreadable("not a format askdoc reads")
+    if file.size > MAX_FILE_BYTES:
+        raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
+    try:
+        data = file.path.read_bytes()
+    except OSError as err:
+        raise Unreadable(str(err.strerror or err)) from None
+    reader = importlib.import_module(f"{__name__}.{name}")
+    try:
+        articles = reader.read(file, data)
+    except Unreadable:
+        raise
+    except Exception as err:  # a parser library failing on a damaged file must not stop indexing
+        raise Unreadable(f"could not be read as {name} ({type(err).__name__}: {err})") from None
+    if not articles:
+        raise Unreadable("no article text in it")
+    return articles
+
+
+__all__ = ["FORMAT_NAMES", "READERS", "SUFFIXES", "SourceFile", "Unreadable", "article_id_for", "read_articles"]

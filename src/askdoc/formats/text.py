@@ -1,0 +1,135 @@
+"""Plain text articles: decoding with fallbacks, and the metadata a text carries (front matter, date, title)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from ..model import Article
+from . import SourceFile, Unreadable, article_id_for
+
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
+_DATE_HEADER = re.compile(r"\A\ufeff?\s*date:?[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*")
+_FIRST_LINE = re.compile(r"\A\s*([^\r\n]+?)[ \t]*\r?\n[ \t]*\r?\n")
+_MD_TITLE = re.compile(r"\A\s*#\s+([^\r\n]+?)[ \t]*(?:\r?\n|\Z)")
+
+
+def read(file: SourceFile, data: bytes) -> list[Article]:
+    return [article_from_text(article_id_for(file.rel), text_of(data), path=file.path)]
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 when it is; otherwise Windows-1252 (the usual culprit), else Latin-1, which never fails."""
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def text_of(data: bytes) -> str:
+    """The decoded text of a text file; ``Unreadable`` when it is binary or blank."""
+    if b"\x00" in data[:8192]:
+        raise Unreadable("looks binary, not text")
+    text = decode(data)
+    if not text.strip():
+        raise Unreadable("empty")
+    return text
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], int]:
+    """The YAML front matter of a text (or {}) and where the text after it starts."""
+    if match := _FRONT_MATTER.match(text):
+        return _parse_front_matter(match.group(1) or ""), match.end()
+    return {}, 0
+
+
+def article_from_text(
+    article_id: str, text: str, path: Path | None = None, meta: Mapping[str, Any] | None = None
+) -> Article:
+    """Read the metadata a text carries (front matter, date header, title line) into an Article.
+
+    ``meta`` holds metadata already known from elsewhere (front matter split off before,
+    an HTML page's head, a PDF's info, a JSON record); the text's own front matter is
+    then not looked for.
+    """
+    body_start = 0
+    if meta is None:
+        meta, body_start = split_front_matter(text)
+    title = clean(meta.get("title"))
+    date = as_date(meta.get("date"))
+    if match := _DATE_HEADER.match(text, body_start):
+        date = date or match.group(1)
+        body_start = match.end()
+    body = text[body_start:]
+    if title is None and (match := _MD_TITLE.match(body) or _FIRST_LINE.match(body)):
+        line = match.group(1).strip()
+        if _looks_like_title(line):
+            title = line.lstrip("#").strip()
+            body_start += match.end()
+    if not title:
+        title = _title_from_body(text[body_start:]) or article_id.rsplit("/", 1)[-1]
+    return Article(
+        id=article_id,
+        title=title,
+        text=text,
+        date=date,
+        source=clean(meta.get("source") or meta.get("site") or meta.get("sitename")),
+        path=path,
+        url=clean(meta.get("url") or meta.get("link")),
+        author=clean(meta.get("author")),
+        body_start=body_start,
+        meta={k: v for k, v in meta.items() if isinstance(v, (str, int, float, bool, list))},
+    )
+
+
+def _parse_front_matter(block: str) -> dict:
+    import yaml  # only for files that have front matter
+
+    try:
+        data = yaml.safe_load(block)
+    except yaml.YAMLError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def clean(value: object) -> str | None:
+    """A metadata value as one line of text, or None when it is empty."""
+    if value is None:
+        return None
+    if isinstance(value, list):
+        value = ", ".join(str(v) for v in value)
+    text = " ".join(str(value).split())
+    return text or None
+
+
+def as_date(value: object) -> str | None:
+    """An ISO date (YYYY-MM-DD) from a date, a datetime or a string that starts with one."""
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, str) and (match := re.match(r"\s*(\d{4}-\d{2}-\d{2})", value)):
+        return match.group(1)
+    return None
+
+
+def _looks_like_title(line: str) -> bool:
+    return len(line) <= 150 and len(line.split()) <= 20 and not line.endswith((".", ",", ";"))
+
+
+def _title_from_body(body: str, limit: int = 72) -> str | None:
+    """A readable stand-in title: the start of the first sentence, cut at a word."""
+    words = body.split()
+    if not words:
+        return None
+    title = ""
+    for word in words:
+        if len(title) + len(word) + 1 > limit:
+            return title + "…"
+        title = f"{title} {word}" if title else word
+        if word.endswith((".", "!", "?")):
+            return title.rstrip(".")
+    return title
