@@ -1,0 +1,257 @@
+"""Every format end to end: metadata extracted, the right passage quoted verbatim, the citation right."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import pytest
+
+import askdoc
+from askdoc.formats.markdown import plain_text
+from askdoc.formats.pdf import paragraphs
+from conftest import write_corpus
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def assert_verbatim(hits):
+    assert hits
+    for hit in hits:
+        text = hit.article.text
+        assert text[hit.passage.start : hit.passage.end] == hit.passage.text
+        assert text[hit.quote.start : hit.quote.end] == hit.quote.text
+
+
+def write_pdf(path: Path, pages: list[str], title: str | None = None) -> Path:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    if title:
+        pdf.set_title(title)
+    pdf.set_font("Helvetica", size=11)
+    for page in pages:
+        pdf.add_page()
+        pdf.multi_cell(0, 6, page)
+    pdf.output(str(path))
+    return path
+
+
+# -- HTML ---------------------------------------------------------------------------------------
+
+
+def test_news_page_gives_article_body_and_metadata_without_boilerplate(tmp_path):
+    root = write_corpus(tmp_path / "c", {"world/volodin.html": (FIXTURES / "news.html").read_bytes()})
+    index = askdoc.open(root)
+    article = index.article("world/volodin")
+    assert article.title == "Volodin warns of tougher response"
+    assert (article.date, article.author, article.source) == ("2024-09-24", "Jane Reporter", "Example News")
+    assert article.url == "https://www.example-news.co.uk/world/volodin-warns"
+    for boilerplate in ("Advertisement", "Cookie policy", "Great article", "cheap pills", "Most read", "var ads"):
+        assert boilerplate not in article.text
+    hits = index.search("what did Volodin warn?", k=1)
+    assert_verbatim(hits)
+    assert "more powerful weapons" in hits[0].quote.text
+    assert hits[0].citation == (
+        "[1] Volodin warns of tougher response (2024-09-24), Example News, ¶1"
+        " — https://www.example-news.co.uk/world/volodin-warns"
+    )
+
+
+def test_html_section_heading_gives_the_passage_its_context(tmp_path):
+    root = write_corpus(tmp_path / "c", {"p.html": (FIXTURES / "news.html").read_bytes()})
+    hit = askdoc.open(root).search("European officials intimidate", k=1)[0]
+    assert hit.passage.heading == "Reaction in Europe"
+    assert "<a" not in hit.passage.text and "statement was an attempt" in hit.passage.text
+
+
+def test_html_without_a_stated_date_stays_undated(tmp_path):
+    page = "<html><head><title>Quiet page</title></head><body><article><p>" + "A calm paragraph about rivers. " * 8
+    root = write_corpus(tmp_path / "c", {"q.htm": page + "</p></article></body></html>"})
+    article = askdoc.open(root).article("q")
+    assert article.date is None and "calm paragraph about rivers" in article.text
+
+
+# -- Markdown -----------------------------------------------------------------------------------
+
+NOTE = """---
+title: Storm Shadow approved
+date: 2024-09-20
+url: https://example.org/storm
+author: A. Writer
+tags: [ukraine, missiles]
+---
+
+# Storm Shadow approved
+
+## Background
+
+The **Storm Shadow** missile has a range of [more than 250 km](https://example.org/range) and is
+launched from aircraft.
+
+## Highlights
+
+> Officials said the *decision* was a calibrated response.
+
+- First highlight about the **cruise** missiles
+"""
+
+
+def test_markdown_front_matter_and_clean_quotes(tmp_path):
+    root = write_corpus(tmp_path / "c", {"notes/storm.md": NOTE})
+    index = askdoc.open(root)
+    article = index.article("notes/storm")
+    assert (article.title, article.date, article.url, article.author) == (
+        "Storm Shadow approved",
+        "2024-09-20",
+        "https://example.org/storm",
+        "A. Writer",
+    )
+    assert article.path == (root / "notes/storm.md").absolute()
+    hits = index.search("missile range launched aircraft", k=1)
+    assert_verbatim(hits)
+    hit = hits[0]
+    assert hit.passage.heading == "Background"
+    assert hit.passage.text == (
+        "The Storm Shadow missile has a range of more than 250 km and is launched from aircraft."
+    )
+    assert hit.citation == "[1] Storm Shadow approved (2024-09-20), ¶1 — https://example.org/storm"
+    quote = index.search("calibrated response", k=1)[0]
+    assert quote.quote.text == "Officials said the decision was a calibrated response."
+    assert quote.passage.heading == "Highlights"
+
+
+def test_markdown_plain_text_drops_markup_but_keeps_words():
+    text = plain_text(
+        "Some **bold**, `code`, ![a chart](c.png) and <b>tags</b>.\n\n1. one\n2. two\n\n| a | b |\n|---|---|\n| 1 | 2 |\n"
+    )
+    assert text == "Some bold, code, a chart and tags.\n\n1. one\n\n2. two\n\na | b\n1 | 2\n"
+
+
+# -- PDF ----------------------------------------------------------------------------------------
+
+
+def test_pdf_text_per_page_and_citation_with_page(tmp_path):
+    root = tmp_path / "c"
+    root.mkdir()
+    write_pdf(
+        root / "report.pdf",
+        [
+            "The United Kingdom supplied Storm Shadow cruise missiles to Ukraine in May 2023.",
+            "Volodin warned that strikes deep inside Russia would bring a response with more powerful weapons.",
+        ],
+        title="Storm Shadow report",
+    )
+    index = askdoc.open(root)
+    article = index.article("report")
+    assert article.title == "Storm Shadow report" and article.date is None
+    hits = index.search("what did Volodin warn?", k=1)
+    assert_verbatim(hits)
+    assert hits[0].passage.page == 2
+    assert hits[0].citation == "[1] Storm Shadow report, ¶2, p. 2"
+    assert index.search("United Kingdom supplied", k=1)[0].passage.page == 1
+
+
+def test_scanned_pdf_without_text_is_reported_not_silently_empty(tmp_path, caplog):
+    from fpdf import FPDF
+
+    root = write_corpus(tmp_path / "c", {"a.txt": "Title\n\nSome words about rivers."})
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.rect(10, 10, 100, 100, style="F")  # an image-only page, as a scanner makes
+    pdf.output(str(root / "scan.pdf"))
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert "scan.pdf" in caplog.text and "no text layer" in caplog.text
+    assert [a.id for a in index.articles()] == ["a"]
+    assert "scan.pdf" in index.data.stats["skipped"]
+
+
+def test_damaged_pdf_is_skipped_with_a_reason(tmp_path, caplog):
+    root = write_corpus(tmp_path / "c", {"a.txt": "Title\n\nWords.", "bad.pdf": b"%PDF-1.4\n garbage"})
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        askdoc.open(root)
+    assert "bad.pdf" in caplog.text
+
+
+def test_pdf_lines_are_rejoined_into_paragraphs():
+    page = "A long line of text that fills the whole width of the\npage and goes on to a short end.\nTitle\nNext"
+    assert paragraphs(page) == (
+        "A long line of text that fills the whole width of the page and goes on to a short end.\n\nTitle\n\nNext"
+    )
+
+
+# -- JSON Lines and CSV -------------------------------------------------------------------------
+
+RECORDS = [
+    {"id": "a1", "title": "Budget cuts", "date": "2024-03-01T09:00:00Z", "url": "https://news.example/a1",
+     "source": "Example Times", "text": "The minister announced budget cuts to rail services."},
+    {"id": "a2", "headline": "Match report", "published": "2024-04-02", "body": "The league match ended in a draw."},
+    {"id": "a3", "title": "No text here"},
+]  # fmt: skip
+
+
+def test_jsonl_file_holds_many_articles(tmp_path):
+    lines = [json.dumps(r) for r in RECORDS] + ["not json"]
+    root = write_corpus(tmp_path / "c", {"data/news.jsonl": "\n".join(lines) + "\n"})
+    index = askdoc.open(root)
+    assert sorted(a.id for a in index.articles()) == ["data/news/a1", "data/news/a2"]
+    a2 = index.article("data/news/a2")
+    assert (a2.title, a2.date) == ("Match report", "2024-04-02")
+    hits = index.search("budget cuts rail", k=1)
+    assert_verbatim(hits)
+    assert hits[0].citation == "[1] Budget cuts (2024-03-01), Example Times, ¶1 — https://news.example/a1"
+
+
+def test_csv_rows_are_articles_even_with_long_quoted_text(tmp_path):
+    long_text = 'The court ruled on the appeal, saying "no". ' * 4000  # longer than csv's default field limit
+    csv_text = (
+        'id;title;date;text\n7;Court ruling;2023-12-05;"'
+        + long_text.replace('"', '""')
+        + '"\n8;Film;2023-01-01;A film review.\n'
+    )
+    root = write_corpus(tmp_path / "c", {"rulings.csv": csv_text})
+    index = askdoc.open(root)
+    assert sorted(a.id for a in index.articles()) == ["rulings/7", "rulings/8"]
+    hits = index.search("court appeal", k=1)
+    assert_verbatim(hits)
+    assert hits[0].article.title == "Court ruling" and hits[0].article.date == "2023-12-05"
+
+
+def test_csv_without_text_column_is_skipped_with_a_reason(tmp_path, caplog):
+    root = write_corpus(tmp_path / "c", {"a.txt": "T\n\nWords here.", "prices.csv": "item,price\napple,3\n"})
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        askdoc.open(root)
+    assert "prices.csv" in caplog.text and "no text field" in caplog.text
+
+
+def test_refresh_rereads_a_changed_dataset_and_drops_a_removed_one(tmp_path):
+    root = write_corpus(
+        tmp_path / "c", {"news.jsonl": "\n".join(json.dumps(r) for r in RECORDS[:2]), "x.txt": "X\n\nA note."}
+    )
+    index = askdoc.open(root)
+    assert index.n_articles == 3 and not index.changes()
+    (root / "news.jsonl").write_text(json.dumps({"id": "b9", "title": "New", "text": "A lighthouse keeper spoke."}))
+    changes = index.changes()
+    assert changes.changed == ("news.jsonl",) and changes.summary() == "1 changed"
+    fresh = index.refresh()
+    assert sorted(a.id for a in fresh.articles()) == ["news/b9", "x"]
+    assert fresh.search("lighthouse", k=1)[0].article.id == "news/b9"
+    (root / "news.jsonl").unlink()
+    assert fresh.changes().removed == ("news.jsonl",)
+    assert [a.id for a in fresh.refresh().articles()] == ["x"]
+
+
+def test_same_name_in_two_formats_gives_two_articles(tmp_path):
+    root = write_corpus(tmp_path / "c", {"notes.md": "# Notes\n\nAbout rivers.", "notes.txt": "Notes\n\nAbout lakes."})
+    ids = sorted(a.id for a in askdoc.open(root).articles())
+    assert len(ids) == 2 and "notes" in ids
+
+
+@pytest.mark.parametrize("name", ["x.html", "x.md", "x.jsonl", "x.csv", "x.pdf"])
+def test_empty_files_of_any_format_are_skipped_not_fatal(tmp_path, name, caplog):
+    root = write_corpus(tmp_path / "c", {"a.txt": "T\n\nWords here.", name: b""})
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert askdoc.open(root).n_articles == 1
+    assert name in caplog.text
