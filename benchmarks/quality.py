@@ -1,0 +1,270 @@
+"""The answer-quality yardstick: askdoc beside its BM25 peers on SQuAD, Cranfield and BBC questions, one run.
+
+    python benchmarks/quality.py [--data ../shared/data] [--only squad,cranfield,bbc] [--rerank/--no-rerank]
+
+Prints one Markdown table per collection (see README, "Answer quality"). How each collection is fed:
+
+- SQuAD: each Wikipedia article is one askdoc article (title + its paragraphs separated by blank
+  lines, so askdoc's passages are SQuAD's paragraphs); the peers index the same paragraphs, one
+  document each. A hit is right when it is the question's paragraph.
+- Cranfield: each abstract is one article (title = ``.T``, text = ``.W``); askdoc searches with
+  ``max_per_article=1`` and the article ranking is judged (gain 5 - code for codes 1..4).
+- BBC: ``askdoc.open`` on the folder; the peers index askdoc's passages. A hit is right when it
+  comes from the expected article, its quote is right when it holds the expected phrase.
+
+A quote counts only as a real excerpt: at most 250 characters or half its passage, whichever is more.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import re
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import peers  # noqa: E402
+
+import askdoc  # noqa: E402
+from askdoc.sentences import sentence_spans  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
+QUOTE_CHARS = 250
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Row:
+    system: str
+    figures: dict[str, float]
+    ms: list[float]
+
+
+def short_enough(quote: str, passage: str) -> bool:
+    return len(quote) <= max(QUOTE_CHARS, len(passage) // 2)
+
+
+def baseline_quote(passage: str, question: str) -> str:
+    """The sentence of a passage holding most of the question's distinct (stemmed) words."""
+    stem = peers._stemmer().stemWord
+    stop = peers._stop_words()
+    wanted = {stem(w) for w in _WORD.findall(question.lower()) if w not in stop}
+    sentences = [passage[s:e] for s, e in sentence_spans(passage)]
+    return max(sentences, key=lambda s: len(wanted & {stem(w) for w in _WORD.findall(s.lower())}))
+
+
+def timed(function: Callable, *args, **kwargs):
+    start = time.perf_counter()
+    result = function(*args, **kwargs)
+    return result, (time.perf_counter() - start) * 1000
+
+
+# -- SQuAD -------------------------------------------------------------------------------------
+
+
+def squad(data: Path) -> list[Row]:
+    raw = json.loads((data / "squad" / "dev-v2.0-subset.json").read_text("utf-8"))["data"]
+    articles, paragraphs, questions = [], [], []
+    for entry in raw:
+        texts = [p["context"].strip() for p in entry["paragraphs"]]
+        articles.append(
+            askdoc.Article(id=entry["title"], title=entry["title"].replace("_", " "), text="\n\n".join(texts))
+        )
+        for number, paragraph in enumerate(entry["paragraphs"], 1):
+            gold = len(paragraphs)
+            paragraphs.append((entry["title"], number, paragraph["context"].strip()))
+            for qa in paragraph["qas"]:
+                if not qa["is_impossible"]:
+                    questions.append((qa["question"], gold, {a["text"] for a in qa["answers"]}))
+    rows = []
+    index = askdoc.Index.from_articles(articles)
+    ranks, answered, baseline, ms = [], [], [], []
+    for question, gold, answers in questions:
+        hits, took = timed(index.search, question, k=10)
+        ms.append(took)
+        found = [(h.article.id, h.passage.paragraph) for h in hits]
+        want = paragraphs[gold][:2]
+        ranks.append(found.index(want) + 1 if want in found else None)
+        top = hits[0] if hits else None
+        answered.append(bool(top) and short_enough(top.quote.text, top.passage.text)
+                        and any(a in top.quote.text for a in answers))  # fmt: skip
+        baseline.append(bool(top) and any(a in baseline_quote(top.passage.text, question) for a in answers))
+    rows.append(Row("askdoc", _ranking_figures(ranks) | {"answer in quote": _mean(answered),
+                                                          "most-terms sentence": _mean(baseline)}, ms))  # fmt: skip
+    texts = [p[2] for p in paragraphs]
+    for name in peers.PEERS:
+        searcher = peers.build(name, texts)
+        ranks, baseline, ms = [], [], []
+        for question, gold, answers in questions:
+            hits, took = timed(searcher.search, question, 10)
+            ms.append(took)
+            found = [doc for doc, _ in hits]
+            ranks.append(found.index(gold) + 1 if gold in found else None)
+            top = texts[found[0]] if found else ""
+            baseline.append(bool(top) and any(a in baseline_quote(top, question) for a in answers))
+        rows.append(Row(name, _ranking_figures(ranks) | {"most-terms sentence": _mean(baseline)}, ms))
+    return rows
+
+
+def _ranking_figures(ranks: Sequence[int | None]) -> dict[str, float]:
+    return {
+        "P@1": _mean([r == 1 for r in ranks]),
+        "R@5": _mean([r is not None and r <= 5 for r in ranks]),
+        "MRR@10": _mean([1 / r if r is not None and r <= 10 else 0.0 for r in ranks]),
+    }
+
+
+def _mean(values) -> float:
+    values = list(values)
+    return sum(values) / len(values) if values else 0.0
+
+
+# -- Cranfield ---------------------------------------------------------------------------------
+
+
+def _fields(path: Path) -> list[dict[str, str]]:
+    records, field = [], None
+    for line in path.read_text("utf-8", "replace").splitlines():
+        if line.startswith(".I "):
+            records.append({"I": line[3:].strip()})
+            field = None
+        elif len(line) == 2 and line[0] == "." and line[1].isalpha():
+            field = line[1]
+            records[-1][field] = ""
+        elif field:
+            records[-1][field] += line + "\n"
+    return records
+
+
+def cranfield(data: Path) -> list[Row]:
+    folder = data / "cranfield"
+    docs = _fields(folder / "cran.all.1400")
+    queries = [q["W"].strip() for q in _fields(folder / "cran.qry")]
+    gains: dict[int, dict[str, int]] = {}
+    for line in (folder / "cranqrel").read_text().split("\n"):
+        if line.strip():
+            q, d, code = line.split()
+            if 1 <= int(code) <= 4:
+                gains.setdefault(int(q), {})[d] = 5 - int(code)
+    ids = [d["I"] for d in docs]
+    articles = [askdoc.Article(id=d["I"], title=" ".join(d.get("T", "").split()) or d["I"], text=d.get("W", "").strip())
+                for d in docs]  # fmt: skip
+    index = askdoc.Index.from_articles(articles)
+
+    def askdoc_search(query: str) -> list[str]:
+        return [h.article.id for h in index.search(query, k=100, max_per_article=1)]
+
+    systems: list[tuple[str, Callable[[str], list[str]]]] = [("askdoc", askdoc_search)]
+    for name in peers.PEERS:
+        searcher = peers.build(name, [a.text for a in articles])
+        systems.append((name, lambda q, s=searcher: [ids[d] for d, _ in s.search(q, 100)]))
+    rows = []
+    for name, search in systems:
+        ndcg, ap, recall, ms = [], [], [], []
+        for number, query in enumerate(queries, 1):
+            judged = gains.get(number, {})
+            if not judged:
+                continue
+            ranked, took = timed(search, query)
+            ms.append(took)
+            ndcg.append(_ndcg(ranked[:10], judged))
+            ap.append(_average_precision(ranked[:100], judged))
+            recall.append(sum(d in judged for d in ranked[:100]) / len(judged))
+        rows.append(Row(name, {"nDCG@10": _mean(ndcg), "MAP@100": _mean(ap), "R@100": _mean(recall)}, ms))
+    return rows
+
+
+def _ndcg(ranked: list[str], gains: dict[str, int]) -> float:
+    dcg = sum(gains.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked))
+    ideal = sum(g / math.log2(i + 2) for i, g in enumerate(sorted(gains.values(), reverse=True)[: len(ranked) or 10]))
+    return dcg / ideal if ideal else 0.0
+
+
+def _average_precision(ranked: list[str], gains: dict[str, int]) -> float:
+    hits, total = 0, 0.0
+    for i, d in enumerate(ranked, 1):
+        if d in gains:
+            hits += 1
+            total += hits / i
+    return total / len(gains)
+
+
+# -- BBC ---------------------------------------------------------------------------------------
+
+
+def bbc(data: Path, questions_file: Path) -> list[Row]:
+    questions = [json.loads(line) for line in questions_file.read_text("utf-8").splitlines() if line.strip()]
+    index = askdoc.open(data / "bbc")
+    passages = [(a.id, p.text) for a in index.articles() for p in index.passages(a.id)]
+    rows = []
+    top1, quoted, baseline, ms = [], [], [], []
+    for q in questions:
+        hits, took = timed(index.search, q["question"], k=5)
+        ms.append(took)
+        top = hits[0] if hits else None
+        top1.append(bool(top) and top.article.id == q["article"])
+        quoted.append(bool(top) and top.article.id == q["article"] and short_enough(top.quote.text, top.passage.text)
+                      and q["quote"] in top.quote.text)  # fmt: skip
+        baseline.append(bool(top) and top.article.id == q["article"]
+                        and q["quote"] in baseline_quote(top.passage.text, q["question"]))  # fmt: skip
+    rows.append(Row("askdoc", {"P@1": _mean(top1), "quote holds answer": _mean(quoted),
+                               "most-terms sentence": _mean(baseline)}, ms))  # fmt: skip
+    for name in peers.PEERS:
+        searcher = peers.build(name, [text for _, text in passages])
+        top1, baseline, ms = [], [], []
+        for q in questions:
+            hits, took = timed(searcher.search, q["question"], 1)
+            ms.append(took)
+            right = bool(hits) and passages[hits[0][0]][0] == q["article"]
+            top1.append(right)
+            baseline.append(right and q["quote"] in baseline_quote(passages[hits[0][0]][1], q["question"]))
+        rows.append(Row(name, {"P@1": _mean(top1), "most-terms sentence": _mean(baseline)}, ms))
+    return rows
+
+
+# -- the table ---------------------------------------------------------------------------------
+
+
+def table(title: str, rows: list[Row]) -> str:
+    columns = list(dict.fromkeys(c for row in rows for c in row.figures))
+    lines = [f"**{title}**", "", "| system | " + " | ".join(columns) + " | median ms/query |",
+             "|---" * (len(columns) + 2) + "|"]  # fmt: skip
+    for row in rows:
+        cells = [f"{row.figures[c]:.3f}" if c in row.figures else "–" for c in columns]
+        lines.append(f"| {row.system} | " + " | ".join(cells) + f" | {statistics.median(row.ms):.2f} |")
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
+    parser.add_argument("--only", default="squad,cranfield,bbc", help="collections to run, comma-separated")
+    parser.add_argument("--questions", type=Path, default=HERE / "questions" / "bbc.jsonl")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("ASKDOC_CACHE_DIR", str(Path(tempfile.gettempdir()) / "askdoc-bench-cache"))
+    wanted = args.only.split(",")
+    print(f"Answer quality, {datetime.now(UTC):%Y-%m-%d}, {platform.machine()} with {os.cpu_count()} cores, "
+          f"Python {platform.python_version()}\n")  # fmt: skip
+    if "squad" in wanted:
+        print(table("SQuAD 2.0 dev, 5 articles, 705 answerable questions (gold paragraph)", squad(args.data)), "\n")
+    if "cranfield" in wanted:
+        print(table("Cranfield, 1400 abstracts, 225 queries (graded, one hit per article)", cranfield(args.data)), "\n")
+    if "bbc" in wanted:
+        n = sum(1 for line in args.questions.read_text("utf-8").splitlines() if line.strip())
+        print(table(f"BBC news, 2225 articles, {n} questions (expected article)", bbc(args.data, args.questions)))
+
+
+if __name__ == "__main__":
+    main()
