@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 import sys
 import time
@@ -101,6 +102,28 @@ def _progress():
     return update
 
 
+def filter_options(command):
+    """--in, --site, --since, --until: the same filter as in:, site:, after:, until: in a question."""
+    options = [
+        click.option(
+            "--in", "within", multiple=True, metavar="ID|FOLDER", help="Only this article or folder (repeatable)."
+        ),
+        click.option("--site", "sites", multiple=True, help="Only this source or web site (repeatable)."),
+        click.option(
+            "--since", metavar="DATE", help="Only articles dated on or after DATE (2024, 2024-09, 2024-09-01)."
+        ),
+        click.option("--until", metavar="DATE", help="Only articles dated on or before DATE."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _filter(within, sites, since, until) -> askdoc.Filter | None:
+    where = askdoc.Filter(within=tuple(within), sites=tuple(sites), since=since, until=until)
+    return where or None
+
+
 def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False) -> askdoc.Index:
     return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress())
 
@@ -135,13 +158,16 @@ def chat(corpus: Path | None, engine: str = "askdoc") -> None:
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="Number of hits.")
 @click.option("--max-per-article", type=click.IntRange(1), default=None, help="At most this many hits per article.")
 @click.option("--json", "json_", is_flag=True, help="Print JSON (one object per line when reading stdin).")
+@filter_options
 @click.argument("question")
 @handle_errors
-def query(corpus, engine, k, max_per_article, json_, question) -> None:
+def query(corpus, engine, k, max_per_article, json_, within, sites, since, until, question) -> None:
     """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
 
+    The question may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
     Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error.
     """
+    where = _filter(within, sites, since, until)
     index = _open(corpus, engine)
     questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
     answered = False
@@ -151,7 +177,7 @@ def query(corpus, engine, k, max_per_article, json_, question) -> None:
     for text in questions:
         if not text:
             continue
-        hits = index.search(text, k=k, max_per_article=max_per_article)
+        hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
         answered = answered or bool(hits)
         if json_:
             click.echo(render.hits_json(hits))
@@ -210,6 +236,67 @@ def show(corpus: Path | None, target: str) -> None:
     console.print(header)
     console.print()
     console.print(Text(render.inert(body)))
+
+
+@cli.command()
+@corpus_option
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@handle_errors
+def add(corpus: Path | None, paths: tuple[Path, ...]) -> None:
+    """Copy files or folders of articles into the corpus and index them.
+
+    Without --corpus or $ASKDOC_CORPUS, the corpus is ./corpus (created when missing).
+    """
+    if corpus is None:
+        corpus = askdoc.default_corpus()
+        if corpus == askdoc.sample_corpus():
+            corpus = Path("corpus")
+            if not corpus.exists():
+                click.echo(f"askdoc: creating the corpus folder {corpus.absolute()}", err=True)
+    added = askdoc.add_to_corpus(corpus, paths)
+    index = _open(corpus)
+    copied = set(added.copied)
+    articles = sum(1 for row in index.catalog() if row["file"] in copied)
+    skipped = sorted(rel for rel in index.skipped() if rel in copied)
+    report = f"added {len(added.copied)} file(s), {articles} article(s)"
+    if added.unchanged:
+        report += f"; {len(added.unchanged)} already there"
+    if added.ignored:
+        report += f"; ignored {len(added.ignored)} file(s) that are not articles"
+    if skipped:
+        report += f"; {len(skipped)} gave no article (see the warnings)"
+    click.echo(f"{report}. The corpus {corpus} has {index.n_articles} articles, {index.n_passages} passages.", err=True)
+
+
+@cli.command()
+@corpus_option
+@filter_options
+@click.option("--json", "json_", is_flag=True, help="Print one JSON object per article, one a line.")
+@handle_errors
+def articles(corpus: Path | None, within, sites, since, until, json_: bool) -> None:
+    """List the articles: id, date, title, source and number of passages."""
+    index = _open(corpus)
+    rows = index.catalog(_filter(within, sites, since, until))
+    if json_:
+        for row in rows:
+            click.echo(json.dumps(row, ensure_ascii=False))
+        return
+    _print_articles(rows)
+    for rel, reason in sorted(index.skipped().items()):
+        click.echo(f"askdoc: skipped {render.inert(rel)}: {render.inert(reason)}", err=True)
+    click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
+
+
+def _print_articles(rows: list[dict]) -> None:
+    from rich.console import Console
+
+    console = Console(highlight=False)
+    if console.is_terminal:
+        console.print(render.articles_table(rows))
+        return
+    for row in rows:
+        fields = (row["id"], row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
+        click.echo("\t".join(render.inert(f) for f in fields))
 
 
 def main() -> None:

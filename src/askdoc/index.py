@@ -12,6 +12,7 @@ import numpy as np
 from . import scoring
 from .analysis import Analyzer
 from .errors import ArticleNotFound
+from .filters import Filter, split_question
 from .model import Article, Hit, Hits, Passage, Quote, page_at
 from .quotes import best_quote
 from .store import IndexData
@@ -44,6 +45,7 @@ class Index:
         self.corpus = corpus
         self.location = location  # the folder the index is stored in, if any
         self._articles: dict[int, Article] = {}
+        self._filter_masks: dict[Filter, np.ndarray] = {}  # passage masks of recent filters
         self.params = scoring.Params(
             data.stats.get("k1", scoring.K1), data.stats.get("b", scoring.B), data.stats.get("epsilon", scoring.EPSILON)
         )
@@ -87,6 +89,21 @@ class Index:
             raise ArticleNotFound(f"no article '{article_id}' in this corpus")
         rows = np.flatnonzero(np.asarray(self.data.arrays["p_article"]) == number)
         return [self._passage(int(row)) for row in rows]
+
+    def catalog(self, where: Filter | None = None) -> list[dict]:
+        """One row per article (id, title, date, source, url, author, file, passages), without reading texts."""
+        counts = np.bincount(np.asarray(self.data.arrays["p_article"]), minlength=self.n_articles).tolist()
+        keys = ("id", "title", "date", "source", "url", "author")
+        return [
+            {**{key: meta.get(key) for key in keys}, "file": meta.get("rel"), "passages": counts[number]}
+            for number, meta in enumerate(self.data.articles)
+            if where is None or where.allows(meta)
+        ]
+
+    def skipped(self) -> dict[str, str]:
+        """Files of the corpus that gave no article, with the reason (a scanned PDF, an empty file, ...)."""
+        stamps = self.data.stats.get("skipped", {})
+        return {rel: (stamp[2] if len(stamp) > 2 else "unreadable") for rel, stamp in stamps.items()}
 
     @cached_property
     def _article_numbers(self) -> dict[str, int]:
@@ -187,17 +204,27 @@ class Index:
     # -- search -------------------------------------------------------------------------------
 
     def search(
-        self, question: str, k: int = 5, max_per_article: int | None = None, context: Sequence[str] = ()
+        self,
+        question: str,
+        k: int = 5,
+        max_per_article: int | None = None,
+        context: Sequence[str] = (),
+        where: Filter | None = None,
     ) -> Hits:
         """The k best passages for a question, each with its quote and citation.
 
         ``max_per_article`` caps how many hits one article may give. ``context`` holds the
         earlier questions of a conversation, newest last: a follow-up such as "and what did
         he say about it?" borrows their terms. When none of the question's terms occurs in
-        the corpus the result is empty and ``missing`` says why.
+        the corpus the result is empty and ``missing`` says why. ``where`` (a ``Filter``) and
+        filter words in the question (``site:bbc.co.uk after:2024-09-01 in:folder``) limit
+        the articles answers may come from.
         """
         if k < 1:
             raise ValueError("k must be at least 1")
+        asked = question
+        question, scope = split_question(question)
+        scope = scope & where if where else scope
         terms = self.analyzer.terms(question) + self._context_terms(question, context)
         df = self.data.arrays["df"]
         known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
@@ -205,16 +232,30 @@ class Index:
         missing = tuple(
             dict.fromkeys(w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known)
         )
+        described = scope.describe()
         if not matched:
-            return Hits([], question=question, matched=(), missing=missing)
+            return Hits([], question=asked, matched=(), missing=missing, scope=described)
         scores = self.scores(terms)
         a = self.data.arrays
         ids = np.array([self._term_ids[t] for t in matched], dtype=np.int64)
         candidates = scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages)
+        if scope:  # the filter applies before top-k: k answers from inside it, not fewer
+            allowed = self._allowed_passages(scope)
+            candidates = candidates & allowed if candidates.dtype == bool else candidates[allowed[candidates]]
         rows = self._ranked_rows(scores, candidates, k, max_per_article)
         weights = self.term_weights(matched)
         hits = [self._hit(rank, row, float(scores[row]), weights) for rank, row in enumerate(rows, 1)]
-        return Hits(hits, question=question, matched=matched, missing=missing)
+        return Hits(hits, question=asked, matched=matched, missing=missing, scope=described)
+
+    def _allowed_passages(self, scope: Filter) -> np.ndarray:
+        """One bool per passage: whether its article passes the filter (kept for the last few filters)."""
+        mask = self._filter_masks.get(scope)
+        if mask is None:
+            if len(self._filter_masks) >= 8:
+                self._filter_masks.clear()
+            allowed = scope.article_mask(self.data.articles)
+            mask = self._filter_masks[scope] = allowed[np.asarray(self.data.arrays["p_article"])]
+        return mask
 
     def _context_terms(self, question: str, context: Sequence[str]) -> list[str]:
         """Terms a follow-up borrows from the previous question: when it leans on a pronoun or is short."""
@@ -224,7 +265,7 @@ class Index:
         own = self.analyzer.terms(question)
         if not (words & FOLLOW_UP_WORDS) and len(own) > 1:
             return []
-        return [t for t in self.analyzer.terms(context[-1]) if t not in own]
+        return [t for t in self.analyzer.terms(split_question(context[-1])[0]) if t not in own]
 
     def _ranked_rows(
         self, scores: np.ndarray, candidates: np.ndarray, k: int, max_per_article: int | None

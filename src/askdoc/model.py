@@ -126,15 +126,20 @@ class Hits(list[Hit]):
         question: str = "",
         matched: tuple[str, ...] = (),
         missing: tuple[str, ...] = (),
+        scope: str = "",
     ) -> None:
         super().__init__(hits)
         self.question = question
         self.matched = matched
         self.missing = missing
+        self.scope = scope  # the filter the search ran under, in question syntax ("" for none)
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out = {
             "question": self.question,
             "terms": {"matched": list(self.matched), "missing": list(self.missing)},
             "hits": [hit.to_json() for hit in self],
         }
+        if self.scope:
+            out["filter"] = self.scope
+        return out

@@ -76,7 +76,23 @@ def no_match_message(hits: Hits) -> str:
         return "no passage mentions: " + ", ".join(hits.missing)
     if not hits.matched:
         return "the question has no words to search for (only stop words or punctuation)"
+    if hits.scope:
+        return f"no passage answers this question within {hits.scope}"
     return "no passage answers this question"
+
+
+def articles_table(rows: Sequence[dict]):
+    """The rows of ``Index.catalog()`` as a Rich table: id, date, title, source, passages."""
+    from rich.table import Table
+
+    table = Table(box=None, pad_edge=False, header_style="bold")
+    for name, options in (("id", {"style": CITATION_STYLE}), ("date", {}), ("title", {"ratio": 3}),
+                          ("source", {"style": "dim"}), ("passages", {"justify": "right"})):  # fmt: skip
+        table.add_column(name, overflow="fold", **options)
+    for row in rows:
+        cells = (row["id"], row["date"] or "", row["title"], row["source"] or row["file"] or "", str(row["passages"]))
+        table.add_row(*(Text(inert(cell)) for cell in cells))
+    return table
 
 
 def hits_json(hits: Hits) -> str:

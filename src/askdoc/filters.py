@@ -1,0 +1,132 @@
+"""Narrow a search to some articles: by article or folder, by source or site, by date range.
+
+The same filter comes from the API (``Index.search(..., where=Filter(...))``), the CLI
+(``--in``, ``--site``, ``--since``, ``--until``) and the question itself::
+
+    what did Volodin warn? site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:world
+
+``in:`` takes an article id or a folder; ``site:`` a source name or a web site (a site
+matches its subdomains); dates may be a year, a month or a day. ``after:``/``since:``
+and ``until:`` include their date, ``before:`` does not. Undated articles are left out
+as soon as a date is asked for. Values of one kind are alternatives; kinds combine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from .errors import AskdocError
+
+_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_TOKEN = re.compile(r"(?<!\S)(site|in|after|since|before|until):(\"[^\"]*\"|\S+)", re.IGNORECASE)
+
+
+class FilterError(AskdocError):
+    """A filter a user wrote that askdoc cannot apply (a date it cannot read)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Filter:
+    """Which articles a search may answer from; an empty Filter allows all."""
+
+    within: tuple[str, ...] = ()  # article ids or folders
+    sites: tuple[str, ...] = ()  # source names or web sites
+    since: str | None = None  # on or after (YYYY, YYYY-MM or YYYY-MM-DD)
+    until: str | None = None  # on or before
+    before: str | None = None  # strictly before
+
+    def __post_init__(self) -> None:
+        for name in ("since", "until", "before"):
+            value = getattr(self, name)
+            if value is not None and not _is_date(value):
+                raise FilterError(f"a date filter needs a date like 2024, 2024-09 or 2024-09-01, not {value!r}")
+
+    def __bool__(self) -> bool:
+        return bool(self.within or self.sites or self.since or self.until or self.before)
+
+    def __and__(self, other: Filter) -> Filter:
+        return Filter(
+            self.within + other.within,
+            self.sites + other.sites,
+            max(filter(None, (self.since, other.since)), default=None),
+            min(filter(None, (self.until, other.until)), default=None),
+            min(filter(None, (self.before, other.before)), default=None),
+        )
+
+    def describe(self) -> str:
+        """The filter in the question syntax, e.g. ``site:bbc.co.uk after:2024-09-01``."""
+        parts = [f"in:{w}" for w in self.within] + [f"site:{s}" for s in self.sites]
+        parts += [f"{k}:{v}" for k, v in (("after", self.since), ("until", self.until), ("before", self.before)) if v]
+        return " ".join(parts)
+
+    def allows(self, meta: dict[str, Any]) -> bool:
+        """Whether an article (its stored metadata: id, rel, source, url, date) passes."""
+        if self.within and not any(_is_within(meta, place) for place in self.within):
+            return False
+        if self.sites and not any(_is_from(meta, site) for site in self.sites):
+            return False
+        if self.since or self.until or self.before:
+            date = meta.get("date")
+            if not date:
+                return False
+            if self.since and date < self.since:
+                return False
+            if self.until and date[: len(self.until)] > self.until:
+                return False
+            if self.before and date >= self.before:
+                return False
+        return True
+
+    def article_mask(self, articles: Sequence[dict[str, Any]]) -> np.ndarray:
+        """One bool per article: True where the filter allows it."""
+        return np.fromiter((self.allows(meta) for meta in articles), dtype=bool, count=len(articles))
+
+
+def split_question(question: str) -> tuple[str, Filter]:
+    """The question without its filter words, and the Filter they make (``site:x after:2024``)."""
+    found: dict[str, list[str]] = {}
+    for match in _TOKEN.finditer(question):
+        found.setdefault(match.group(1).lower(), []).append(match.group(2).strip('"'))
+    if not found:
+        return question, Filter()
+    rest = " ".join(_TOKEN.sub(" ", question).split())
+    since = found.get("after", []) + found.get("since", [])
+    return rest, Filter(
+        within=tuple(found.get("in", ())),
+        sites=tuple(found.get("site", ())),
+        since=max(since) if since else None,
+        until=min(found["until"]) if "until" in found else None,
+        before=min(found["before"]) if "before" in found else None,
+    )
+
+
+def _is_date(value: str) -> bool:
+    if not _DATE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat((value + "-01-01")[:10])
+    except ValueError:
+        return False
+    return True
+
+
+def _is_within(meta: dict[str, Any], place: str) -> bool:
+    place = place.strip("/")
+    names = (meta.get("id") or "", meta.get("rel") or "")
+    return any(name == place or name.startswith(place + "/") for name in names)
+
+
+def _is_from(meta: dict[str, Any], site: str) -> bool:
+    site = site.casefold().removeprefix("www.")
+    host = (urlsplit(meta.get("url") or "").hostname or "").casefold()
+    if host == site or host.endswith("." + site):
+        return True
+    names = (meta.get("source") or "", (meta.get("meta") or {}).get("site") or "")
+    return any(site in str(name).casefold() for name in names if name)

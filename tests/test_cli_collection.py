@@ -1,0 +1,88 @@
+"""askdoc add, askdoc articles and the filter options, as a user runs them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from askdoc.cli import cli
+from conftest import write_corpus
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def run(*args):
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_add_copies_files_and_folders_and_indexes_them(tmp_path):
+    outside = write_corpus(
+        tmp_path / "downloads",
+        {
+            "page.html": (FIXTURES / "news.html").read_bytes(),
+            "notes/a.md": "# Rivers\n\nThe Thames floods.",
+            "notes/x.docx": "?",
+        },
+    )
+    corpus = tmp_path / "corpus"
+    result = run("add", "--corpus", str(corpus), str(outside / "page.html"), str(outside / "notes"))
+    assert result.exit_code == 0, result.output
+    assert (corpus / "page.html").exists() and (corpus / "notes/a.md").exists()
+    assert not (corpus / "notes/x.docx").exists()
+    assert "added 2 file(s), 2 article(s)" in result.output and "ignored 1" in result.output
+    again = run("add", "--corpus", str(corpus), str(outside / "page.html"))
+    assert "added 0 file(s)" in again.output and "1 already there" in again.output
+    (outside / "page.html").write_text("<html><body><p>A different page about rivers and floods.</p></body></html>")
+    run("add", "--corpus", str(corpus), str(outside / "page.html"))
+    assert (corpus / "page-2.html").exists()  # nothing is overwritten
+
+
+def test_add_without_a_corpus_creates_one_here(tmp_path, monkeypatch):
+    source = write_corpus(tmp_path / "in", {"a.txt": "Title\n\nWords about the harbour."})
+    monkeypatch.chdir(tmp_path)
+    result = run("add", str(source / "a.txt"))
+    assert result.exit_code == 0
+    assert (tmp_path / "corpus" / "a.txt").exists() and "creating the corpus folder" in result.output
+
+
+def test_add_refuses_unknown_formats_and_missing_paths_in_one_line(tmp_path):
+    write_corpus(tmp_path / "x", {"slides.pptx": "?"})
+    for path in (tmp_path / "x" / "slides.pptx", tmp_path / "missing.txt"):
+        result = run("add", "--corpus", str(tmp_path / "c"), str(path))
+        assert result.exit_code == 2
+        assert result.output.count("\n") == 1 and "askdoc: error:" in result.output
+
+
+def test_articles_lists_ids_titles_dates_sources_and_passages(tmp_path):
+    corpus = write_corpus(
+        tmp_path / "c",
+        {
+            "world/page.html": (FIXTURES / "news.html").read_bytes(),
+            "data.jsonl": json.dumps(
+                {"id": "r1", "title": "Rail", "date": "2023-01-05", "text": "Rail strikes.\n\nMore."}
+            ),
+        },
+    )
+    result = run("articles", "--corpus", str(corpus), "--json")
+    rows = [json.loads(line) for line in result.output.splitlines()]
+    assert [(r["id"], r["date"], r["source"], r["passages"], r["file"]) for r in rows] == [
+        ("data/r1", "2023-01-05", None, 2, "data.jsonl"),
+        ("world/page", "2024-09-24", "Example News", 3, "world/page.html"),
+    ]
+    plain = run("articles", "--corpus", str(corpus), "--since", "2024")
+    assert plain.output.splitlines()[0] == "world/page\t2024-09-24\tVolodin warns of tougher response\tExample News\t3"
+    assert "1 of 2 articles" in plain.output
+
+
+def test_query_filter_options_and_question_syntax(tmp_path):
+    corpus = write_corpus(
+        tmp_path / "c",
+        {"uk/a.md": "---\ndate: 2024-09-02\nsource: BBC\n---\n\nThe budget vote.", "us/b.txt": "T\n\nThe budget plan."},
+    )
+    only_uk = run("query", "--corpus", str(corpus), "--json", "--in", "uk", "budget")
+    assert [h["article"]["id"] for h in json.loads(only_uk.output)["hits"]] == ["uk/a"]
+    assert run("query", "--corpus", str(corpus), "budget site:BBC before:2024-09-02").exit_code == 1
+    bad = run("query", "--corpus", str(corpus), "--until", "soon", "budget")
+    assert bad.exit_code == 2 and "a date filter needs a date" in bad.output

@@ -1,0 +1,81 @@
+"""Filters: by article or folder, by source or site, by date — from the API and from the question itself."""
+
+from __future__ import annotations
+
+import pytest
+
+import askdoc
+from askdoc.filters import Filter, split_question
+
+
+def article(id, date=None, source=None, url=None, text="The minister spoke about the budget."):
+    return askdoc.Article(id=id, title=id, text=text, date=date, source=source, url=url)
+
+
+@pytest.fixture
+def index():
+    return askdoc.Index.from_articles(
+        [
+            article("uk/a", "2024-08-30", "BBC News", "https://www.bbc.co.uk/news/a"),
+            article("uk/b", "2024-09-01", "BBC News", "https://www.bbc.co.uk/news/b"),
+            article("us/c", "2024-09-15", "Example Times", "https://news.example.com/c"),
+            article("us/d", None, "Example Times"),
+            article("other", "2025-01-02", text="Zeppelin budget talks."),
+        ]
+    )
+
+
+def ids(hits):
+    return sorted(hit.article.id for hit in hits)
+
+
+def test_question_syntax_is_split_from_the_words():
+    rest, where = split_question('budget site:bbc.co.uk after:2024-09-01 before:2024-10 in:"uk" minister')
+    assert rest == "budget minister"
+    assert where == Filter(within=("uk",), sites=("bbc.co.uk",), since="2024-09-01", before="2024-10")
+    assert where.describe() == "in:uk site:bbc.co.uk after:2024-09-01 before:2024-10"
+
+
+def test_site_matches_subdomains_and_source_names(index):
+    assert ids(index.search("budget site:bbc.co.uk", k=10)) == ["uk/a", "uk/b"]
+    assert ids(index.search("budget site:example", k=10)) == ["us/c", "us/d"]
+
+
+def test_date_range_is_inclusive_for_after_and_until_exclusive_for_before(index):
+    assert ids(index.search("budget after:2024-09-01", k=10)) == ["other", "uk/b", "us/c"]
+    assert ids(index.search("budget after:2024-09 before:2024-09-15", k=10)) == ["uk/b"]
+    assert ids(index.search("budget until:2024-09", k=10)) == ["uk/a", "uk/b", "us/c"]
+    assert ids(index.search("budget", k=10, where=Filter(since="2024", until="2024"))) == ["uk/a", "uk/b", "us/c"]
+
+
+def test_in_takes_a_folder_or_an_article(index):
+    assert ids(index.search("budget in:us", k=10)) == ["us/c", "us/d"]
+    assert ids(index.search("budget in:uk/b", k=10)) == ["uk/b"]
+    assert ids(index.search("budget in:u", k=10)) == []  # a folder, not a prefix of a name
+
+
+def test_filter_applies_before_top_k(index):
+    # "other" scores best overall; inside the filter the k answers still come back.
+    assert index.search("zeppelin budget", k=1)[0].article.id == "other"
+    hits = index.search("zeppelin budget in:uk", k=2)
+    assert ids(hits) == ["uk/a", "uk/b"] and hits.scope == "in:uk"
+
+
+def test_api_filter_and_question_filter_combine(index):
+    hits = index.search("budget site:bbc", k=10, where=Filter(since="2024-09-01"))
+    assert ids(hits) == ["uk/b"]
+    assert hits.to_json()["filter"] == "site:bbc after:2024-09-01"
+
+
+def test_nothing_inside_the_filter_gives_no_hits_and_says_so(index):
+    from askdoc.render import no_match_message
+
+    hits = index.search("budget site:nowhere.org", k=3)
+    assert not hits and hits.matched
+    assert no_match_message(hits) == "no passage answers this question within site:nowhere.org"
+
+
+@pytest.mark.parametrize("bad", ["2024-13", "2024-02-30", "yesterday", "24"])
+def test_unreadable_dates_are_a_clear_error(index, bad):
+    with pytest.raises(askdoc.FilterError, match="a date filter needs a date like"):
+        index.search(f"budget after:{bad}")
