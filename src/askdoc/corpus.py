@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from stat import S_ISREG
 
 from .errors import CorpusError
 from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, is_article_file, read_articles
@@ -21,27 +23,57 @@ def find_files(root: Path) -> list[SourceFile]:
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
     real_root = root.resolve()
     found = []
-    for folder, dirs, files in os.walk(root, onerror=_warn_walk_error):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in sorted(files):
+    for folder, names in _walk(root):
+        for name in names:
             if name.startswith(".") or not is_article_file(name):
                 continue
             path = Path(folder, name)
             try:
-                if path.is_symlink() and not path.resolve().is_relative_to(real_root):
+                # realpath, not Path.resolve: on Python 3.11 a symlink loop makes resolve() raise RuntimeError
+                if path.is_symlink() and not Path(os.path.realpath(path)).is_relative_to(real_root):
                     log.warning("skipped %s: a symlink to outside the corpus", path)
                     continue
                 stat = path.stat()
             except OSError as err:
                 log.warning("skipped %s: %s", path, err.strerror or err)
                 continue
+            if not S_ISREG(stat.st_mode):  # a named pipe would block the reader forever
+                log.warning("skipped %s: not a regular file", path)
+                continue
             rel = path.relative_to(root).as_posix()
             found.append(SourceFile(rel, path.absolute(), stat.st_size, stat.st_mtime_ns))
     return found
 
 
-def _warn_walk_error(err: OSError) -> None:
-    log.warning("skipped %s: %s", err.filename, err.strerror or err)
+def _walk(root: Path) -> Iterator[tuple[str, list[str]]]:
+    """(folder, its file names sorted), top-down and depth-first like os.walk, but with a stack
+    instead of recursion (os.walk overflows Python's stack on a tree ~1,000 folders deep), never
+    descending into hidden folders or following symlinked ones."""
+    stack = [str(root)]
+    while stack:
+        folder = stack.pop()
+        try:
+            with os.scandir(folder) as scan:
+                entries = list(scan)
+        except OSError as err:
+            log.warning("skipped %s: %s", err.filename or folder, err.strerror or err)
+            continue
+        folders, files = [], []
+        for entry in entries:
+            try:
+                is_folder = entry.is_dir()
+            except OSError:
+                is_folder = False
+            if not is_folder:
+                files.append(entry.name)
+            elif entry.name.startswith("."):
+                continue
+            elif entry.is_symlink():
+                log.warning("skipped %s: a symlinked folder (not followed)", entry.path)
+            else:
+                folders.append(entry.name)
+        yield folder, sorted(files)
+        stack.extend(os.path.join(folder, name) for name in sorted(folders, reverse=True))
 
 
 def read_file(file: SourceFile) -> list[Article]:

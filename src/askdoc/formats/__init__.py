@@ -76,9 +76,12 @@ def read_articles(file: SourceFile) -> list[Article]:
     if file.size > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
     try:
-        data = file.path.read_bytes()
+        with open(file.path, "rb") as handle:  # bounded: the file may have grown since it was listed
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise Unreadable(str(err.strerror or err)) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
     reader = importlib.import_module(f"{__name__}.{name}")
     try:
         articles = reader.read(file, data)

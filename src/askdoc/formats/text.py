@@ -94,7 +94,18 @@ def _parse_front_matter(block: str) -> dict:
         data = yaml.safe_load(block)
     except yaml.YAMLError:
         return {}
-    return data if isinstance(data, dict) else {}
+    if not isinstance(data, dict):
+        return {}
+    return {key: value for key, value in data.items() if isinstance(key, str) and _plain(value)}
+
+
+_SCALARS = (str, int, float, bool, dt.date)
+
+
+def _plain(value: object) -> bool:
+    """A scalar or a flat list of scalars. YAML aliases nest lists exponentially (a 600-byte
+    "billion laughs" front matter); turning one into text or JSON would never end."""
+    return isinstance(value, _SCALARS) or (isinstance(value, list) and all(isinstance(v, _SCALARS) for v in value))
 
 
 def clean(value: object) -> str | None:
