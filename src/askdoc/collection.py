@@ -69,14 +69,14 @@ def open_index(
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
 
 
-def _load(folder: Path) -> store.IndexData | None:
-    for attempt in range(2):
+def _load(folder: Path, attempts: int = 3) -> store.IndexData | None:
+    for attempt in range(attempts):
         before = store.current_generation(folder)
         try:
             return store.load(folder)
         except store.CorruptIndex as err:
-            if attempt == 0 and store.current_generation(folder) != before:
-                continue  # a writer committed while we read: read its generation instead
+            if attempt + 1 < attempts and store.current_generation(folder) != before:
+                continue  # a writer committed (and removed what we were reading): read its generation
             log.warning("the stored index at %s is unusable (%s); rebuilding it", folder, err)
             return None
     return None
@@ -110,6 +110,7 @@ def _refresh(
     keep, read = _changes(files, data)
     unchanged = data is not None and not read and len(keep) == len(data.articles)
     if unchanged and not _skips_changed(files, data):
+        store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
     try:
         with store.write_lock(folder):

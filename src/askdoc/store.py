@@ -18,6 +18,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 FORMAT_VERSION = 1
+_GENERATION = re.compile(r"gen-\d{6,}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
 ARRAYS: dict[str, str] = {
@@ -79,11 +81,14 @@ def index_dir_for(corpus: Path, cache_root: Path) -> Path:
 
 
 @contextlib.contextmanager
-def write_lock(folder: Path):
-    """Serialise writers; the kernel drops the lock if its holder dies."""
+def write_lock(folder: Path, wait: bool = True):
+    """Serialise writers; the kernel drops the lock if its holder dies.
+
+    With ``wait=False`` it raises BlockingIOError at once when another writer holds it.
+    """
     folder.mkdir(parents=True, exist_ok=True)
     with open(folder / "lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
         try:
             yield
         finally:
@@ -91,20 +96,30 @@ def write_lock(folder: Path):
 
 
 def current_generation(folder: Path) -> Path | None:
+    """The committed generation CURRENT names, or None when it is missing or names anything else."""
     try:
-        name = (folder / "CURRENT").read_text("ascii").strip()
+        with open(folder / "CURRENT", "rb") as handle:
+            name = handle.read(64).decode("ascii").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    if not name.startswith("gen-") or "/" in name:
-        return None
-    return folder / name
+    return folder / name if _GENERATION.fullmatch(name) else None
 
 
 def load(folder: Path) -> IndexData | None:
     """The committed index in ``folder``; None when there is none; CorruptIndex when damaged."""
     gen = current_generation(folder)
     if gen is None:
+        if (folder / "CURRENT").exists():
+            raise CorruptIndex("CURRENT does not name a generation of this folder")
         return None
+    try:
+        return _load_generation(gen)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as err:
+        # whatever a tampered file makes the checks below trip over, it is not trusted
+        raise CorruptIndex(f"{type(err).__name__}: {err}") from err
+
+
+def _load_generation(gen: Path) -> IndexData:
     try:
         meta = json.loads((gen / "meta.json").read_text("utf-8"))
     except (OSError, ValueError) as err:
@@ -130,8 +145,13 @@ def load(folder: Path) -> IndexData | None:
         tables = json.loads((gen / "tables.json").read_text("utf-8"))
     except (OSError, ValueError, KeyError) as err:
         raise CorruptIndex(f"tables: {err}") from err
+    if not (
+        isinstance(tables["vocab"], list) and isinstance(tables["stems"], dict) and isinstance(meta["stats"], dict)
+    ):
+        raise CorruptIndex("its tables have the wrong types")
     data = IndexData(arrays, texts, tables["vocab"], tables["stems"], tables["articles"], meta["stats"])
     _check_shapes(data)
+    _check_values(data)
     return data
 
 
@@ -162,6 +182,38 @@ def _check_shapes(data: IndexData) -> None:
         raise CorruptIndex("its arrays do not fit together")
 
 
+def _check_values(data: IndexData) -> None:
+    """Spans inside their texts, pointers that only grow, metadata of the right kinds (O(passages))."""
+    a, n_articles = data.arrays, len(data.articles)
+    text_start, text_end = np.asarray(a["a_text_start"]), np.asarray(a["a_text_end"])
+    text_len = text_end - text_start  # bytes: never fewer than the characters the spans count
+    if n_articles and (text_start.min() < 0 or text_len.min() < 0):
+        raise CorruptIndex("its article texts overlap or run backwards")
+    for name in ("s_ptr", "f_ptr", "t_ptr"):
+        ptr = np.asarray(a[name])
+        if ptr[0] != 0 or (np.diff(ptr) < 0).any():
+            raise CorruptIndex(f"{name} runs backwards")
+    if len(a["df"]) and (np.diff(np.asarray(a["t_ptr"])) != np.asarray(a["df"])).any():
+        raise CorruptIndex("document frequencies do not match the postings")
+    if len(a["p_article"]):
+        start, end = np.asarray(a["p_start"]), np.asarray(a["p_end"])
+        limit = text_len[np.asarray(a["p_article"])]
+        h_start, h_end = np.asarray(a["p_heading_start"]), np.asarray(a["p_heading_end"])
+        no_heading = (h_start == -1) & (h_end == -1)
+        heading_ok = no_heading | ((h_start >= 0) & (h_start <= h_end) & (h_end <= limit))
+        if (start < 0).any() or (start > end).any() or (end > limit).any() or not heading_ok.all():
+            raise CorruptIndex("a passage span lies outside its article")
+    s_start, s_end = np.asarray(a["s_start"]), np.asarray(a["s_end"])
+    if len(s_start) and ((s_start < 0).any() or (s_start > s_end).any()):
+        raise CorruptIndex("a sentence span runs backwards")
+    stats = data.stats
+    if not all(isinstance(stats.get(key, 1.0), (int, float)) for key in ("k1", "b", "epsilon")):
+        raise CorruptIndex("its BM25 parameters are not numbers")
+    for meta in data.articles:
+        if not (isinstance(meta, dict) and isinstance(meta.get("id"), str) and isinstance(meta.get("title"), str)):
+            raise CorruptIndex("an article's metadata is damaged")
+
+
 def save(folder: Path, data: IndexData) -> Path:
     """Write ``data`` as a new generation and commit it; older generations are removed."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -171,6 +223,7 @@ def save(folder: Path, data: IndexData) -> Path:
     tmp = folder / f"{gen.name}.tmp-{os.getpid()}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir()
+    pointer = folder / f"CURRENT.tmp-{os.getpid()}"
     try:
         sizes = {}
         for name, dtype in ARRAYS.items():
@@ -190,13 +243,13 @@ def save(folder: Path, data: IndexData) -> Path:
         if gen.exists():
             shutil.rmtree(gen)
         os.rename(tmp, gen)
-        pointer = folder / f"CURRENT.tmp-{os.getpid()}"
         pointer.write_text(gen.name + "\n", "ascii")
         _fsync(pointer)
         os.replace(pointer, folder / "CURRENT")
         _fsync(folder)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
+        pointer.unlink(missing_ok=True)
         raise
     remove_stale(folder, keep=gen)
     return gen
@@ -214,9 +267,26 @@ def remove_stale(folder: Path, keep: Path | None) -> None:
                 path.unlink(missing_ok=True)
 
 
+def tidy(folder: Path) -> None:
+    """Remove what writers that died left behind, unless a writer is at work now (never waits)."""
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return
+    current = current_generation(folder)
+    if not any(n.startswith(("gen-", "CURRENT.tmp")) and (current is None or n != current.name) for n in names):
+        return
+    try:
+        with write_lock(folder, wait=False):
+            remove_stale(folder, keep=current_generation(folder))
+    except OSError:  # BlockingIOError: a writer holds the lock and will tidy up itself
+        pass
+
+
 def _write_json(path: Path, value: Any) -> None:
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(value, handle, ensure_ascii=False, separators=(",", ":"))
+        # ASCII escapes keep file names that are not valid UTF-8 (surrogates) storable and exact
+        json.dump(value, handle, ensure_ascii=True, separators=(",", ":"))
 
 
 def _fsync(path: Path) -> None:
