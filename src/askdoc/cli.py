@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import io
 import json
 import logging
 import sys
@@ -167,8 +168,12 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
     The question may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
     Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error.
     """
+    if not question.strip():
+        _fail("the question is empty: ask something, or give - to read questions from stdin")
     where = _filter(within, sites, since, until)
     index = _open(corpus, engine)
+    if question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
+        sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
     questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
     answered = False
     from rich.console import Console

@@ -14,7 +14,10 @@ from .model import Hit, Hits
 
 # C0/C1 controls (ESC starts ANSI and OSC sequences: colours, hyperlinks, OSC 52 clipboard
 # writes), DEL, and the bidi overrides and isolates that can reorder what a reader sees.
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Lone surrogates come from file names that are not valid UTF-8; a terminal cannot encode them.
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# json.dumps escapes C0 controls itself; these it leaves raw with ensure_ascii=False.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 
 QUOTE_STYLE = "bold"
 TERM_STYLE = "bold yellow"
@@ -23,7 +26,16 @@ CITATION_STYLE = "cyan"
 
 def inert(text: str) -> str:
     """Text safe to print on a terminal: control and bidi characters shown as visible escapes."""
-    return _UNSAFE.sub(lambda m: repr(m.group())[1:-1] if ord(m.group()) < 0x100 else f"<U+{ord(m.group()):04X}>", text)
+    return _UNSAFE.sub(_visible, text)
+
+
+def _visible(match: re.Match) -> str:
+    code = ord(match.group())
+    if code < 0x100:
+        return repr(match.group())[1:-1]  # "\x1b", "\n" style
+    if 0xDC80 <= code <= 0xDCFF:  # a byte of an undecodable file name (surrogateescape)
+        return f"\\x{code - 0xDC00:02x}"
+    return f"<U+{code:04X}>"
 
 
 def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TERM_STYLE) -> Text:
@@ -96,7 +108,9 @@ def articles_table(rows: Sequence[dict]):
 
 
 def hits_json(hits: Hits) -> str:
-    return json.dumps(hits.to_json(), ensure_ascii=False)
+    """One JSON object; the same data, but C1 controls, bidi controls and lone surrogates are
+    written as \\u escapes, so that printing it on a terminal is safe and it always encodes."""
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(hits.to_json(), ensure_ascii=False))
 
 
 def hits_markdown(hits: Hits) -> str:
