@@ -118,7 +118,7 @@ class Index:
             article = Article(
                 id=meta["id"],
                 title=meta["title"],
-                text=bytes(raw).decode("utf-8", "surrogatepass"),
+                text=_decoded(bytes(raw)),
                 date=meta.get("date"),
                 source=meta.get("source"),
                 path=Path(meta["path"]) if meta.get("path") else None,
@@ -309,6 +309,14 @@ class Index:
             matched_terms=tuple(t for t in weights if t in matched),
             highlights=tuple((s, e) for _, s, e in spans),
         )
+
+
+def _decoded(raw: bytes) -> str:
+    """The stored UTF-8 text; a damaged texts.bin shows U+FFFD where it is broken, never raises."""
+    try:
+        return raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:
+        return raw.decode("utf-8", "replace")
 
 
 __all__ = ["Index", "ENGINES", "Quote"]
