@@ -175,6 +175,11 @@ def test_damaged_pdf_is_skipped_with_a_reason(tmp_path, caplog):
     assert "bad.pdf" in caplog.text
 
 
+def test_pdf_words_hyphenated_at_line_ends_are_joined_again():
+    page = "The library can manip-\nulate all the long-\nRange data and the well\nknown encoder."
+    assert paragraphs(page) == "The library can manipulate all the long-Range data and the well known encoder."
+
+
 def test_pdf_lines_are_rejoined_into_paragraphs():
     page = "A long line of text that fills the whole width of the\npage and goes on to a short end.\nTitle\nNext"
     assert paragraphs(page) == (
@@ -255,3 +260,31 @@ def test_empty_files_of_any_format_are_skipped_not_fatal(tmp_path, name, caplog)
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         assert askdoc.open(root).n_articles == 1
     assert name in caplog.text
+
+
+def test_html_headline_under_a_site_suffixed_title_element_is_the_title(tmp_path):
+    page = (
+        "<html><head><title>Chapter One: Rivers - My Book</title></head><body><nav>Home | Next</nav>"
+        "<main><h2>Chapter One: Rivers</h2><p>"
+        + "The river floods every spring in the valley. " * 6
+        + "</p></main></body></html>"
+    )
+    root = write_corpus(tmp_path / "c", {"one.html": page})
+    article = askdoc.open(root).article("one")
+    assert article.title == "Chapter One: Rivers"
+    assert not article.text.startswith("#")
+
+
+def test_index_read_by_older_readers_is_read_again(tmp_path, monkeypatch):
+    import askdoc.collection as collection
+
+    root = write_corpus(tmp_path / "c", {"a.txt": "A\n\nRivers.", "b.md": "# B\n\nLakes."})
+    askdoc.open(root)
+    read = []
+    original = collection.read_articles
+    monkeypatch.setattr(collection, "read_articles", lambda f: read.append(f.rel) or original(f))
+    askdoc.open(root)
+    assert read == []
+    monkeypatch.setattr(collection, "READERS_VERSION", collection.READERS_VERSION + 1)
+    askdoc.open(root)
+    assert sorted(read) == ["a.txt", "b.md"]

@@ -17,6 +17,7 @@ from .build import Builder
 from .corpus import SourceFile, find_files
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, Unreadable, article_id_for, read_articles
+from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
 
 log = logging.getLogger("askdoc")
@@ -62,6 +63,8 @@ def open_index(
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
     folder = store.index_dir_for(root, cache_root())
     data = None if rebuild else _load(folder)
+    if data is not None and data.stats.get("readers") != READERS_VERSION:
+        data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
         data = _refresh(root, folder, data, rebuild, progress)
     if data.n_passages == 0:
@@ -204,6 +207,7 @@ def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
         if progress:
             progress(done, len(read))
     fresh = builder.finish()
+    fresh.stats["readers"] = READERS_VERSION
     vocabulary_words = analyzer.stems
     fresh.stems = vocabulary_words
     fresh.stats["skipped"] = skipped | {

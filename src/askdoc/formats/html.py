@@ -9,6 +9,8 @@ paragraphs, list items and table rows. Dates come only from what the page states
 from __future__ import annotations
 
 import logging
+import re
+from html import unescape
 
 from ..model import Article
 from . import SourceFile, Unreadable, article_id_for
@@ -16,6 +18,7 @@ from .text import article_from_text, decode
 
 log = logging.getLogger("askdoc")
 
+_TITLE_ELEMENT = re.compile(r"<title[^>]*>(.*?)</title>", re.S | re.I)
 _DATE_OPTIONS = {"extensive_search": False, "original_date": True}
 
 
@@ -38,8 +41,11 @@ def read(file: SourceFile, data: bytes) -> list[Article]:
     body = getattr(document, "body", None)
     blocks = _blocks(body) if body is not None else []
     title = getattr(document, "title", None)
-    if blocks and title and blocks[0].lstrip("# ") == title.strip():
-        blocks = blocks[1:]  # the page's own headline is the title, not a section heading
+    if blocks and blocks[0].startswith("#"):
+        headline = blocks[0].lstrip("#").strip()
+        if headline == (title or "").strip() or _in_title_element(headline, html):
+            title = headline  # "<title>Headline - Site</title>" with <h1>Headline</h1>: the headline
+            blocks = blocks[1:]  # the page's own headline is the title, not a section heading
     if not any(not b.startswith("#") for b in blocks):
         raise Unreadable("no article text found in the page")
     meta = {
@@ -85,6 +91,13 @@ def _inside_block(element) -> bool:
             return True
         parent = parent.getparent()
     return False
+
+
+def _in_title_element(headline: str, html: str) -> bool:
+    match = _TITLE_ELEMENT.search(html)
+    if not match:
+        return False
+    return " ".join(headline.split()).casefold() in " ".join(unescape(match.group(1)).split()).casefold()
 
 
 def _words(element) -> str:

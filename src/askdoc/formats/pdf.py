@@ -59,8 +59,10 @@ def paragraphs(page: str) -> str:
             continue
         if not current:
             current = line
+        elif current.endswith("-") and current[-2:-1].islower() and line[:1].islower():
+            current = current[:-1] + line  # "manip-" + "ulation": a word hyphenated at the line end
         elif current.endswith("-") and current[-2:-1].isalpha():
-            current += line  # a word broken at the line end: keep its hyphen, drop the break
+            current += line  # "long-" + "Range": a hyphen of the word itself
         else:
             current += " " + line
         if len(line) < SHORT_LINE * width:
