@@ -1,0 +1,160 @@
+"""The chat's commands, one table for both the slash commands typed in the input and the Ctrl+P palette."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.table import Table
+from rich.text import Text
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from askdoc.render import hits_markdown, inert
+
+from .text import literal
+
+if TYPE_CHECKING:
+    from .app import AskdocApp
+
+MAX_K = 20
+DEFAULT_EXPORT = "askdoc-chat.md"
+
+
+@dataclass(frozen=True)
+class Command:
+    """``/name ARGUMENT`` in the input; ``palette`` lists (title, argument) entries for Ctrl+P."""
+
+    name: str
+    argument: str
+    help: str
+    run: Callable[[AskdocApp, str], None]
+    palette: tuple[tuple[str, str], ...]
+
+
+def set_k(app: AskdocApp, argument: str) -> None:
+    if not argument.isdigit() or not 1 <= int(argument) <= MAX_K:
+        app.chat.transcript.add_note(f"/k takes a number of passages from 1 to {MAX_K}, as in /k 5.", "error")
+        return
+    app.k = int(argument)
+    app.chat.transcript.add_note(f"Answers now show up to {app.k} passages.")
+
+
+def export(app: AskdocApp, argument: str) -> None:
+    answers = app.chat.answered_hits()
+    if not answers:
+        app.chat.transcript.add_note("Nothing to export yet: ask a question first.", "error")
+        return
+    path = Path(argument or DEFAULT_EXPORT).expanduser()
+    try:
+        path.write_text(transcript_markdown(app.corpus_name, answers), encoding="utf-8")
+    except OSError as err:
+        app.chat.transcript.add_note(literal(f"Could not write {path}: {err.strerror or err}"), "error")
+        return
+    app.chat.transcript.add_note(literal(f"Exported {len(answers)} answers to {path}"))
+
+
+def transcript_markdown(corpus_name: str, answers) -> str:
+    """The conversation as Markdown: every question, then each quote verbatim with its citation."""
+    header = f"# askdoc: {corpus_name}, {date.today().isoformat()}\n\n"
+    return header + "\n".join(hits_markdown(hits) for hits in answers)
+
+
+def clear(app: AskdocApp, argument: str) -> None:
+    app.chat.clear()
+
+
+def show_help(app: AskdocApp, argument: str) -> None:
+    app.chat.transcript.add_note(help_content(), "help")
+
+
+def articles(app: AskdocApp, argument: str) -> None:
+    app.action_articles()
+
+
+def theme(app: AskdocApp, argument: str) -> None:
+    if not argument:
+        app.theme = "textual-light" if app.current_theme.dark else "textual-dark"
+    elif argument in app.available_themes:
+        app.theme = argument
+    else:
+        names = ", ".join(sorted(app.available_themes))
+        app.chat.transcript.add_note(literal(f"No theme '{argument}'. Themes: {names}"), "error")
+        return
+    app.notify(f"Theme: {app.theme}", markup=False)
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("k", "N", "show N passages per answer", set_k, tuple((f"Passages per answer: {n}", str(n)) for n in (1, 3, 5, 10))),
+    Command("export", "FILE", "save the transcript as Markdown, every quote with its citation", export,
+            ((f"Export the transcript to {DEFAULT_EXPORT}", ""),)),
+    Command("clear", "", "clear the transcript and start a new conversation", clear, (("Clear the transcript", ""),)),
+    Command("articles", "", "browse every article (Ctrl+O)", articles, (("Browse the articles", ""),)),
+    Command("theme", "[NAME]", "switch between light and dark, or to a theme by name", theme,
+            (("Switch light / dark theme", ""),)),
+    Command("help", "", "list the commands and keys", show_help, (("Help: commands and keys", ""),)),
+)  # fmt: skip
+
+KEYS = (
+    ("Enter", "ask the question"),
+    ("Up / Down", "earlier questions"),
+    ("1-9", "open a citation of the latest answer (on an empty prompt)"),
+    ("Tab", "move to the quotes: Enter reads the article, c copies the quote with its citation"),
+    ("Escape", "back from the reader or the article list"),
+    ("Ctrl+O", "the article list"),
+    ("Ctrl+P", "the command palette"),
+    ("Ctrl+Q", "quit"),
+)
+
+
+def help_content() -> Table:
+    """Two columns, so that long explanations wrap under themselves on a narrow screen."""
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column()
+    table.add_row(Text("Commands", style="bold underline"), "")
+    for command in COMMANDS:
+        table.add_row(Text(f"/{command.name} {command.argument}".rstrip()), Text(command.help))
+    table.add_row("", "")
+    table.add_row(Text("Keys", style="bold underline"), "")
+    for key, meaning in KEYS:
+        table.add_row(Text(key), Text(meaning))
+    return table
+
+
+def run_slash(app: AskdocApp, text: str) -> None:
+    """Run ``/name argument`` typed in the input; an unknown name gets a note pointing at /help."""
+    name, _, argument = text.removeprefix("/").partition(" ")
+    for command in COMMANDS:
+        if command.name == name.casefold():
+            command.run(app, argument.strip())
+            return
+    app.chat.transcript.add_note(literal(f"Unknown command /{inert(name)}. Type /help for the list."), "error")
+
+
+class AskdocCommands(Provider):
+    """The same commands in the Ctrl+P palette."""
+
+    def _entries(self):
+        app: AskdocApp = self.app  # type: ignore[assignment]
+        for command in COMMANDS:
+            for title, argument in command.palette:
+                yield (
+                    title,
+                    f"/{command.name} {argument}".rstrip() + f": {command.help}",
+                    partial(command.run, app, argument),
+                )
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._entries():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._entries():
+            score = max(matcher.match(title), matcher.match(help_text))
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, text=title, help=help_text)

@@ -1,0 +1,84 @@
+"""ArticlesScreen: every article by date and title, filtered as you type; Enter opens one in the reader."""
+
+from __future__ import annotations
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList
+from textual.widgets.option_list import Option
+
+import askdoc
+from askdoc import Article
+
+from ..text import DETAIL_STYLE, literal
+
+
+class ArticlesScreen(Screen):
+    """A filter box above the list; Down moves into the list, Enter opens, Escape returns."""
+
+    AUTO_FOCUS = "#filter"
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="articles.back")]
+
+    def __init__(self, index: askdoc.Index) -> None:
+        super().__init__()
+        self.index = index
+        by_title = sorted(index.articles(), key=lambda a: (a.title.casefold(), a.id))
+        self.all_articles = sorted(by_title, key=lambda a: a.date or "", reverse=True)  # newest first
+        self.dated = any(article.date for article in self.all_articles)
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="?")
+        yield Input(placeholder="Filter by title, date or file name", id="filter")
+        yield OptionList(id="articles")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.show(self.all_articles)
+
+    def show(self, articles: list[Article]) -> None:
+        options = self.query_one(OptionList)
+        options.clear_options()
+        options.add_options(Option(article_line(article, self.dated), id=article.id) for article in articles)
+        if articles:
+            options.highlighted = 0
+        total = len(self.all_articles)
+        shown = f"{len(articles):,} of {total:,}" if len(articles) != total else f"{total:,}"
+        self.sub_title = f"{self.app.corpus_name} · {shown} articles"
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        words = event.value.casefold().split()
+        self.show([a for a in self.all_articles if all(w in searchable(a) for w in words)])
+
+    @on(Input.Submitted, "#filter")
+    def open_highlighted(self) -> None:
+        options = self.query_one(OptionList)
+        if options.highlighted is not None:
+            self.open(options.get_option_at_index(options.highlighted).id)
+
+    def key_down(self) -> None:
+        if self.focused is self.query_one("#filter"):
+            self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.open(event.option.id)
+
+    def open(self, article_id: str | None) -> None:
+        from .reader import ReaderScreen
+
+        if article_id is not None:
+            self.app.push_screen(ReaderScreen(self.index, self.index.article(article_id)))
+
+
+def article_line(article: Article, dated: bool) -> Content:
+    """``2024-09-24  Title  file-id``: the date column only when some article has a date."""
+    date = ((article.date or "undated").ljust(10) + "  ", DETAIL_STYLE) if dated else ""
+    return Content.assemble(date, literal(article.title), "  ", literal(article.id, DETAIL_STYLE))
+
+
+def searchable(article: Article) -> str:
+    return f"{article.title} {article.date or ''} {article.id}".casefold()

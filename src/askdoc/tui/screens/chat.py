@@ -1,0 +1,241 @@
+"""ChatScreen: ask questions, see quoted answers, open their citations; indexes the corpus on start."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.content import Content
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input
+
+import askdoc
+from askdoc import Hit, Hits
+
+from ..text import literal
+from ..widgets.answer import Answer
+from ..widgets.hit_quote import HitQuote
+from ..widgets.index_progress import IndexProgress
+from ..widgets.question_input import QuestionInput
+from ..widgets.transcript import Transcript
+
+PROGRESS_EVERY = 0.05  # seconds between progress bar updates while indexing
+ASK = "Ask a question  (/help for commands)"
+NO_INDEX = "No answer: the corpus could not be opened."
+
+
+class ChatScreen(Screen):
+    """The conversation: transcript above, question below; the index loads in a worker meanwhile."""
+
+    AUTO_FOCUS = "#question"
+    BINDINGS = [
+        Binding("1", "open_citation(1)", "Open citation", key_display="1-9", id="chat.open_citation"),
+        *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, 10)),
+        Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
+        Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.questions: list[str] = []  # the conversation since the last /clear: context for follow-ups
+        self.waiting: list[tuple[str, Answer]] = []  # asked before the index was ready
+
+    def compose(self) -> ComposeResult:
+        yield Header(icon="?")
+        yield Transcript(id="transcript")
+        yield IndexProgress(self.app.corpus_name, id="progress")
+        yield QuestionInput(placeholder=ASK, id="question")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"{self.app.corpus_name} · indexing…"
+        self.transcript.add_note(
+            Content.assemble(
+                "Ask a question about the articles in ",
+                literal(self.app.corpus_name, "bold"),
+                ". Answers quote them word for word, with citations. Type ",
+                ("/help", "bold"),
+                " for commands, ",
+                ("Ctrl+P", "bold"),
+                " for the palette.",
+            )
+        )
+        self.load_index()
+
+    @property
+    def transcript(self) -> Transcript:
+        return self.query_one(Transcript)
+
+    @property
+    def prompt(self) -> QuestionInput:
+        return self.query_one(QuestionInput)
+
+    # -- the index ---------------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="index")
+    def load_index(self) -> None:
+        """askdoc.open in a thread: the UI stays live and the bar shows real counts."""
+        progress_bar = self.query_one(IndexProgress)
+        last_update = 0.0
+
+        def progress(done: int, total: int) -> None:
+            nonlocal last_update
+            now = time.monotonic()
+            if done == total or now - last_update >= PROGRESS_EVERY:
+                last_update = now
+                self.app.call_from_thread(progress_bar.advance, done, total)
+
+        with _CollectWarnings() as warnings:
+            try:
+                index = askdoc.open(self.app.corpus, engine=self.app.engine, progress=progress)
+            except (askdoc.AskdocError, OSError) as err:
+                self.app.call_from_thread(self.index_failed, str(err))
+                return
+        self.app.call_from_thread(self.index_ready, index, warnings.messages)
+
+    def index_ready(self, index: askdoc.Index, warnings: list[str]) -> None:
+        self.app.index = index
+        self.sub_title = f"{self.app.corpus_name} · {index.n_articles:,} articles · {index.n_passages:,} passages"
+        self.query_one(IndexProgress).display = False
+        for message in warnings[:5]:
+            self.notify(message, severity="warning", markup=False)
+        if len(warnings) > 5:
+            self.notify(f"… and {len(warnings) - 5} more warnings", severity="warning", markup=False)
+        waiting, self.waiting = self.waiting, []
+        for question, answer in waiting:
+            self.search(question, answer)
+
+    def index_failed(self, message: str) -> None:
+        self.sub_title = f"{self.app.corpus_name} · no index"
+        self.query_one(IndexProgress).display = False
+        self.transcript.add_note(literal(f"Cannot open the corpus: {message}"), classes="error")
+        for _, answer in self.waiting:
+            answer.error = NO_INDEX
+        self.waiting = []
+
+    # -- asking ------------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#question")
+    def submitted(self, event: Input.Submitted) -> None:
+        text = event.value.strip()
+        self.prompt.value = ""
+        if not text:
+            return
+        self.prompt.remember(text)
+        if text.startswith("/"):
+            from ..commands import run_slash
+
+            run_slash(self.app, text)
+        else:
+            self.ask(text)
+
+    def ask(self, question: str) -> None:
+        if self.app.index is not None:
+            self.search(question, self.transcript.add_question(question))
+        elif self.query_one(IndexProgress).display:
+            self.waiting.append((question, self.transcript.add_question(question, "waiting for the index…")))
+        else:
+            self.transcript.add_question(question).error = NO_INDEX
+
+    def search(self, question: str, answer: Answer) -> None:
+        context = list(self.questions)
+        self.questions.append(question)
+        self.run_search(question, context, answer)
+
+    @work(thread=True, group="search")
+    def run_search(self, question: str, context: list[str], answer: Answer) -> None:
+        try:
+            hits = self.app.index.search(question, k=self.app.k, context=context)
+        except (askdoc.AskdocError, ValueError) as err:
+            self.app.call_from_thread(setattr, answer, "error", f"No answer: {err}")
+            return
+        self.app.call_from_thread(self.answered, answer, hits)
+
+    def answered(self, answer: Answer, hits: Hits) -> None:
+        answer.hits = hits
+        if answer is self.latest_answer():
+            self.show_citation_keys(len(hits))
+
+    def show_citation_keys(self, count: int) -> None:
+        """Digits open citations on the empty prompt; the placeholder says so (the footer cannot, there)."""
+        self.prompt.citations = count
+        keys = "1" if count == 1 else f"1-{count}"
+        self.prompt.placeholder = f"Ask a follow-up, or press {keys} to read a source" if count else ASK
+        self.refresh_bindings()
+
+    def latest_answer(self) -> Answer | None:
+        answers = self.transcript.answers()
+        return answers[-1] if answers else None
+
+    def latest_hits(self) -> Hits | None:
+        answer = self.latest_answer()
+        return answer.hits if answer is not None else None
+
+    def answered_hits(self) -> list[Hits]:
+        """Every answer given so far, oldest first (what /export writes)."""
+        return [answer.hits for answer in self.transcript.answers() if answer.hits is not None]
+
+    def clear(self) -> None:
+        self.transcript.clear()
+        self.questions = []
+        self.show_citation_keys(0)
+
+    # -- citations ---------------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "open_citation":
+            hits = self.latest_hits()
+            return bool(hits) and int(parameters[0]) <= len(hits)
+        return True
+
+    def action_open_citation(self, number: int) -> None:
+        hits = self.latest_hits()
+        if hits and 1 <= number <= len(hits):
+            self.open_hit(hits[number - 1])
+
+    def action_clear(self) -> None:
+        self.clear()
+
+    @on(QuestionInput.CitationKey)
+    def citation_key(self, event: QuestionInput.CitationKey) -> None:
+        self.action_open_citation(event.number)
+
+    @on(HitQuote.Opened)
+    def quote_opened(self, event: HitQuote.Opened) -> None:
+        self.open_hit(event.hit)
+
+    def open_hit(self, hit: Hit) -> None:
+        from .reader import ReaderScreen
+
+        self.app.push_screen(ReaderScreen(self.app.index, hit.article, hit=hit))
+
+
+class _CollectWarnings(logging.Handler):
+    """Hold askdoc's warnings (skipped files) while indexing, to show them as notifications.
+
+    The app owns the terminal, so the CLI's stderr handlers are set aside meanwhile.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self._logger = logging.getLogger("askdoc")
+        self._saved: list[logging.Handler] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+    def __enter__(self) -> _CollectWarnings:
+        self._saved = list(self._logger.handlers)
+        for handler in self._saved:
+            self._logger.removeHandler(handler)
+        self._logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._logger.removeHandler(self)
+        for handler in self._saved:
+            self._logger.addHandler(handler)

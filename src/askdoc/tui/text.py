@@ -1,0 +1,41 @@
+"""Article text as Textual Content: always literal, control characters made visible, theme-aware styles."""
+
+from __future__ import annotations
+
+from textual.content import Content, Span
+
+from askdoc import Hit
+from askdoc.render import inert, passage_text
+
+# Styles name theme variables, so answers stay readable when the theme changes (light or dark).
+QUOTE_STYLE = "bold $foreground"
+TERM_STYLE = "$text-warning on $warning-muted"
+CITATION_NUMBER_STYLE = "bold $text-accent"
+DETAIL_STYLE = "$text-muted"
+
+
+def literal(text: str, style: str = "") -> Content:
+    """Text from an article or a user shown as it is: never parsed as markup, controls made visible."""
+    content = Content(inert(text))
+    return content.stylize(style) if style and content else content
+
+
+def passage_content(hit: Hit) -> Content:
+    """The hit's passage, its best quote emphasised and the question's words highlighted."""
+    rich_text = passage_text(hit, quote_style=QUOTE_STYLE, term_style=TERM_STYLE)
+    return Content(rich_text.plain, [Span(span.start, span.end, str(span.style)) for span in rich_text.spans])
+
+
+def citation_content(hit: Hit) -> Content:
+    """``[1] Title  2024-09-24 · ¶11``: the number, the title, then where in the article."""
+    details = " · ".join(part for part in (hit.article.date, hit.article.source, f"¶{hit.passage.paragraph}") if part)
+    return Content.assemble(
+        (f"[{hit.rank}] ", CITATION_NUMBER_STYLE),
+        literal(hit.article.title, "bold"),
+        ("  " + inert(details), DETAIL_STYLE),
+    )
+
+
+def quote_with_citation(hit: Hit) -> str:
+    """What the clipboard gets: the quote verbatim, then its citation."""
+    return f"\u201c{hit.quote.text}\u201d\n\u2014 {hit.citation}" + (f" {hit.article.url}" if hit.article.url else "")

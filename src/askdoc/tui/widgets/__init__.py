@@ -1,0 +1,1 @@
+"""The chat's widgets, one a module: question input, transcript, answers, quotes, progress, article view."""

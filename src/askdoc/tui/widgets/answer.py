@@ -1,0 +1,41 @@
+"""Answer: the hits for one question as quotes, or a sentence saying why nothing matched."""
+
+from __future__ import annotations
+
+from textual.containers import Vertical
+from textual.reactive import reactive
+from textual.widgets import Static
+
+from askdoc import Hits
+from askdoc.render import no_match_message
+
+from ..text import literal
+from .hit_quote import HitQuote
+
+
+class Answer(Vertical):
+    """Shows ``status`` ("searching…") until ``hits`` is set, then the quotes; ``error`` when none can come."""
+
+    hits: reactive[Hits | None] = reactive(None, recompose=True, always_update=True)
+    status: reactive[str] = reactive("searching…", recompose=True)
+    error: reactive[str] = reactive("", recompose=True)
+
+    def __init__(self, status: str = "searching…") -> None:
+        super().__init__(classes="answer")
+        self.set_reactive(Answer.status, status)
+
+    def compose(self):
+        if self.error:
+            yield Static(literal(self.error), classes="no-match error")
+        elif self.hits is None:
+            yield Static(literal(self.status), classes="searching")
+        elif self.hits:
+            yield from (HitQuote(hit) for hit in self.hits)
+        else:
+            yield Static(literal(sentence(self.hits)), classes="no-match")
+
+
+def sentence(hits: Hits) -> str:
+    """The no-match message as a sentence a person reads: capitalised, with a full stop."""
+    message = no_match_message(hits)
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

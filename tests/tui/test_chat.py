@@ -1,0 +1,194 @@
+"""The chat screen: asking, answers, follow-ups, history, citations and the index worker."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from chat_helpers import ask, news_corpus, settle
+
+import askdoc
+from askdoc.tui.app import make_app
+from askdoc.tui.screens.chat import ChatScreen
+from askdoc.tui.screens.reader import ReaderScreen
+from askdoc.tui.widgets.answer import Answer
+from askdoc.tui.widgets.hit_quote import HitQuote
+from askdoc.tui.widgets.question_input import QuestionInput
+
+SIZE = (100, 40)
+
+
+def rendered(widget) -> str:
+    """The widget's lines exactly as drawn on the terminal."""
+    return "\n".join(
+        "".join(segment.text for segment in line) for line in widget.render_lines(widget.region.reset_offset)
+    )
+
+
+async def test_question_is_answered_with_quote_and_citation(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.focused is app.query_one(QuestionInput)
+        assert app.screen.sub_title == "news · 4 articles · 36 passages"
+        await ask(pilot, "what did Volodin warn?")
+        quotes = list(app.query(HitQuote))
+        assert 1 <= len(quotes) <= 3
+        first = quotes[0]
+        assert first.hit.article.title == "Russia warns the West"
+        text = rendered(first)
+        assert "[1] Russia warns the West" in text
+        assert "2024-09-24" in text and "¶2" in text
+        assert "Vyacheslav Volodin warned that Russia" in text
+        content = first.render()
+        quote_start = content.plain.index(first.hit.quote.text)
+        assert any("bold" in str(span.style) and span.start <= quote_start < span.end for span in content.spans), (
+            "the quote is emphasised"
+        )
+        assert any("$text-warning" in str(span.style) for span in content.spans), "the question's words are marked"
+
+
+async def test_no_match_names_the_missing_terms(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "quokka zebra?")
+        answer = app.query(Answer).last()
+        assert not app.query(HitQuote)
+        assert "No passage mentions: quokka, zebra." in rendered(answer.query_one(".no-match"))
+
+
+async def test_follow_up_borrows_the_previous_question(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await ask(pilot, "and what did he say?")
+        follow_up = app.query(Answer).last().hits
+        assert follow_up.question == "and what did he say?"
+        assert "volodin" in follow_up.matched
+        await pilot.press("ctrl+l")
+        await ask(pilot, "and what did he say?")
+        assert "volodin" not in app.query(Answer).last().hits.matched, "/clear starts a new conversation"
+
+
+async def test_up_and_down_walk_the_question_history(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await ask(pilot, "budget date")
+        prompt = app.query_one(QuestionInput)
+        prompt.value = "draft"
+        await pilot.press("up")
+        assert prompt.value == "budget date"
+        await pilot.press("up", "up")
+        assert prompt.value == "what did Volodin warn?"
+        await pilot.press("down")
+        assert prompt.value == "budget date"
+        await pilot.press("down")
+        assert prompt.value == "draft"
+
+
+async def test_digit_opens_citation_in_reader_and_escape_returns(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "when did the lighthouse keeper retire?")
+        hit = app.query(HitQuote).first().hit
+        await pilot.press("1")
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.article.id == "harbour"
+        view = reader.query_one("#article")
+        cited = reader.query_one("#cited")
+        assert cited.render().plain == hit.passage.text
+        assert view.scroll_y > 0, "the reader scrolled down to the cited passage"
+        assert (
+            view.region.contains_region(cited.region.intersection(view.region)) and cited.region.y < view.region.bottom
+        )
+        metadata = rendered(reader.query_one(".metadata"))
+        assert "Harbour town diary" in metadata and "2024-05-02 · ¶31 cited as [1]" in metadata
+        assert "~/news/harbour.md" in metadata
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen)
+        assert [quote.hit for quote in app.query(HitQuote)][0] == hit, "the transcript is intact"
+        assert app.focused is app.query_one(QuestionInput)
+
+
+async def test_digits_are_typed_when_the_prompt_is_not_empty(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("b", "1", "9")
+        assert isinstance(app.screen, ChatScreen)
+        assert app.query_one(QuestionInput).value == "b19"
+
+
+async def test_clicking_a_quote_opens_its_article(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.click(HitQuote)
+        await pilot.pause()
+        assert isinstance(app.screen, ReaderScreen)
+        assert app.screen.article.id == "russia"
+
+
+async def test_focused_quote_is_copied_with_its_citation(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab")
+        assert isinstance(app.focused, HitQuote)
+        await pilot.press("c")
+        hit = app.focused.hit
+        assert hit.quote.text in app.clipboard
+        assert hit.citation in app.clipboard
+
+
+async def test_question_asked_while_indexing_is_answered_when_ready(tmp_path, monkeypatch):
+    release = threading.Event()
+    real_open = askdoc.open
+
+    def slow_open(corpus, *, engine, progress):
+        progress(1, 4)
+        assert release.wait(10)
+        return real_open(corpus, engine=engine, progress=progress)
+
+    monkeypatch.setattr(askdoc, "open", slow_open)
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause(0.1)
+        assert "1 / 4 articles" in rendered(app.query_one("#progress-counts"))
+        await pilot.press(*"what did Volodin warn?", "enter")
+        await pilot.pause()
+        assert "waiting for the index" in rendered(app.query(Answer).last().query_one(".searching"))
+        release.set()
+        await settle(pilot)
+        assert app.query(HitQuote).first().hit.article.id == "russia"
+        assert not app.query_one("#progress").display
+
+
+async def test_unusable_corpus_is_said_in_the_transcript(tmp_path):
+    (tmp_path / "empty").mkdir()
+    app = make_app(tmp_path / "empty")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        notes = " ".join(rendered(note) for note in app.query(".note.error"))
+        assert "has no readable articles" in notes
+        await pilot.press(*"anything", "enter")
+        await pilot.pause()
+        assert "could not be opened" in rendered(app.query(Answer).last().query_one(".error"))
+
+
+def test_missing_corpus_folder_is_an_error_before_the_app_starts(tmp_path):
+    with pytest.raises(askdoc.CorpusError, match="does not exist"):
+        make_app(tmp_path / "nowhere")
