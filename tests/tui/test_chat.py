@@ -45,7 +45,7 @@ async def test_question_is_answered_with_quote_and_citation(tmp_path):
         assert any("bold" in str(span.style) and span.start <= quote_start < span.end for span in content.spans), (
             "the quote is emphasised"
         )
-        assert any("$text-warning" in str(span.style) for span in content.spans), "the question's words are marked"
+        assert any("$warning-muted" in str(span.style) for span in content.spans), "the question's words are marked"
 
 
 async def test_no_match_names_the_missing_terms(tmp_path):
@@ -56,6 +56,8 @@ async def test_no_match_names_the_missing_terms(tmp_path):
         answer = app.query(Answer).last()
         assert not app.query(HitQuote)
         assert "No passage mentions: quokka, zebra." in rendered(answer.query_one(".no-match"))
+        await ask(pilot, "Volodin quokka")
+        assert "Not in any article: quokka" in rendered(app.query(Answer).last().query_one(".missing"))
 
 
 async def test_follow_up_borrows_the_previous_question(tmp_path):

@@ -17,10 +17,17 @@ from ..text import DETAIL_STYLE, literal
 
 
 class ArticlesScreen(Screen):
-    """A filter box above the list; Down moves into the list, Enter opens, Escape returns."""
+    """A filter box above the list; Up/Down choose, Enter opens, Escape returns."""
 
     AUTO_FOCUS = "#filter"
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back", id="articles.back")]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back", id="articles.back"),
+        Binding("enter", "open_highlighted", "Read", id="articles.open"),
+        Binding("down", "move(1)", "Next", show=False),
+        Binding("up", "move(-1)", "Previous", show=False),
+        Binding("pagedown", "move(10)", "Page down", show=False),
+        Binding("pageup", "move(-10)", "Page up", show=False),
+    ]
 
     def __init__(self, index: askdoc.Index) -> None:
         super().__init__()
@@ -54,14 +61,17 @@ class ArticlesScreen(Screen):
         self.show([a for a in self.all_articles if all(w in searchable(a) for w in words)])
 
     @on(Input.Submitted, "#filter")
-    def open_highlighted(self) -> None:
+    def action_open_highlighted(self) -> None:
         options = self.query_one(OptionList)
         if options.highlighted is not None:
             self.open(options.get_option_at_index(options.highlighted).id)
 
-    def key_down(self) -> None:
-        if self.focused is self.query_one("#filter"):
-            self.query_one(OptionList).focus()
+    def action_move(self, step: int) -> None:
+        """Up and Down in the filter box move through the list, so typing and choosing go together."""
+        options = self.query_one(OptionList)
+        if options.option_count:
+            current = options.highlighted if options.highlighted is not None else -1
+            options.highlighted = max(0, min(options.option_count - 1, current + step))
 
     @on(OptionList.OptionSelected)
     def option_selected(self, event: OptionList.OptionSelected) -> None:

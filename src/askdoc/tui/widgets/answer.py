@@ -30,6 +30,8 @@ class Answer(Vertical):
         elif self.hits is None:
             yield Static(literal(self.status), classes="searching")
         elif self.hits:
+            if self.hits.missing:
+                yield Static(literal("Not in any article: " + ", ".join(self.hits.missing)), classes="missing")
             yield from (HitQuote(hit) for hit in self.hits)
         else:
             yield Static(literal(sentence(self.hits)), classes="no-match")

@@ -16,7 +16,7 @@ class Transcript(VerticalScroll, can_focus=False):
 
     def add_question(self, question: str, status: str = "searching…") -> Answer:
         """Show the question and an answer block that shows ``status`` until it is given hits."""
-        asked = Static(Content.assemble(("› ", "bold $text-accent"), literal(question, "bold")), classes="question")
+        asked = Static(Content.assemble(("› ", "bold $text-primary"), literal(question, "bold")), classes="question")
         answer = Answer(status)
         self.mount_all([asked, answer])
         self.call_after_refresh(self.scroll_to_widget, asked, animate=False, top=True)

@@ -1,0 +1,96 @@
+"""Slash commands and the Ctrl+P palette: one table of commands behind both."""
+
+from __future__ import annotations
+
+from chat_helpers import ask, news_corpus, settle
+
+from askdoc.tui.app import make_app
+from askdoc.tui.commands import AskdocCommands
+from askdoc.tui.screens.articles import ArticlesScreen
+from askdoc.tui.widgets.answer import Answer
+from askdoc.tui.widgets.hit_quote import HitQuote
+
+SIZE = (100, 40)
+
+
+def notes(app) -> list[str]:
+    return [str(note.render()) for note in app.query(".note")]
+
+
+async def test_k_sets_how_many_passages_an_answer_shows(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "/k 1")
+        assert app.k == 1
+        assert "Answers now show up to 1 passages." in notes(app)
+        await ask(pilot, "Russia warned")
+        assert len(app.query(Answer).last().query(HitQuote)) == 1
+        await ask(pilot, "/k 0")
+        await ask(pilot, "/k many")
+        assert app.k == 1
+        assert notes(app)[-1].startswith("/k takes a number of passages from 1 to 20")
+
+
+async def test_export_writes_every_quote_with_its_citation(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    out = tmp_path / "chat.md"
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, f"/export {out}")
+        assert not out.exists(), "nothing to export before a question"
+        await ask(pilot, "what did Volodin warn?")
+        await ask(pilot, "quokka zebra?")
+        await ask(pilot, f"/export {out}")
+        hits = app.query(Answer).first().hits
+    markdown = out.read_text(encoding="utf-8")
+    assert markdown.startswith("# askdoc: news, ")
+    assert "## what did Volodin warn?" in markdown
+    for hit in hits:
+        assert "> " + hit.quote.text.splitlines()[0] in markdown
+        assert hit.citation in markdown
+    assert "## quokka zebra?" in markdown and "no passage mentions: quokka, zebra" in markdown
+
+
+async def test_export_to_an_unwritable_place_says_so(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await ask(pilot, f"/export {tmp_path / 'no' / 'such' / 'dir.md'}")
+        assert notes(app)[-1].startswith("Could not write")
+
+
+async def test_clear_help_theme_and_unknown_commands(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await ask(pilot, "/clear")
+        assert not app.query(Answer) and not app.query(".question")
+        await ask(pilot, "/help")
+        assert app.query(".note.help")
+        assert app.current_theme.dark
+        await ask(pilot, "/theme")
+        assert not app.current_theme.dark
+        await ask(pilot, "/theme nord")
+        assert app.theme == "nord"
+        await ask(pilot, "/theme no-such-theme")
+        assert app.theme == "nord"
+        await ask(pilot, "/frobnicate")
+        assert notes(app)[-1] == "Unknown command /frobnicate. Type /help for the list."
+        await ask(pilot, "/articles")
+        assert isinstance(app.screen, ArticlesScreen)
+
+
+async def test_palette_offers_the_same_commands(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        provider = AskdocCommands(app.screen)
+        titles = [hit.text async for hit in provider.discover()]
+        assert "Passages per answer: 5" in titles and "Browse the articles" in titles
+        found = [hit async for hit in provider.search("passages 10")]
+        assert found and found[0].text == "Passages per answer: 10"
+        found[0].command()
+        assert app.k == 10
