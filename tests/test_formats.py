@@ -7,10 +7,13 @@ import logging
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import askdoc
 from askdoc.formats.markdown import plain_text
 from askdoc.formats.pdf import paragraphs
+from askdoc.passages import passages_for
 from conftest import write_corpus
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -288,3 +291,42 @@ def test_index_read_by_older_readers_is_read_again(tmp_path, monkeypatch):
     monkeypatch.setattr(collection, "READERS_VERSION", collection.READERS_VERSION + 1)
     askdoc.open(root)
     assert sorted(read) == ["a.txt", "b.md"]
+
+
+MARKDOWN_PIECES = [
+    "# ",
+    "## ",
+    "**",
+    "_",
+    "`",
+    "[",
+    "](",
+    ")",
+    "![",
+    "> ",
+    "- ",
+    "1. ",
+    "\n",
+    "\n\n",
+    "<b>",
+    "|",
+    "---",
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.sampled_from(MARKDOWN_PIECES), st.text(max_size=12)), max_size=40))
+def test_any_markdown_reads_without_crashing_and_passages_stay_verbatim(pieces):
+    text = plain_text("".join(pieces))
+    assert "\x00" not in text or "\x00" in "".join(pieces)
+    article = askdoc.article_from_text("a", text, meta={})
+    for passage in passages_for(article):
+        assert article.text[passage.start : passage.end] == passage.text
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.text(alphabet=st.sampled_from("ab -.\n"), max_size=30), max_size=20))
+def test_pdf_paragraphs_keep_every_word(lines):
+    page = "\n".join(lines)
+    joined = paragraphs(page)
+    assert "".join(joined.split()).replace("-", "") == "".join(page.split()).replace("-", "")
