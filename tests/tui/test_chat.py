@@ -145,9 +145,11 @@ async def test_focused_quote_is_copied_with_its_citation(tmp_path):
     app = make_app(news_corpus(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await ask(pilot, "budget date")
         await ask(pilot, "what did Volodin warn?")
         await pilot.press("tab")
         assert isinstance(app.focused, HitQuote)
+        assert app.focused.hit.rank == 1 and app.focused.hit.article.id == "russia", "the latest answer's first quote"
         await pilot.press("c")
         hit = app.focused.hit
         assert hit.quote.text in app.clipboard

@@ -54,7 +54,8 @@ def export(app: AskdocApp, argument: str) -> None:
     except OSError as err:
         app.chat.transcript.add_note(literal(f"Could not write {path}: {err.strerror or err}"), "error")
         return
-    app.chat.transcript.add_note(literal(f"Exported {len(answers)} answers to {path}"))
+    noun = "answer" if len(answers) == 1 else "answers"
+    app.chat.transcript.add_note(literal(f"Exported {len(answers)} {noun} to {path}"))
 
 
 def transcript_markdown(corpus_name: str, answers) -> str:

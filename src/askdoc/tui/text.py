@@ -29,7 +29,8 @@ def passage_content(hit: Hit) -> Content:
 
 def citation_content(hit: Hit) -> Content:
     """``[1] Title  2024-09-24 · ¶11``: the number, the title, then where in the article."""
-    details = " · ".join(part for part in (hit.article.date, hit.article.source, f"¶{hit.passage.paragraph}") if part)
+    page = f"p. {hit.passage.page}" if hit.passage.page else None
+    details = " · ".join(p for p in (hit.article.date, hit.article.source, f"¶{hit.passage.paragraph}", page) if p)
     return Content.assemble(
         (f"[{hit.rank}] ", CITATION_NUMBER_STYLE),
         literal(hit.article.title, TITLE_STYLE),
@@ -39,4 +40,4 @@ def citation_content(hit: Hit) -> Content:
 
 def quote_with_citation(hit: Hit) -> str:
     """What the clipboard gets: the quote verbatim, then its citation."""
-    return f"\u201c{hit.quote.text}\u201d\n\u2014 {hit.citation}" + (f" {hit.article.url}" if hit.article.url else "")
+    return f"\u201c{hit.quote.text}\u201d\n\u2014 {hit.citation}"

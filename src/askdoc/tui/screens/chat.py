@@ -36,6 +36,7 @@ class ChatScreen(Screen):
         *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, 10)),
         Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
         Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
+        Binding("tab", "focus_answer", "Quotes", show=False),
     ]
 
     def __init__(self) -> None:
@@ -98,7 +99,7 @@ class ChatScreen(Screen):
 
     def index_ready(self, index: askdoc.Index, warnings: list[str]) -> None:
         self.app.index = index
-        self.sub_title = f"{self.app.corpus_name} · {index.n_articles:,} articles · {index.n_passages:,} passages"
+        self.show_summary()
         self.query_one(IndexProgress).display = False
         for message in warnings[:5]:
             self.notify(message, severity="warning", markup=False)
@@ -107,6 +108,18 @@ class ChatScreen(Screen):
         waiting, self.waiting = self.waiting, []
         for question, answer in waiting:
             self.search(question, answer)
+
+    def show_summary(self) -> None:
+        """The header names the corpus and its size; passages are left out when the screen is narrow."""
+        index = self.app.index
+        if index is not None:
+            summary = f"{self.app.corpus_name} · {index.n_articles:,} articles"
+            if self.size.width >= 70:
+                summary += f" · {index.n_passages:,} passages"
+            self.sub_title = summary
+
+    def on_resize(self) -> None:
+        self.show_summary()
 
     def index_failed(self, message: str) -> None:
         self.sub_title = f"{self.app.corpus_name} · no index"
@@ -195,6 +208,14 @@ class ChatScreen(Screen):
         hits = self.latest_hits()
         if hits and 1 <= number <= len(hits):
             self.open_hit(hits[number - 1])
+
+    def action_focus_answer(self) -> None:
+        """Tab from the prompt goes to the latest answer's first quote, not the oldest one on screen."""
+        quotes = self.latest_answer().query(HitQuote) if self.latest_answer() else None
+        if self.focused is self.prompt and quotes:
+            quotes.first().focus()
+        else:
+            self.focus_next()
 
     def action_clear(self) -> None:
         self.clear()

@@ -30,6 +30,8 @@ class Answer(Vertical):
         elif self.hits is None:
             yield Static(literal(self.status), classes="searching")
         elif self.hits:
+            if self.hits.scope:
+                yield Static(literal(f"Filtered: {self.hits.scope}"), classes="scope")
             if self.hits.missing:
                 yield Static(literal("Not in any article: " + ", ".join(self.hits.missing)), classes="missing")
             yield from (HitQuote(hit) for hit in self.hits)

@@ -46,8 +46,11 @@ class ArticleView(VerticalScroll):
     def scroll_to_cited(self) -> None:
         """Put the cited passage near the top of the view (a line of the paragraph before stays visible)."""
         cited = self.query("#cited")
-        if cited:
-            self.scroll_to(y=max(0, cited.first().virtual_region.y - 2), animate=False, immediate=True)
+        if not cited:
+            return
+        region = cited.first().virtual_region
+        if region.bottom > self.scrollable_content_region.height:  # not already in view from the top
+            self.scroll_to(y=max(0, region.y - 2), animate=False, immediate=True)
 
 
 def metadata(article: Article, hit: Hit | None) -> Content:

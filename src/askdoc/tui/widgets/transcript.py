@@ -26,7 +26,7 @@ class Transcript(VerticalScroll, can_focus=False):
         """A line from askdoc itself (help, command results, errors), not from the articles."""
         note = Static(Content(content) if isinstance(content, str) else content, classes=f"note {classes}".strip())
         self.mount(note)
-        self.call_after_refresh(self.scroll_end, animate=False)
+        self.call_after_refresh(self.scroll_to_widget, note, animate=False, top=True)  # a long /help: its start
         return note
 
     def answers(self) -> list[Answer]:
