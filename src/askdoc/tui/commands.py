@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -64,6 +65,19 @@ def transcript_markdown(corpus_name: str, answers) -> str:
     return header + "\n".join(hits_markdown(hits) for hits in answers)
 
 
+def add(app: AskdocApp, argument: str) -> None:
+    from .widgets.corpus_watch import CorpusWatch, pasted_paths
+
+    try:
+        paths = pasted_paths(argument) or shlex.split(argument)
+    except ValueError:  # an unbalanced quote: take the argument as one path
+        paths = [argument]
+    if not paths:
+        app.chat.transcript.add_note("/add takes files or folders, as in /add ~/Downloads/page.html", "error")
+        return
+    app.chat.query_one(CorpusWatch).add(paths)
+
+
 def clear(app: AskdocApp, argument: str) -> None:
     app.chat.clear()
 
@@ -92,6 +106,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("k", "N", "show N passages per answer", set_k, tuple((f"Passages per answer: {n}", str(n)) for n in (1, 3, 5, 10))),
     Command("export", "FILE", "save the transcript as Markdown, every quote with its citation", export,
             ((f"Export the transcript to {DEFAULT_EXPORT}", ""),)),
+    Command("add", "PATH...", "copy files or folders into the corpus and index them (or paste a path)", add,
+            (("Add files to the corpus: type /add PATH", ""),)),
     Command("clear", "", "clear the transcript and start a new conversation", clear, (("Clear the transcript", ""),)),
     Command("articles", "", "browse every article (Ctrl+O)", articles, (("Browse the articles", ""),)),
     Command("theme", "[NAME]", "switch between light and dark, or to a theme by name", theme,

@@ -17,6 +17,7 @@ from askdoc import Hit, Hits
 
 from ..text import literal
 from ..widgets.answer import Answer
+from ..widgets.corpus_watch import CorpusWatch, pasted_paths
 from ..widgets.hit_quote import HitQuote
 from ..widgets.index_progress import IndexProgress
 from ..widgets.question_input import QuestionInput
@@ -50,6 +51,7 @@ class ChatScreen(Screen):
         yield IndexProgress(self.app.corpus_name, id="progress")
         yield QuestionInput(placeholder=ASK, id="question")
         yield Footer()
+        yield CorpusWatch(id="corpus-watch")
 
     def on_mount(self) -> None:
         self.sub_title = f"{self.app.corpus_name} · indexing…"
@@ -142,6 +144,8 @@ class ChatScreen(Screen):
             from ..commands import run_slash
 
             run_slash(self.app, text)
+        elif paths := pasted_paths(text):  # a file or folder dragged or pasted in: add it
+            self.query_one(CorpusWatch).add(paths)
         else:
             self.ask(text)
 

@@ -1,0 +1,59 @@
+"""The chat keeps up with its corpus: files changed while it runs, /add and pasted paths."""
+
+from __future__ import annotations
+
+from chat_helpers import ask, news_corpus, settle
+
+from askdoc.tui.app import make_app
+from askdoc.tui.widgets.corpus_watch import CorpusWatch, pasted_paths
+from askdoc.tui.widgets.hit_quote import HitQuote
+from conftest import write_corpus
+
+SIZE = (100, 40)
+NEW = "Ferry news\n\nThe new ferry to the island carries three hundred bicycles.\n"
+
+
+async def test_a_file_added_while_the_chat_runs_is_indexed_and_the_status_says_so(tmp_path):
+    corpus = news_corpus(tmp_path)
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = app.index
+        watch = app.query_one(CorpusWatch)
+        watch.check()
+        await settle(pilot)
+        assert app.index is before  # nothing changed: the same index, no refresh
+        (corpus / "ferry.txt").write_text(NEW)
+        (corpus / "budget.txt").unlink()
+        watch.check()
+        await settle(pilot)
+        assert app.index is not before and app.index.n_articles == 4
+        assert app.screen.sub_title == "news · 4 articles · 36 passages · refreshed: 1 added, 1 removed"
+        await ask(pilot, "how many bicycles does the ferry carry?")
+        assert app.query(HitQuote).first().hit.article.id == "ferry"
+
+
+async def test_add_command_and_pasted_path_copy_files_into_the_corpus(tmp_path):
+    corpus = news_corpus(tmp_path)
+    outside = write_corpus(
+        tmp_path / "downloads", {"ferry.txt": NEW, "more/owls.md": "# Owls\n\nBarn owls hunt at dusk."}
+    )
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, f"/add {outside / 'ferry.txt'}")
+        assert (corpus / "ferry.txt").exists() and app.index.n_articles == 5
+        await ask(pilot, f"'{outside / 'more'}'")  # a folder pasted, quoted as a file manager does
+        assert (corpus / "more" / "owls.md").exists() and app.index.n_articles == 6
+        notes = " ".join(str(note.render()) for note in app.query(".note"))
+        assert "Added 1 file(s) to news." in notes
+        await ask(pilot, f"/add {tmp_path / 'missing.pdf'}")
+        assert "Cannot add:" in str(app.query(".note.error").last().render())
+
+
+def test_only_lines_made_of_existing_paths_count_as_pasted(tmp_path):
+    target = write_corpus(tmp_path / "d", {"a b.txt": "x"}) / "a b.txt"
+    assert pasted_paths(f"'{target}'") == [str(target)]
+    assert pasted_paths(f"file://{str(target).replace(' ', '%20')}") == [str(target)]
+    assert pasted_paths("what did Volodin warn?") is None
+    assert pasted_paths(f"{target} and more") is None
