@@ -119,11 +119,18 @@ def clean(value: object) -> str | None:
 
 
 def as_date(value: object) -> str | None:
-    """An ISO date (YYYY-MM-DD) from a date, a datetime or a string that starts with one."""
+    """An ISO date (YYYY-MM-DD) from a date, a datetime, a string that starts with one, or an RSS date."""
     if isinstance(value, (dt.date, dt.datetime)):
         return value.strftime("%Y-%m-%d")
-    if isinstance(value, str) and (match := re.match(r"\s*(\d{4}-\d{2}-\d{2})", value)):
-        return match.group(1)
+    if not isinstance(value, str):
+        return None
+    if match := re.match(r"\s*(\d{4})[-/.](\d{2})[-/.](\d{2})(?!\d)", value):
+        return "-".join(match.groups())
+    if match := re.match(r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2}\s+[A-Za-z]{3}\s+\d{4})", value):  # RSS: Tue, 24 Sep 2024
+        try:
+            return dt.datetime.strptime(" ".join(match.group(1).split()), "%d %b %Y").strftime("%Y-%m-%d")
+        except ValueError:
+            return None
     return None
 
 
