@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from array import array
-from collections import Counter
 from collections.abc import Callable, Iterable
+from itertools import chain
 from typing import Any
 
 import numpy as np
 
 from . import scoring
-from .analysis import Analyzer
+from .analysis import WORD, Analyzer
 from .model import Article
 from .passages import pieces_for
 from .sentences import sentence_spans
@@ -18,6 +18,7 @@ from .store import IndexData
 
 Progress = Callable[[int], None]  # called with the number of articles just done
 DEFAULT_PARAMS = scoring.Params()
+FLUSH_TOKENS = 4_000_000  # pending token ids turned into forward-index rows at this size (memory stays bounded)
 
 
 class Builder:
@@ -32,13 +33,13 @@ class Builder:
             for name, code in [
                 ("p_article", "i"), ("p_start", "q"), ("p_end", "q"), ("p_paragraph", "i"),
                 ("p_heading_start", "q"), ("p_heading_end", "q"), ("p_len", "i"),
-                ("s_count", "q"), ("s_start", "q"), ("s_end", "q"),
-                ("f_count", "q"), ("f_term", "i"), ("f_tf", "H"),
+                ("s_count", "q"), ("s_start", "q"), ("s_end", "q"), ("tokens", "i"),
             ]
         }  # fmt: skip
         self.kept: list[dict[str, np.ndarray]] = []
         self.articles: list[dict[str, Any]] = []
         self.texts: list[bytes] = []
+        self._token_ids: dict[str, tuple[int, ...]] = {}  # raw token -> its term ids (often none)
 
     def keep(self, old: IndexData, article_numbers: np.ndarray) -> None:
         """Carry over the given articles of ``old`` with their analysed passages, unchanged."""
@@ -62,18 +63,25 @@ class Builder:
             self.texts.append(bytes(old.texts[start:end]))
 
     def add(self, article: Article, source: dict[str, Any] | None = None) -> None:
-        """Analyse one article: its passages, their sentences and terms."""
+        """Analyse one article: its passages, their sentences and terms.
+
+        Terms become ids through a per-token cache in one list comprehension; counting them
+        into (term, tf) rows is left to numpy at flush time, so no Python work per posting.
+        """
         number = len(self.articles)
         text = article.text
         cols = self.cols
+        cached = self._token_ids.get
+        ids_of = self._ids_of
         introduced: set[int] = set()
         for piece in pieces_for(article):
-            heading_terms: list[str] = []
+            tokens = WORD.findall(text, piece.start, piece.end)
             if piece.heading_start >= 0 and piece.heading_start not in introduced:
                 introduced.add(piece.heading_start)  # a heading is indexed with its first passage
-                heading_terms = self.analyzer.terms(text[piece.heading_start : piece.heading_end])
-            terms = heading_terms + self.analyzer.terms(text[piece.start : piece.end])
-            counts = Counter(self.term_id(t) for t in terms)
+                tokens = WORD.findall(text, piece.heading_start, piece.heading_end) + tokens
+            before = len(cols["tokens"])
+            cols["tokens"].extend(chain.from_iterable([ids if (ids := cached(t)) is not None else ids_of(t)
+                                                       for t in tokens]))  # fmt: skip
             sentences = sentence_spans(text, piece.start, piece.end)
             cols["p_article"].append(number)
             cols["p_start"].append(piece.start)
@@ -81,18 +89,20 @@ class Builder:
             cols["p_paragraph"].append(piece.paragraph)
             cols["p_heading_start"].append(piece.heading_start)
             cols["p_heading_end"].append(piece.heading_end)
-            cols["p_len"].append(len(terms))
+            cols["p_len"].append(len(cols["tokens"]) - before)
             cols["s_count"].append(len(sentences))
-            for s, e in sentences:
-                cols["s_start"].append(s)
-                cols["s_end"].append(e)
-            cols["f_count"].append(len(counts))
-            for term_id in sorted(counts):
-                cols["f_term"].append(term_id)
-                cols["f_tf"].append(min(counts[term_id], 65535))
+            cols["s_start"].extend([s for s, _ in sentences])
+            cols["s_end"].extend([e for _, e in sentences])
         self.articles.append({**article.to_json(), "body_start": article.body_start,
                               "meta": article.meta, **(source or {})})  # fmt: skip
         self.texts.append(text.encode("utf-8", "surrogatepass"))
+        if len(cols["tokens"]) >= FLUSH_TOKENS:
+            self._flush_columns()
+
+    def _ids_of(self, token: str) -> tuple[int, ...]:
+        ids = tuple(self.term_id(t) for t in self.analyzer.token_terms(token))
+        self._token_ids[token] = ids
+        return ids
 
     def term_id(self, term: str) -> int:
         term_id = self.term_ids.get(term)
@@ -105,14 +115,16 @@ class Builder:
         """Move rows added so far into a numpy part, so that parts stay in article order."""
         if not len(self.cols["p_article"]):
             return
-        part = {name: np.frombuffer(col, dtype=col.typecode).copy() for name, col in self.cols.items()}
+        part = {name: np.frombuffer(col, dtype=col.typecode).copy() for name, col in self.cols.items()
+                if name != "tokens"}  # fmt: skip
+        part.update(forward_rows(np.frombuffer(self.cols["tokens"], dtype=np.int32), part["p_len"], len(self.vocab)))
         self.kept.append(part)
         for col in self.cols.values():
             del col[:]
 
     def finish(self, params: scoring.Params = DEFAULT_PARAMS) -> IndexData:
         self._flush_columns()
-        parts = self.kept or [{name: np.frombuffer(col, dtype=col.typecode) for name, col in self.cols.items()}]
+        parts = self.kept or [_empty_part()]
         cat = {name: np.concatenate([np.asarray(p[name]) for p in parts]) for name in parts[0]}
         arrays = {name: cat[name] for name in
                   ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
@@ -139,7 +151,33 @@ def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: sco
     post_doc = f_doc[order]
     df = np.bincount(f_term, minlength=n_terms).astype(np.int32)
     impact = scoring.impacts(np.asarray(f_tf)[order], np.asarray(p_len)[post_doc], avgdl, params)
-    return {"df": df, "t_ptr": _pointers(df), "post_doc": post_doc, "post_impact": impact.astype(np.float32)}
+    impact = impact.astype(np.float32)
+    t_ptr = _pointers(df)
+    term_max = np.zeros(n_terms, dtype=np.float32)  # each term's best impact: its bound for pruning
+    present = df > 0
+    if present.any():
+        term_max[present] = np.maximum.reduceat(impact, t_ptr[:-1][present])
+    return {"df": df, "t_ptr": t_ptr, "post_doc": post_doc, "post_impact": impact, "t_max": term_max}
+
+
+def forward_rows(tokens: np.ndarray, p_len: np.ndarray, n_terms: int) -> dict[str, np.ndarray]:
+    """Count each passage's term ids: rows (term, tf) sorted by term within each passage."""
+    passage = np.repeat(np.arange(len(p_len), dtype=np.int64), p_len)
+    keys, tf = np.unique(passage * max(n_terms, 1) + tokens, return_counts=True)
+    f_passage = keys // max(n_terms, 1)
+    return {
+        "f_term": (keys - f_passage * max(n_terms, 1)).astype(np.int32),
+        "f_tf": np.minimum(tf, 65535).astype(np.uint16),
+        "f_count": np.bincount(f_passage, minlength=len(p_len)).astype(np.int64),
+    }
+
+
+def _empty_part() -> dict[str, np.ndarray]:
+    dtypes = {"p_article": np.int32, "p_paragraph": np.int32, "p_len": np.int32, "f_term": np.int32,
+              "f_tf": np.uint16}  # fmt: skip
+    names = ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
+             "s_count", "s_start", "s_end", "f_term", "f_tf", "f_count")  # fmt: skip
+    return {name: np.zeros(0, dtype=dtypes.get(name, np.int64)) for name in names}
 
 
 def build(articles: Iterable[Article], analyzer: Analyzer, progress: Progress | None = None) -> IndexData:

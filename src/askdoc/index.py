@@ -235,16 +235,10 @@ class Index:
         described = scope.describe()
         if not matched:
             return Hits([], question=asked, matched=(), missing=missing, scope=described)
-        scores = self.scores(terms)
-        a = self.data.arrays
-        ids = np.array([self._term_ids[t] for t in matched], dtype=np.int64)
-        candidates = scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages)
-        if scope:  # the filter applies before top-k: k answers from inside it, not fewer
-            allowed = self._allowed_passages(scope)
-            candidates = candidates & allowed if candidates.dtype == bool else candidates[allowed[candidates]]
-        rows = self._ranked_rows(scores, candidates, k, max_per_article)
+        allowed = self._allowed_passages(scope) if scope else None  # the filter applies before top-k
+        rows, scores = self._ranked_rows(terms, k, max_per_article, allowed)
         weights = self.term_weights(matched)
-        hits = [self._hit(rank, row, float(scores[row]), weights) for rank, row in enumerate(rows, 1)]
+        hits = [self._hit(rank, row, score, weights) for rank, (row, score) in enumerate(zip(rows, scores), 1)]
         return Hits(hits, question=asked, matched=matched, missing=missing, scope=described)
 
     def _allowed_passages(self, scope: Filter) -> np.ndarray:
@@ -257,6 +251,23 @@ class Index:
             mask = self._filter_masks[scope] = allowed[np.asarray(self.data.arrays["p_article"])]
         return mask
 
+    def best(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+        """The k best passages (rows) holding a query term, and their BM25 scores, best first.
+
+        The askdoc engine prunes (MaxScore, see ``scoring.best``): only passages that can reach
+        the top k are scored, with exactly the scores ``scores()`` gives them.
+        """
+        counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
+        ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+        a = self.data.arrays
+        if self.engine == "rank-bm25":
+            scores = self.scores(terms)
+            rows = scoring.top_k(scores, k, scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages))
+            return rows, scores[rows]
+        weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+        query = scoring.Query.of(ids, weights, a["t_ptr"], self.idf)
+        return scoring.best(query, a["post_doc"], a["post_impact"], a["t_max"], k)
+
     def _context_terms(self, question: str, context: Sequence[str]) -> list[str]:
         """Terms a follow-up borrows from the previous question: when it leans on a pronoun or is short."""
         if not context:
@@ -267,26 +278,27 @@ class Index:
             return []
         return [t for t in self.analyzer.terms(split_question(context[-1])[0]) if t not in own]
 
-    def _ranked_rows(
-        self, scores: np.ndarray, candidates: np.ndarray, k: int, max_per_article: int | None
-    ) -> list[int]:
+    def _ranked_rows(self, terms: list[str], k: int, max_per_article: int | None) -> tuple[list[int], list[float]]:
         if max_per_article is None:
-            return scoring.top_k(scores, k, candidates).tolist()
+            rows, scores = self.best(terms, k)
+            return rows.tolist(), scores.tolist()
         p_article = self.data.arrays["p_article"]
         want = k
         while True:
-            ranked = scoring.top_k(scores, want, candidates)
+            ranked, scores = self.best(terms, want)
             taken: list[int] = []
+            taken_scores: list[float] = []
             per_article: Counter[int] = Counter()
-            for row in ranked.tolist():
+            for row, score in zip(ranked.tolist(), scores.tolist()):
                 article = int(p_article[row])
                 if per_article[article] < max_per_article:
                     per_article[article] += 1
                     taken.append(row)
+                    taken_scores.append(score)
                     if len(taken) == k:
-                        return taken
+                        return taken, taken_scores
             if len(ranked) < want:  # no more passages that match
-                return taken
+                return taken, taken_scores
             want *= 4
 
     def _hit(self, rank: int, row: int, score: float, weights: dict[str, float]) -> Hit:

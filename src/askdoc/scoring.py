@@ -84,3 +84,127 @@ def top_k(values: np.ndarray, k: int, candidates: np.ndarray | None = None) -> n
         pool = pool[values[pool] >= kth]  # keep every tie of the k-th value
     order = np.lexsort((pool, -values[pool]))
     return pool[order][:k]
+
+
+# -- top-k with dynamic pruning -------------------------------------------------------------
+#
+# MaxScore (Turtle & Flood, "Query evaluation: strategies and optimizations", 1995), as Lucene's
+# MaxScoreBulkScorer does it, vectorised: a first threshold comes from the exact scores of a few
+# promising passages; query terms whose upper bounds together stay below it are "non-essential"
+# (a passage holding only them cannot enter the top k), so candidates are the passages of the
+# essential terms only, and the non-essential terms are looked up for the survivors alone.
+# Final scores are summed in the same order as ``scores`` does, so they are bit-for-bit equal.
+
+SEED_PASSAGES = 2048  # passages scored exactly to set the first threshold
+EXHAUSTIVE_BELOW = 20_000  # with fewer postings than this, pruning does not pay
+_MARGIN = 1e-9  # relative slack on bounds, so rounding never prunes a passage that ties
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """The query terms with their multipliers (repeat count x idf) and their posting ranges."""
+
+    ids: np.ndarray  # term ids, in the order their scores are summed
+    multipliers: np.ndarray  # weight * idf, float64
+    lo: np.ndarray  # each term's postings are post_doc[lo:hi]
+    hi: np.ndarray
+
+    @classmethod
+    def of(cls, term_ids: np.ndarray, weights: np.ndarray, term_ptr: np.ndarray, idf: np.ndarray) -> Query:
+        ids = np.asarray(term_ids, dtype=np.int64)
+        return cls(ids, np.asarray(weights, dtype=np.float64) * idf[ids], term_ptr[ids], term_ptr[ids + 1])
+
+
+def scores_of(docs: np.ndarray, query: Query, post_doc: np.ndarray, post_impact: np.ndarray) -> np.ndarray:
+    """Exact scores of the given passages (sorted or not), summed term by term as ``scores`` does."""
+    out = np.zeros(len(docs), dtype=np.float64)
+    for j in range(len(query.ids)):
+        found, where = _lookup(docs, post_doc, int(query.lo[j]), int(query.hi[j]))
+        if found.any():
+            out[found] += query.multipliers[j] * post_impact[where[found]]
+    return out
+
+
+def _lookup(docs: np.ndarray, post_doc: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+    """For each passage: whether the posting list post_doc[lo:hi] holds it, and at which position."""
+    if hi <= lo or not len(docs):
+        return np.zeros(len(docs), dtype=bool), np.zeros(len(docs), dtype=np.int64)
+    plist = post_doc[lo:hi]
+    at = np.minimum(np.searchsorted(plist, docs), hi - lo - 1)
+    return plist[at] == docs, at + lo
+
+
+def best(
+    query: Query, post_doc: np.ndarray, post_impact: np.ndarray, term_max: np.ndarray, k: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The k best passages holding at least one query term and their scores, best first.
+
+    The same passages, order and scores as ``top_k(scores(...), k, matching(...))``.
+    """
+    lengths = query.hi - query.lo
+    bounds = np.maximum(query.multipliers * term_max[query.ids], 0.0)
+    theta = 0.0
+    if lengths.sum() >= EXHAUSTIVE_BELOW:
+        theta = _first_threshold(query, post_doc, post_impact, bounds, k)
+    if theta <= 0.0:  # too few postings, or scores that can be negative: score every match
+        docs = _union(query, np.arange(len(query.ids)), post_doc)
+        return _ranked(docs, scores_of(docs, query, post_doc, post_impact), k)
+    ascending = np.argsort(bounds, kind="stable")
+    reach = np.cumsum(bounds[ascending]) * (1.0 + _MARGIN)
+    n_minor = int(np.searchsorted(reach, theta, side="left"))  # their bounds sum below theta
+    minor, essential = ascending[:n_minor], ascending[n_minor:]
+    docs = _union(query, essential, post_doc)
+    partial = scores_of(docs, _subset(query, essential), post_doc, post_impact)
+    for step, j in enumerate(minor[::-1]):  # largest bound first: it prunes most
+        rest = bounds[minor[: n_minor - step]].sum()
+        keep = (partial + rest) * (1.0 + _MARGIN) >= theta
+        docs, partial = docs[keep], partial[keep]
+        found, where = _lookup(docs, post_doc, int(query.lo[j]), int(query.hi[j]))
+        partial[found] += query.multipliers[j] * post_impact[where[found]]
+    docs = docs[partial * (1.0 + _MARGIN) >= theta]
+    return _ranked(docs, scores_of(docs, query, post_doc, post_impact), k)
+
+
+def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int) -> float:
+    """A score that at least k passages reach: the k-th best exact score of promising passages."""
+    if (query.multipliers <= 0).any():
+        return 0.0
+    seeds, total = [], 0
+    for j in np.argsort(-bounds, kind="stable").tolist():
+        lo, hi = int(query.lo[j]), int(query.hi[j])
+        if hi - lo > SEED_PASSAGES:  # the passages where this term weighs most
+            top = np.argpartition(post_impact[lo:hi], hi - lo - SEED_PASSAGES)[hi - lo - SEED_PASSAGES :]
+            seeds.append(post_doc[lo + top])
+        else:
+            seeds.append(post_doc[lo:hi])
+        total += len(seeds[-1])
+        if total >= SEED_PASSAGES:
+            break
+    docs = np.unique(np.concatenate(seeds))
+    if len(docs) < k:
+        return 0.0
+    exact = scores_of(docs, query, post_doc, post_impact)
+    return float(-np.partition(-exact, k - 1)[k - 1])
+
+
+def _subset(query: Query, which: np.ndarray) -> Query:
+    which = np.sort(which)  # keep the summing order
+    return Query(query.ids[which], query.multipliers[which], query.lo[which], query.hi[which])
+
+
+def _union(query: Query, which: np.ndarray, post_doc: np.ndarray) -> np.ndarray:
+    """The passages (ascending) in the posting lists of the chosen terms."""
+    lists = [post_doc[int(query.lo[j]) : int(query.hi[j])] for j in which.tolist()]
+    if not lists:
+        return np.zeros(0, dtype=np.int64)
+    return np.unique(np.concatenate(lists)) if len(lists) > 1 else np.asarray(lists[0])
+
+
+def _ranked(docs: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+    """The k best (score descending, passage ascending on ties) of candidate passages."""
+    if len(docs) > k:
+        kth = -np.partition(-values, k - 1)[k - 1]
+        keep = values >= kth
+        docs, values = docs[keep], values[keep]
+    order = np.lexsort((docs, -values))[:k]
+    return docs[order].astype(np.int64), values[order]

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _GENERATION = re.compile(r"gen-\d{6,}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
@@ -48,6 +48,7 @@ ARRAYS: dict[str, str] = {
     "t_ptr": "int64",  # postings: term -> passages sorted by passage number
     "post_doc": "int32",
     "post_impact": "float32",
+    "t_max": "float32",  # each term's largest impact: an upper bound for pruning
     "a_text_start": "int64",  # article -> its UTF-8 text in texts.bin
     "a_text_end": "int64",
 }
@@ -163,7 +164,7 @@ def _check_shapes(data: IndexData) -> None:
     checks = [
         all(len(a[name]) == n for name in same_length),
         len(a["s_ptr"]) == n + 1 and len(a["f_ptr"]) == n + 1,
-        len(a["t_ptr"]) == v + 1 and len(a["df"]) == v,
+        len(a["t_ptr"]) == v + 1 and len(a["df"]) == v == len(a["t_max"]),
         len(a["a_text_start"]) == n_articles == len(a["a_text_end"]),
         int(a["t_ptr"][-1]) == len(a["post_doc"]) == len(a["post_impact"]) if v else True,
         int(a["f_ptr"][-1]) == len(a["f_term"]) == len(a["f_tf"]) if n else True,

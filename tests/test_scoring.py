@@ -1,0 +1,77 @@
+"""Pruned top-k (MaxScore) returns exactly what exhaustive scoring ranks first."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+
+import askdoc
+from askdoc import scoring
+from conftest import synthetic_articles
+
+
+@pytest.fixture(scope="module")
+def index():
+    return askdoc.Index.from_articles(synthetic_articles(400, seed=3))
+
+
+def exhaustive(index, terms, k):
+    scores = index.scores(terms)
+    a = index.data.arrays
+    ids = np.array(sorted({index._term_ids[t] for t in terms if t in index._term_ids}), dtype=np.int64)
+    rows = scoring.top_k(scores, k, scoring.matching(ids, a["t_ptr"], a["post_doc"], index.n_passages))
+    return rows, scores[rows]
+
+
+@pytest.mark.parametrize("seed_passages", [4, 64, 2048])
+def test_pruned_top_k_equals_exhaustive_on_random_queries(index, monkeypatch, seed_passages):
+    monkeypatch.setattr(scoring, "EXHAUSTIVE_BELOW", 0)  # prune even on a small index
+    monkeypatch.setattr(scoring, "SEED_PASSAGES", seed_passages)
+    rng = random.Random(seed_passages)
+    vocab = [t for t in index.data.vocab if index.data.arrays["df"][index._term_ids[t]] > 0]
+    pruned_some = False
+    for _ in range(150):
+        terms = [rng.choice(vocab) for _ in range(rng.randint(1, 8))]
+        k = rng.choice([1, 3, 10, 50])
+        rows, scores = index.best(terms, k)
+        want_rows, want_scores = exhaustive(index, terms, k)
+        assert rows.tolist() == want_rows.tolist()
+        assert scores.tolist() == want_scores.tolist()  # bit for bit, not approximately
+        pruned_some |= (
+            scoring._first_threshold(
+                scoring.Query.of(*_query_parts(index, terms)),
+                index.data.arrays["post_doc"],
+                index.data.arrays["post_impact"],
+                np.ones(len(set(terms))),
+                k,
+            )
+            > 0
+        )
+    assert pruned_some  # the pruning path really ran
+
+
+def _query_parts(index, terms):
+    from collections import Counter
+
+    counts = Counter(index._term_ids[t] for t in terms)
+    ids = np.fromiter(counts.keys(), dtype=np.int64)
+    weights = np.fromiter(counts.values(), dtype=np.float64)
+    return ids, weights, index.data.arrays["t_ptr"], index.idf
+
+
+def test_ties_at_the_kth_score_go_to_the_lower_passage(monkeypatch):
+    monkeypatch.setattr(scoring, "EXHAUSTIVE_BELOW", 0)
+    articles = [askdoc.Article(id=f"a{i}", title="T", text=f"alpha beta filler{i}") for i in range(30)]
+    index = askdoc.Index.from_articles(articles)
+    rows, scores = index.best(["alpha"], 5)
+    assert rows.tolist() == [0, 1, 2, 3, 4]
+    assert len(set(scores.tolist())) == 1
+
+
+def test_term_bounds_cover_every_impact(index):
+    a = index.data.arrays
+    for term in range(0, len(index.data.vocab), 7):
+        lo, hi = a["t_ptr"][term], a["t_ptr"][term + 1]
+        assert a["t_max"][term] == a["post_impact"][lo:hi].max()
