@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cached_property
@@ -46,6 +47,7 @@ class Index:
         self.location = location  # the folder the index is stored in, if any
         self._articles: dict[int, Article] = {}
         self._filter_masks: dict[Filter, np.ndarray] = {}  # passage masks of recent filters
+        self._scratch_lock = threading.Lock()  # searches from worker threads share one accumulator
         self.params = scoring.Params(
             data.stats.get("k1", scoring.K1), data.stats.get("b", scoring.B), data.stats.get("epsilon", scoring.EPSILON)
         )
@@ -266,7 +268,12 @@ class Index:
             return rows, scores[rows]
         weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         query = scoring.Query.of(ids, weights, a["t_ptr"], self.idf)
-        return scoring.best(query, a["post_doc"], a["post_impact"], a["t_max"], k)
+        with self._scratch_lock:
+            return scoring.best(query, a["post_doc"], a["post_impact"], a["t_max"], k, self._scratch)
+
+    @cached_property
+    def _scratch(self) -> np.ndarray:
+        return np.zeros(self.n_passages, dtype=np.float64)
 
     def _context_terms(self, question: str, context: Sequence[str]) -> list[str]:
         """Terms a follow-up borrows from the previous question: when it leans on a pronoun or is short."""

@@ -96,7 +96,7 @@ def top_k(values: np.ndarray, k: int, candidates: np.ndarray | None = None) -> n
 # Final scores are summed in the same order as ``scores`` does, so they are bit-for-bit equal.
 
 SEED_PASSAGES = 2048  # passages scored exactly to set the first threshold
-EXHAUSTIVE_BELOW = 20_000  # with fewer postings than this, pruning does not pay
+EXHAUSTIVE_BELOW = 50_000  # with fewer postings than this, pruning does not pay
 _MARGIN = 1e-9  # relative slack on bounds, so rounding never prunes a passage that ties
 
 
@@ -135,34 +135,59 @@ def _lookup(docs: np.ndarray, post_doc: np.ndarray, lo: int, hi: int) -> tuple[n
 
 
 def best(
-    query: Query, post_doc: np.ndarray, post_impact: np.ndarray, term_max: np.ndarray, k: int
+    query: Query,
+    post_doc: np.ndarray,
+    post_impact: np.ndarray,
+    term_max: np.ndarray,
+    k: int,
+    scratch: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k best passages holding at least one query term and their scores, best first.
 
     The same passages, order and scores as ``top_k(scores(...), k, matching(...))``.
+    ``scratch`` is a float64 array of n_passages zeros, used to accumulate and left zeroed
+    (one per thread; it saves allocating and clearing n_passages floats per query).
     """
     lengths = query.hi - query.lo
     bounds = np.maximum(query.multipliers * term_max[query.ids], 0.0)
     theta = 0.0
     if lengths.sum() >= EXHAUSTIVE_BELOW:
         theta = _first_threshold(query, post_doc, post_impact, bounds, k)
-    if theta <= 0.0:  # too few postings, or scores that can be negative: score every match
-        docs = _union(query, np.arange(len(query.ids)), post_doc)
-        return _ranked(docs, scores_of(docs, query, post_doc, post_impact), k)
+    if theta <= 0.0:  # few postings, or scores that can be negative: score every match
+        pool, values = _accumulate(query, np.arange(len(query.ids)), post_doc, post_impact, scratch)
+        return _ranked(pool, values, k)
     ascending = np.argsort(bounds, kind="stable")
     reach = np.cumsum(bounds[ascending]) * (1.0 + _MARGIN)
     n_minor = int(np.searchsorted(reach, theta, side="left"))  # their bounds sum below theta
     minor, essential = ascending[:n_minor], ascending[n_minor:]
-    docs = _union(query, essential, post_doc)
-    partial = scores_of(docs, _subset(query, essential), post_doc, post_impact)
+    docs, partial = _accumulate(query, np.sort(essential), post_doc, post_impact, scratch)
     for step, j in enumerate(minor[::-1]):  # largest bound first: it prunes most
         rest = bounds[minor[: n_minor - step]].sum()
         keep = (partial + rest) * (1.0 + _MARGIN) >= theta
         docs, partial = docs[keep], partial[keep]
         found, where = _lookup(docs, post_doc, int(query.lo[j]), int(query.hi[j]))
         partial[found] += query.multipliers[j] * post_impact[where[found]]
-    docs = docs[partial * (1.0 + _MARGIN) >= theta]
+    docs = np.sort(docs[partial * (1.0 + _MARGIN) >= theta])
     return _ranked(docs, scores_of(docs, query, post_doc, post_impact), k)
+
+
+def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch: np.ndarray):
+    """The passages of the chosen terms, each once, with their scores over those terms (summed in query order)."""
+    lists = [(int(query.lo[j]), int(query.hi[j]), query.multipliers[j]) for j in which.tolist()]
+    for lo, hi, multiplier in lists:
+        scratch[post_doc[lo:hi]] += multiplier * post_impact[lo:hi]
+    if len(lists) == 1:
+        pool = post_doc[lists[0][0] : lists[0][1]]
+        values = scratch[pool]
+    else:
+        pool = np.concatenate([post_doc[lo:hi] for lo, hi, _ in lists]) if lists else np.zeros(0, np.int32)
+        values = scratch[pool]
+        positions = np.arange(len(pool), dtype=np.float64)
+        scratch[pool] = positions  # one position per passage survives: its occurrence is kept
+        once = scratch[pool] == positions
+        pool, values = pool[once], values[once]
+    scratch[pool] = 0.0
+    return pool, values
 
 
 def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int) -> float:

@@ -138,7 +138,7 @@ def _load_generation(gen: Path) -> IndexData:
             raise CorruptIndex(f"{name}.npy: {err}") from err
         if array.dtype != np.dtype(dtype) or array.ndim != 1:
             raise CorruptIndex(f"{name}.npy has the wrong type")
-        arrays[name] = array
+        arrays[name] = array.view(np.ndarray)  # still mapped; a plain view slices ~10x faster than np.memmap
     try:
         texts = np.memmap(gen / "texts.bin", dtype=np.uint8, mode="r") if meta["sizes"]["texts"] else b""
         if len(texts) != meta["sizes"]["texts"]:
