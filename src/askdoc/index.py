@@ -253,23 +253,25 @@ class Index:
             mask = self._filter_masks[scope] = allowed[np.asarray(self.data.arrays["p_article"])]
         return mask
 
-    def best(self, terms: list[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    def best(self, terms: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """The k best passages (rows) holding a query term, and their BM25 scores, best first.
 
-        The askdoc engine prunes (MaxScore, see ``scoring.best``): only passages that can reach
-        the top k are scored, with exactly the scores ``scores()`` gives them.
+        ``allowed`` (one bool per passage) keeps the others out. The askdoc engine prunes
+        (MaxScore, see ``scoring.best``): only passages that can reach the top k are scored,
+        with exactly the scores ``scores()`` gives them.
         """
         counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         a = self.data.arrays
         if self.engine == "rank-bm25":
             scores = self.scores(terms)
-            rows = scoring.top_k(scores, k, scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages))
+            candidates = scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages)
+            rows = scoring.top_k(scores, k, candidates if allowed is None else candidates & allowed)
             return rows, scores[rows]
         weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         query = scoring.Query.of(ids, weights, a["t_ptr"], self.idf)
         with self._scratch_lock:
-            return scoring.best(query, a["post_doc"], a["post_impact"], a["t_max"], k, self._scratch)
+            return scoring.best(query, a["post_doc"], a["post_impact"], a["t_max"], k, self._scratch, allowed)
 
     @cached_property
     def _scratch(self) -> np.ndarray:
@@ -285,14 +287,16 @@ class Index:
             return []
         return [t for t in self.analyzer.terms(split_question(context[-1])[0]) if t not in own]
 
-    def _ranked_rows(self, terms: list[str], k: int, max_per_article: int | None) -> tuple[list[int], list[float]]:
+    def _ranked_rows(
+        self, terms: list[str], k: int, max_per_article: int | None, allowed: np.ndarray | None = None
+    ) -> tuple[list[int], list[float]]:
         if max_per_article is None:
-            rows, scores = self.best(terms, k)
+            rows, scores = self.best(terms, k, allowed)
             return rows.tolist(), scores.tolist()
         p_article = self.data.arrays["p_article"]
         want = k
         while True:
-            ranked, scores = self.best(terms, want)
+            ranked, scores = self.best(terms, want, allowed)
             taken: list[int] = []
             taken_scores: list[float] = []
             per_article: Counter[int] = Counter()

@@ -141,26 +141,32 @@ def best(
     term_max: np.ndarray,
     k: int,
     scratch: np.ndarray,
+    allowed: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The k best passages holding at least one query term and their scores, best first.
 
     The same passages, order and scores as ``top_k(scores(...), k, matching(...))``.
     ``scratch`` is a float64 array of n_passages zeros, used to accumulate and left zeroed
     (one per thread; it saves allocating and clearing n_passages floats per query).
+    ``allowed`` (one bool per passage) leaves the other passages out, before top-k.
     """
     lengths = query.hi - query.lo
     bounds = np.maximum(query.multipliers * term_max[query.ids], 0.0)
     theta = 0.0
     if lengths.sum() >= EXHAUSTIVE_BELOW:
-        theta = _first_threshold(query, post_doc, post_impact, bounds, k)
+        theta = _first_threshold(query, post_doc, post_impact, bounds, k, allowed)
     if theta <= 0.0:  # few postings, or scores that can be negative: score every match
         pool, values = _accumulate(query, np.arange(len(query.ids)), post_doc, post_impact, scratch)
+        if allowed is not None:
+            pool, values = pool[allowed[pool]], values[allowed[pool]]
         return _ranked(pool, values, k)
     ascending = np.argsort(bounds, kind="stable")
     reach = np.cumsum(bounds[ascending]) * (1.0 + _MARGIN)
     n_minor = int(np.searchsorted(reach, theta, side="left"))  # their bounds sum below theta
     minor, essential = ascending[:n_minor], ascending[n_minor:]
     docs, partial = _accumulate(query, np.sort(essential), post_doc, post_impact, scratch)
+    if allowed is not None:
+        docs, partial = docs[allowed[docs]], partial[allowed[docs]]
     for step, j in enumerate(minor[::-1]):  # largest bound first: it prunes most
         rest = bounds[minor[: n_minor - step]].sum()
         keep = (partial + rest) * (1.0 + _MARGIN) >= theta
@@ -190,7 +196,7 @@ def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch:
     return pool, values
 
 
-def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int) -> float:
+def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int, allowed=None) -> float:
     """A score that at least k passages reach: the k-th best exact score of promising passages."""
     if (query.multipliers <= 0).any():
         return 0.0
@@ -206,6 +212,8 @@ def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k:
         if total >= SEED_PASSAGES:
             break
     docs = np.unique(np.concatenate(seeds))
+    if allowed is not None:
+        docs = docs[allowed[docs]]
     if len(docs) < k:
         return 0.0
     exact = scores_of(docs, query, post_doc, post_impact)
