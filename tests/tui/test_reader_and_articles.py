@@ -28,7 +28,8 @@ async def test_markup_and_escapes_in_an_article_stay_literal(tmp_path):
     app = make_app(news_corpus(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await ask(pilot, "zeppelin pamphlet")
+        await ask(pilot, "zeppelin pamphlet [bold]now[/bold]")
+        assert "› zeppelin pamphlet [bold]now[/bold]" in drawn(app.query(".question").last())
         quote = app.query(HitQuote).first()
         text = drawn(quote)
         assert "[1] [bold]Bold[/bold] claims" in text

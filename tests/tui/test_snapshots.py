@@ -60,3 +60,12 @@ def test_chat_in_the_light_theme(app, snap_compare):
         await still(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_chat_at_60_by_20(app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await still(pilot)
+
+    assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
