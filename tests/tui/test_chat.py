@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 from chat_helpers import ask, news_corpus, settle
@@ -196,3 +197,23 @@ async def test_unusable_corpus_is_said_in_the_transcript(tmp_path):
 def test_missing_corpus_folder_is_an_error_before_the_app_starts(tmp_path):
     with pytest.raises(askdoc.CorpusError, match="does not exist"):
         make_app(tmp_path / "nowhere")
+
+
+async def test_slow_answer_still_lands_with_its_question_at_the_top(tmp_path, monkeypatch):
+    real_search = askdoc.Index.search
+
+    def slow_search(self, *args, **kwargs):
+        time.sleep(0.3)  # the answer arrives after the question has been drawn and scrolled to
+        return real_search(self, *args, **kwargs)
+
+    monkeypatch.setattr(askdoc.Index, "search", slow_search)
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(60, 20)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await ask(pilot, "what did Putin warn?")
+        await pilot.pause(0.1)
+        transcript = app.query_one("#transcript")
+        question = app.query(".question").last()
+        assert transcript.scroll_y == min(question.virtual_region.y, transcript.max_scroll_y), "as far as it goes"
+        assert transcript.region.contains_region(question.region), "the question is in view"
