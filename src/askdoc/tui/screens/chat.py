@@ -37,7 +37,7 @@ class ChatScreen(Screen):
         *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, 10)),
         Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
         Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
-        Binding("tab", "focus_answer", "Quotes", show=False),
+        Binding("tab", "focus_answer", "Quotes", id="chat.quotes"),
     ]
 
     def __init__(self) -> None:
@@ -206,6 +206,8 @@ class ChatScreen(Screen):
         if action == "open_citation":
             hits = self.latest_hits()
             return bool(hits) and int(parameters[0]) <= len(hits)
+        if action == "focus_answer":
+            return bool(self.latest_hits()) or self.focused is not self.prompt  # shown once there are quotes
         return True
 
     def action_open_citation(self, number: int) -> None:
