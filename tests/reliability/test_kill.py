@@ -11,6 +11,7 @@ import os
 import random
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 
@@ -72,9 +73,16 @@ def test_sigkill_at_random_moments_never_loses_or_corrupts_the_index(tmp_path, i
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        # half the kills anywhere, half in the last stretch, where the index is written and committed
-        low = 0.0 if rng.random() < 0.5 else 0.7
-        time.sleep(rng.uniform(low, 1.1) * durations[mode])
+        aim = rng.random()
+        if aim < 0.4:  # anywhere: reading, analysing, writing, committing, cleaning up
+            time.sleep(rng.uniform(0.0, 1.1) * durations[mode])
+        elif aim < 0.7:  # the last stretch
+            time.sleep(rng.uniform(0.7, 1.1) * durations[mode])
+        else:  # once the new generation's folder appears: mid-write, between the renames, mid-cleanup
+            deadline = time.monotonic() + 2 * durations[mode] + 5
+            while not leftovers(folder) and writer.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.001)
+            time.sleep(rng.uniform(0.0, 0.15))
         writer.send_signal(signal.SIGKILL)
         writer.wait()
         outcomes[what_the_kill_left(folder) if writer.returncode == -signal.SIGKILL else "finished first"] += 1
@@ -88,3 +96,50 @@ def test_sigkill_at_random_moments_never_loses_or_corrupts_the_index(tmp_path, i
         assert answer.returncode == 0 and json.loads(answer.stdout)["hits"], answer.stderr
         assert_same_as_clean_build(askdoc.open(root, refresh=False), root)
     print(f"\n{TRIALS} SIGKILL trials on {ARTICLES} articles, all recovered; where the kill landed: {dict(outcomes)}")
+
+
+DIE_AT = """
+import os, signal, sys
+import numpy as np
+import askdoc
+from askdoc import store
+
+def die(*args, **kwargs):
+    os.kill(os.getpid(), signal.SIGKILL)
+
+point = sys.argv[2]
+real_rename, real_replace, real_save = os.rename, os.replace, np.save
+saves = []
+if point == "mid-write":
+    store.np.save = lambda *a, **k: die() if len(saves) == 7 else (saves.append(1), real_save(*a, **k))
+elif point == "before-rename":
+    os.rename = die
+elif point == "after-rename":
+    os.rename = lambda *a: (real_rename(*a), die())
+elif point == "after-current":
+    os.replace = lambda *a: (real_replace(*a), die())
+elif point == "before-cleanup":
+    store.remove_stale = die
+askdoc.open(sys.argv[1])
+"""
+
+
+@pytest.mark.parametrize("point", ["mid-write", "before-rename", "after-rename", "after-current", "before-cleanup"])
+def test_sigkill_at_each_step_of_a_commit(tmp_path, isolated_cache, point):
+    """Kills placed exactly: inside each window of save() that a random kill rarely hits."""
+    root = write_articles(tmp_path / "corpus", 50)
+    folder = askdoc.open(root).location
+    committed = store.current_generation(folder)
+    mutate(root, random.Random(1))
+    env = {**os.environ, "ASKDOC_CACHE_DIR": str(isolated_cache)}
+    dying = subprocess.run([sys.executable, "-c", DIE_AT, str(root), point], env=env, capture_output=True, timeout=60)
+    assert dying.returncode == -signal.SIGKILL, dying.stderr
+    moved_on = point in ("after-current", "before-cleanup")
+    assert (store.current_generation(folder) != committed) == moved_on  # CURRENT is old or new, never broken
+    assert leftovers(folder) or len(generations(folder)) > 1  # it did leave something behind
+    if moved_on:  # the new generation was committed whole (and this no-op refresh tidies up after it)
+        assert_same_as_clean_build(askdoc.open(root), root)
+    after = run_askdoc("index", "--corpus", str(root), cache=isolated_cache)
+    assert after.returncode == 0 and "unusable" not in after.stderr, after.stderr
+    assert leftovers(folder) == [] and len(generations(folder)) == 1
+    assert_same_as_clean_build(askdoc.open(root), root)
