@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 FORMAT_VERSION = 2
-_GENERATION = re.compile(r"gen-\d{6,}")  # what CURRENT may name: never a path out of the folder
+_GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
 ARRAYS: dict[str, str] = {
