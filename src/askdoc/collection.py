@@ -115,9 +115,12 @@ def _refresh(
     if unchanged and not _skips_changed(files, data):
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
+    seen = store.current_generation(folder)
     try:
         with store.write_lock(folder):
-            if not rebuild:  # another process may have refreshed while we waited for the lock
+            # another process may have refreshed while we waited for the lock (a damaged index that
+            # nobody replaced is not read twice: that would only repeat its warning)
+            if not rebuild and (data is not None or store.current_generation(folder) != seen):
                 data = _load(folder)
                 keep, read = _changes(files, data)
                 if data is not None and not read and len(keep) == len(data.articles):
