@@ -61,8 +61,7 @@ def pieces_for(article: Article) -> list[Piece]:
     """The passages of an article in reading order, as spans into ``article.text``.
 
     A heading is not a passage of its own: it is attached to the paragraphs of its
-    section; headings that follow each other ("Part 1", "Chapter 1") make one heading span.
-    Only a heading with nothing after it stays a passage, so that no words
+    section. Only a heading with nothing after it stays a passage, so that no words
     of the article are lost. Paragraphs are numbered from 1, headings not counted,
     as a reader counts them.
     """
@@ -70,16 +69,13 @@ def pieces_for(article: Article) -> list[Piece]:
     spans = list(blocks(text, article.body_start))
     pieces: list[Piece] = []
     heading = (-1, -1)
-    after_heading = False
     paragraph = 0
     for i, (start, end) in enumerate(spans):
         title = heading_text(text[start:end])
         if title is not None and i + 1 < len(spans):
             offset = text.index(title, start, end)
-            heading = (heading[0] if after_heading else offset, offset + len(title))
-            after_heading = True
+            heading = (offset, offset + len(title))
             continue
-        after_heading = False
         paragraph += 1
         for piece_start, piece_end in _pieces(text, start, end):
             pieces.append(Piece(paragraph, piece_start, piece_end, *heading))
