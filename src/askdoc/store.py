@@ -210,7 +210,9 @@ def _check_values(data: IndexData) -> None:
     stats = data.stats
     if not all(isinstance(stats.get(key, 1.0), (int, float)) for key in ("k1", "b", "epsilon")):
         raise CorruptIndex("its BM25 parameters are not numbers")
-    for meta in data.articles:
+    n_articles = len(data.articles)  # a sample: checking all 100k dicts would cost the query path ~0.1 s
+    for number in {*range(0, n_articles, max(1, n_articles // 64)), n_articles - 1} - {-1}:
+        meta = data.articles[number]
         if not (isinstance(meta, dict) and isinstance(meta.get("id"), str) and isinstance(meta.get("title"), str)):
             raise CorruptIndex("an article's metadata is damaged")
 
