@@ -184,6 +184,8 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
             continue
         hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
         answered = answered or bool(hits)
+        if hits.weak and not json_:
+            click.echo(f"askdoc: {render.weak_message(hits)}", err=True)
         if json_:
             click.echo(render.hits_json(hits))
         elif hits and console.is_terminal:

@@ -10,16 +10,16 @@ from pathlib import Path
 
 import numpy as np
 
-from . import scoring
+from . import ranking, scoring
 from .analysis import Analyzer
 from .errors import ArticleNotFound
 from .filters import Filter, split_question
 from .model import Article, Hit, Hits, Passage, Quote, page_at
+from .question import borrowed_text, question_words, read_question
 from .quotes import best_quote
 from .store import IndexData
 
 ENGINES = ("askdoc", "rank-bm25")
-FOLLOW_UP_WORDS = frozenset("he she it they him her his hers its their them this that these those and also".split())
 
 
 def check_engine(engine: str) -> str:
@@ -48,6 +48,7 @@ class Index:
         self._articles: dict[int, Article] = {}
         self._filter_masks: dict[Filter, np.ndarray] = {}  # passage masks of recent filters
         self._scratch_lock = threading.Lock()  # searches from worker threads share one accumulator
+        self.ranking_weights = ranking.Weights()  # the reranker's settings (benchmarks turn levers off)
         self.params = scoring.Params(
             data.stats.get("k1", scoring.K1), data.stats.get("b", scoring.B), data.stats.get("epsilon", scoring.EPSILON)
         )
@@ -216,18 +217,25 @@ class Index:
         """The k best passages for a question, each with its quote and citation.
 
         ``max_per_article`` caps how many hits one article may give. ``context`` holds the
-        earlier questions of a conversation, newest last: a follow-up such as "and what did
-        he say about it?" borrows their terms. When none of the question's terms occurs in
-        the corpus the result is empty and ``missing`` says why. ``where`` (a ``Filter``) and
-        filter words in the question (``site:bbc.co.uk after:2024-09-01 in:folder``) limit
-        the articles answers may come from.
+        earlier questions of a conversation, newest last: a follow-up such as "what did he
+        warn?" or "and Putin?" borrows their names or words (see ``question.borrowed_text``).
+        When none of the question's terms occurs in the corpus the result is empty and
+        ``missing`` says why; when names or numbers it asks about are missing and the best
+        passage holds less than half of the question's weight (the missing ones weighing as
+        the rarest terms), the hits are kept but ``weak`` is set: they match only its common
+        part (see ``ranking.coverage``). ``where`` (a ``Filter``) and filter words in the
+        question (``site:bbc.co.uk after:2024-09-01 in:folder``) limit the articles answers
+        may come from.
         """
         if k < 1:
             raise ValueError("k must be at least 1")
-        asked = question
+        asked_text = question
         question, scope = split_question(question)
         scope = scope & where if where else scope
-        terms = self.analyzer.terms(question) + self._context_terms(question, context)
+        asked = read_question(question)
+        own = self.analyzer.terms(question)
+        earlier = [split_question(c)[0] for c in context]
+        terms = own + [t for t in self.analyzer.terms(borrowed_text(asked, earlier)) if t not in own]
         df = self.data.arrays["df"]
         known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
         matched = tuple(dict.fromkeys(t for t in terms if t in known))
@@ -236,12 +244,24 @@ class Index:
         )
         described = scope.describe()
         if not matched:
-            return Hits([], question=asked, matched=(), missing=missing, scope=described)
+            return Hits([], question=asked_text, matched=(), missing=missing, scope=described)
         allowed = self._allowed_passages(scope) if scope else None  # the filter applies before top-k
-        rows, scores = self._ranked_rows(terms, k, max_per_article, allowed)
-        weights = self.term_weights(matched)
-        hits = [self._hit(rank, row, score, weights) for rank, (row, score) in enumerate(zip(rows, scores), 1)]
-        return Hits(hits, question=asked, matched=matched, missing=missing, scope=described)
+        query = ranking.Query(
+            terms,
+            self.term_weights(matched),
+            asked.answer_type,
+            [ranking.phrase_keys(self.analyzer, p) for p in asked.phrases],
+            question_words(question),
+        )
+        ranked, evidence = self._ranked(query, k, max_per_article, allowed)
+        hits = [self._hit(rank, row, score, query, evidence.get(row)) for rank, (row, score) in enumerate(ranked, 1)]
+        names = set(self.analyzer.words(" ".join(asked.names)))
+        missing_names = [w for w in missing if w in names or w[0].isdigit()]
+        weak = bool(hits and missing_names) and ranking.coverage(
+            evidence[ranked[0][0]].terms, self._context_weights(ranked[0][0], query.weights), query.weights,
+            len(missing_names) * self._missing_weight,
+        ) < ranking.WEAK_COVERAGE  # fmt: skip
+        return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak)
 
     def _allowed_passages(self, scope: Filter) -> np.ndarray:
         """One bool per passage: whether its article passes the filter (kept for the last few filters)."""
@@ -277,52 +297,86 @@ class Index:
     def _scratch(self) -> np.ndarray:
         return np.zeros(self.n_passages, dtype=np.float64)
 
-    def _context_terms(self, question: str, context: Sequence[str]) -> list[str]:
-        """Terms a follow-up borrows from the previous question: when it leans on a pronoun or is short."""
-        if not context:
-            return []
-        words = set(question.casefold().replace("?", " ").split())
-        own = self.analyzer.terms(question)
-        if not (words & FOLLOW_UP_WORDS) and len(own) > 1:
-            return []
-        return [t for t in self.analyzer.terms(split_question(context[-1])[0]) if t not in own]
+    @cached_property
+    def _missing_weight(self) -> float:
+        """What a word the corpus lacks would weigh (the idf of df = 0)."""
+        return float(np.log1p((self.n_passages + 0.5) / 0.5))
 
-    def _ranked_rows(
-        self, terms: list[str], k: int, max_per_article: int | None, allowed: np.ndarray | None = None
-    ) -> tuple[list[int], list[float]]:
+    def context_terms(self, article_number: int, row: int) -> frozenset[str]:
+        """The terms of a passage's article title and section heading: the context it is read in."""
+        terms = self._title_terms.get(article_number)
+        if terms is None:
+            terms = self._title_terms[article_number] = frozenset(
+                self.analyzer.terms(self.data.articles[article_number].get("title") or "")
+            )
+        h_start, h_end = int(self.data.arrays["p_heading_start"][row]), int(self.data.arrays["p_heading_end"][row])
+        if h_start >= 0:
+            terms = terms | frozenset(self.analyzer.terms(self._article(article_number).text[h_start:h_end]))
+        return terms
+
+    @cached_property
+    def _title_terms(self) -> dict[int, frozenset[str]]:
+        return {}
+
+    def _context_weights(self, row: int, weights: dict[str, float]) -> dict[str, float]:
+        context = self.context_terms(int(self.data.arrays["p_article"][row]), row)
+        return {t: w for t, w in weights.items() if t in context}
+
+    def _ranked(
+        self, query: ranking.Query, k: int, max_per_article: int | None, allowed: np.ndarray | None
+    ) -> tuple[list[tuple[int, float]], dict[int, ranking.Evidence]]:
+        """(row, score) best first: BM25's best passages reranked, then, if more are needed, BM25's order."""
+        depth = max(ranking.RERANK_DEPTH, k)
+        top, scores = self.best(query.terms, depth, allowed)
+        if query.phrases:  # passages holding every phrase term are reranked even when BM25 puts them lower
+            pool = self._holding_all({t for phrase in query.phrases for key in phrase for t in key if t[0] != "="})
+            pool = pool if allowed is None else pool & allowed
+            more, more_scores = self.best(query.terms, depth, pool)
+            keep = dict.fromkeys(zip(more.tolist() + top.tolist(), more_scores.tolist() + scores.tolist()))
+            pairs = list(keep)[:depth]
+            top = np.array([row for row, _ in pairs], dtype=np.int64)
+            scores = np.array([score for _, score in pairs], dtype=np.float64)
+        rows, final, evidence = ranking.rerank(self, query, top, scores, self.ranking_weights)
+        ranked = list(zip(rows, final))
         if max_per_article is None:
-            rows, scores = self.best(terms, k, allowed)
-            return rows.tolist(), scores.tolist()
+            return ranked[:k], evidence
         p_article = self.data.arrays["p_article"]
-        want = k
+        taken: list[tuple[int, float]] = []
+        per_article: Counter[int] = Counter()
+        seen = set(rows)
+        want = depth
         while True:
-            ranked, scores = self.best(terms, want, allowed)
-            taken: list[int] = []
-            taken_scores: list[float] = []
-            per_article: Counter[int] = Counter()
-            for row, score in zip(ranked.tolist(), scores.tolist()):
+            for row, score in ranked:
                 article = int(p_article[row])
                 if per_article[article] < max_per_article:
                     per_article[article] += 1
-                    taken.append(row)
-                    taken_scores.append(score)
+                    taken.append((row, score))
                     if len(taken) == k:
-                        return taken, taken_scores
-            if len(ranked) < want:  # no more passages that match
-                return taken, taken_scores
+                        return taken, evidence
+            if len(top) < want:  # no more passages that match
+                return taken, evidence
             want *= 4
+            top, scores = self.best(query.terms, want, allowed)
+            ranked = [(row, score) for row, score in zip(top.tolist(), scores.tolist()) if row not in seen]
+            seen.update(row for row, _ in ranked)
 
-    def _hit(self, rank: int, row: int, score: float, weights: dict[str, float]) -> Hit:
+    def _holding_all(self, terms: set[str]) -> np.ndarray:
+        """One bool per passage: whether it holds every one of the terms."""
+        a = self.data.arrays
+        out = np.ones(self.n_passages, dtype=bool)
+        for term in terms:
+            ids = np.array([self._term_ids.get(term, -1)], dtype=np.int64)
+            out &= scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages) if ids[0] >= 0 else False
+        return out
+
+    def _hit(self, rank: int, row: int, score: float, query: ranking.Query, seen: ranking.Evidence | None) -> Hit:
         passage = self._passage(row)
         article = self._article(int(self.data.arrays["p_article"][row]))
-        a = self.data.arrays
-        lo, hi = int(a["s_ptr"][row]), int(a["s_ptr"][row + 1])
-        sentences = list(zip(a["s_start"][lo:hi].tolist(), a["s_end"][lo:hi].tolist()))
+        weights = query.weights
         spans = [span for span in self.analyzer.spans(article.text, passage.start, passage.end) if span[0] in weights]
-        quote = best_quote(article.text, sentences or [(passage.start, passage.end)], spans, weights)
-        matched = set(t for t, _, _ in spans)
-        if passage.heading:
-            matched |= set(self.analyzer.terms(passage.heading)) & weights.keys()
+        sentences = seen.sentences if seen is not None else ranking.read_passage(self, row, weights).sentences
+        quote = best_quote(article.text, sentences, spans, weights, query.answer_type, query.words)
+        matched = {t for t, _, _ in spans} | set(self._context_weights(row, weights))
         return Hit(
             rank=rank,
             score=score,

@@ -127,17 +127,20 @@ class Hits(list[Hit]):
         matched: tuple[str, ...] = (),
         missing: tuple[str, ...] = (),
         scope: str = "",
+        weak: bool = False,
     ) -> None:
         super().__init__(hits)
         self.question = question
         self.matched = matched
         self.missing = missing
         self.scope = scope  # the filter the search ran under, in question syntax ("" for none)
+        self.weak = weak  # the best passage holds only a small, common part of the question
 
     def to_json(self) -> dict[str, Any]:
         out = {
             "question": self.question,
             "terms": {"matched": list(self.matched), "missing": list(self.missing)},
+            "weak": self.weak,
             "hits": [hit.to_json() for hit in self],
         }
         if self.scope:

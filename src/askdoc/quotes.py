@@ -1,12 +1,26 @@
-"""Choose the quote inside a passage: the sentence (or two) that covers most of the question."""
+"""Choose the quote inside a passage: the sentence (or two) that covers most of the question.
+
+Each sentence weighs the idf of the distinct question terms it holds; when the question
+wants a kind of answer ("who" a name, "when" a date, "how many" a number), a sentence that
+holds one gains a share of the question's weight. A neighbour joins the best sentence when it
+adds question terms, or brings the wanted answer the best sentence lacks, as long as the quote
+stays an excerpt: at most ``QUOTE_CHARS`` characters or half the passage, whichever is more.
+A quote that would begin with a pronoun ("He said...") starts a sentence earlier, with the
+sentence that says who is meant. A single sentence longer than that is cut to its run of clauses that holds most of the question.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from .model import Quote
+from .question import holds_answer
 
-MAX_QUOTE_CHARS = 400  # a second sentence joins the quote only while it stays this short
+QUOTE_CHARS = 250
+_PRONOUN_START = re.compile(r"(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b")
+_CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[–—-](?=\s)")  # an overlong sentence is cut after these
+ANSWER_SHARE = 0.25  # what holding the wanted kind of answer adds, as a share of the question's weight
 
 
 def best_quote(
@@ -14,27 +28,74 @@ def best_quote(
     sentences: Sequence[tuple[int, int]],
     term_spans: Sequence[tuple[str, int, int]],
     weights: dict[str, float],
+    answer_type: str | None = None,
+    question_words: frozenset[str] = frozenset(),
 ) -> Quote:
-    """The sentence whose question terms weigh most (by idf), extended by a neighbour that adds terms.
+    """The best sentence, extended by a neighbour that adds to it; ``text`` is the article text.
 
-    ``text`` is the article text; sentences and term spans are offsets into it.
+    Sentences and term spans are offsets into ``text``.
     """
     if not sentences:
         raise ValueError("a passage has at least one sentence")
     found = [_terms_in(term_spans, s, e) for s, e in sentences]
-    gain = [sum(weights.get(t, 0.0) for t in terms) for terms in found]
+    answers = [holds_answer(answer_type, text[s:e], question_words) for s, e in sentences]
+    bonus = ANSWER_SHARE * sum(weights.values())
+    gain = [
+        sum(weights.get(t, 0.0) for t in terms) + (bonus if answer else 0.0) for terms, answer in zip(found, answers)
+    ]
     best = max(range(len(sentences)), key=lambda i: (gain[i], -i))
     start, end = sentences[best]
-    covered = set(found[best])
+    limit = max(QUOTE_CHARS, (sentences[-1][1] - sentences[0][0]) // 2)
     for neighbour in (best + 1, best - 1):
-        if 0 <= neighbour < len(sentences):
-            extra = found[neighbour] - covered
-            s, e = sentences[neighbour]
-            if extra and sum(weights.get(t, 0.0) for t in extra) > 0 and max(e, end) - min(s, start) <= MAX_QUOTE_CHARS:
-                start, end = min(s, start), max(e, end)
-                covered |= extra
-                break
+        if not 0 <= neighbour < len(sentences):
+            continue
+        s, e = sentences[neighbour]
+        adds_terms = sum(weights.get(t, 0.0) for t in found[neighbour] - found[best]) > 0
+        adds_answer = answer_type is not None and answers[neighbour] and not answers[best]
+        if (adds_terms or adds_answer) and max(e, end) - min(s, start) <= limit:
+            start, end = min(s, start), max(e, end)
+            break
+    if start == sentences[best][0] and best > 0 and _PRONOUN_START.match(text, start):
+        s = sentences[best - 1][0]  # "He lifted the prize..." needs the sentence that says who he is
+        if end - s <= limit:
+            start = s
+    if end - start > limit:
+        start, end = _best_clauses(text, start, end, limit, term_spans, weights, answer_type, question_words)
     return Quote(start, end, text[start:end])
+
+
+def _best_clauses(
+    text: str,
+    start: int,
+    end: int,
+    limit: int,
+    term_spans: Sequence[tuple[str, int, int]],
+    weights: dict[str, float],
+    answer_type: str | None,
+    question_words: frozenset[str],
+) -> tuple[int, int]:
+    """The run of clauses of an overlong sentence, within ``limit``, that holds most of the question."""
+    cuts = [start] + [m.end() for m in _CLAUSE_END.finditer(text, start, end)] + [end]
+    clauses = [(a, b) for a, b in zip(cuts, cuts[1:]) if b > a]
+    bonus = ANSWER_SHARE * sum(weights.values())
+    best, best_gain = None, -1.0
+    for i, (s, _) in enumerate(clauses):
+        e = clauses[i][1]
+        for _, b in clauses[i + 1 :]:
+            if b - s > limit:
+                break
+            e = b
+        gain = sum(weights.get(t, 0.0) for t in _terms_in(term_spans, s, e))
+        if holds_answer(answer_type, text[s:e], question_words):
+            gain += bonus
+        if gain > best_gain:
+            best, best_gain = (s, e), gain
+    s, e = best if best and best[1] - best[0] <= limit else (start, end)
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
 
 
 def _terms_in(term_spans: Sequence[tuple[str, int, int]], start: int, end: int) -> set[str]:

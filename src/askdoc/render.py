@@ -107,6 +107,11 @@ def articles_table(rows: Sequence[dict]):
     return table
 
 
+def weak_message(hits: Hits) -> str:
+    """Said before weak hits: they match only the common part of the question."""
+    return f"no passage mentions {', '.join(hits.missing)}; these passages match only the rest of the question"
+
+
 def hits_json(hits: Hits) -> str:
     """One JSON object; the same data, but C1 controls, bidi controls and lone surrogates are
     written as \\u escapes, so that printing it on a terminal is safe and it always encodes."""

@@ -1,0 +1,126 @@
+"""Read a question: what kind of answer it wants, its "quoted phrases", its names, and what a follow-up borrows.
+
+All of it is plain rules over the question's words, so that every choice can be explained:
+"who" wants a name, "when" a date, "how many" a number, "where" a place, "how long" a duration.
+The same rules tell whether a stretch of text holds such an answer (``holds_answer``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+ANSWER_TYPES = ("person", "date", "number", "place", "duration")
+
+# Checked in order: the first pattern that matches the start of the question decides.
+_TYPE_PATTERNS = [
+    ("duration", r"how long\b"),
+    ("number", r"(how (many|much|far|big|large|old|tall|high|often|fast|deep|wide|heavy))\b"),
+    ("number", r"(what|which) (percentage|proportion|share|number|amount|price|sum|fraction|size|population)\b"),
+    ("date", r"when\b|(in |by |during |since )?(what|which) (year|date|day|month|century|decade|time|era|period)\b"),
+    ("person", r"who(m|se)?\b|(what|which) (person|man|woman|people|king|leader|president|author|player|actor)\b"),
+    ("place", r"where\b|(in |from |to )?(what|which) (country|city|town|place|region|state|county|area|nation)\b"),
+]
+_TYPE_RES = [(kind, re.compile(r"(?:^|[^\w'])(?:" + pattern + ")")) for kind, pattern in _TYPE_PATTERNS]
+
+_MONTHS = "january february march april may june july august september october november december"
+_NUMBER_WORDS = (
+    "one two three four five six seven eight nine ten eleven twelve thirteen fifteen twenty thirty forty fifty "
+    "sixty seventy eighty ninety hundred thousand million billion trillion dozen half quarter third"
+)
+_UNITS = "seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century"
+_NUMBER = rf"\d|[£$€¥%]|\b(?:{'|'.join(_NUMBER_WORDS.split())})\b|\b\d*(?:bn|m|k)\b"
+_ANSWER_RES = {
+    "number": re.compile(_NUMBER, re.IGNORECASE),
+    "date": re.compile(
+        rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{'|'.join(m.capitalize() for m in _MONTHS.split())})\b"
+        r"|\b\d+(?:st|nd|rd|th) century\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+    ),
+    "duration": re.compile(rf"(?:\d[\d.,]*|\b(?:{'|'.join(_NUMBER_WORDS.split())}))[\s-]+(?:{_UNITS})\b", re.I),
+}
+# A capitalised word that does not start a sentence: the shape of a name or a place.
+_NAME = re.compile(r"(?<=[\w,;:()’'\"] )[A-Z][\w'’.-]*[a-z][\w'’-]*|(?<=[\w,;:] )[A-Z]{2,}\b")
+_PHRASE = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
+_WORD = re.compile(r"[\w'’.-]+")
+PRONOUNS = frozenset("he she it they him her his hers its their theirs them".split())
+_ELLIPSIS = re.compile(r"^\s*(and|what about|how about|and what about|same for|what of)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    """What askdoc reads from a question before searching."""
+
+    text: str
+    answer_type: str | None
+    phrases: tuple[str, ...]  # the "quoted phrases", as written
+    names: tuple[str, ...]  # capitalised words that are not the question's first word
+
+    @property
+    def leans_on_context(self) -> bool:
+        """A follow-up: it points back with a pronoun, or it is elliptical ("and Putin?")."""
+        words = {w.casefold().strip(".'’") for w in _WORD.findall(self.text)}
+        return bool(words & PRONOUNS) or bool(_ELLIPSIS.match(self.text))
+
+    @property
+    def elliptical(self) -> bool:
+        return bool(_ELLIPSIS.match(self.text))
+
+
+def read_question(text: str) -> Question:
+    return Question(text, answer_type_of(text), phrases_of(text), names_of(text))
+
+
+def answer_type_of(question: str) -> str | None:
+    """The kind of answer a question wants, from its question word; None when it does not say."""
+    folded = " " + " ".join(question.casefold().split())
+    for kind, pattern in _TYPE_RES:
+        if pattern.search(folded[:60]):
+            return kind
+    return None
+
+
+def phrases_of(question: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in _PHRASE.findall(question) if len(p.split()) > 1)
+
+
+def names_of(text: str) -> tuple[str, ...]:
+    """Capitalised words after the first word: "What did Volodin warn?" -> ("Volodin",)."""
+    return tuple(dict.fromkeys(_NAME.findall(" " + text.strip())))
+
+
+def holds_answer(answer_type: str | None, text: str, question_words: frozenset[str] = frozenset()) -> bool:
+    """Whether ``text`` holds something of the wanted kind that the question does not already say."""
+    if answer_type is None:
+        return False
+    if answer_type in ("person", "place"):
+        return any(name.casefold() not in question_words for name in _NAME.findall(" " + text))
+    return any(m.group().casefold() not in question_words for m in _ANSWER_RES[answer_type].finditer(text))
+
+
+def question_words(text: str) -> frozenset[str]:
+    return frozenset(w.casefold() for w in _WORD.findall(text))
+
+
+def borrowed_text(question: Question, context: Sequence[str]) -> str:
+    """The words a follow-up borrows from the conversation, as text to analyse ("" when none).
+
+    An elliptical question with a name of its own ("and Putin?") borrows the previous
+    question's other words: the new name replaces the old one. Any other follow-up, with a
+    pronoun ("what did he warn?") or elliptical ("and the budget?"), borrows the names of the
+    newest earlier question that has some, or that question's words when none has.
+    A question that names its subject and is not elliptical borrows nothing.
+    """
+    if not context or not question.leans_on_context:
+        return ""
+    previous = context[-1]
+    if question.names:
+        if not question.elliptical:
+            return ""
+        names = set(names_of(previous))
+        return " ".join(w for w in _WORD.findall(previous) if w not in names)
+    for earlier in reversed(context):
+        names = names_of(earlier)
+        if names:
+            return " ".join(names)
+    return previous

@@ -1,0 +1,204 @@
+"""Rerank the best BM25 passages with evidence plain BM25 leaves out, the same for every engine.
+
+BM25 scores each passage as a bag of words. The few best (``RERANK_DEPTH``) are read again, in
+order, and gain bonuses in BM25's own units (idf-weighted, never negative, so a reranked
+passage never falls below one that was not reranked):
+
+- proximity: question terms close together, as BM25TP (Rasolofo and Savoy, "Term proximity
+  scoring for keyword-based retrieval systems", ECIR 2003): each pair of distinct terms at
+  most 5 words apart adds 1/d², saturated like a term frequency, weighted by the lesser idf;
+- context: a question term that the passage lacks but its article title or section heading
+  has counts in part, and in a smaller part when elsewhere in its article;
+- answer: for "who / when / how many / where" questions, a sentence that holds most of the
+  question's weight and something of the wanted kind (a name, a date, a number);
+- phrases: a passage holding every "quoted phrase" (its words in a row, stop words included)
+  ranks above any
+  passage that does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .analysis import WORD
+from .question import holds_answer
+
+if TYPE_CHECKING:
+    from .index import Index
+
+RERANK_DEPTH = 50
+WEAK_COVERAGE = 0.5  # below this share of the question's weight, the best passage is a weak answer
+PROXIMITY_WINDOW = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Weights:
+    """How much each kind of evidence counts, relative to BM25 (0 turns it off)."""
+
+    proximity: float = 1.0
+    title: float = 1.0
+    article: float = 0.0
+    answer: float = 0.5
+
+
+@dataclass
+class Query:
+    """A question as the reranker needs it: terms with their weights, phrases and answer type."""
+
+    terms: list[str]  # with repeats, as BM25 counts them
+    weights: dict[str, float]  # each distinct known term -> its (positive) idf
+    answer_type: str | None = None
+    phrases: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)  # each phrase's word keys in order
+    words: frozenset[str] = frozenset()  # the question's folded words: an answer is something new
+
+
+@dataclass
+class Evidence:
+    """One passage read again: its sentences and the question terms in each, for the reranker and the quote."""
+
+    row: int
+    sentences: list[tuple[int, int]]
+    sentence_terms: list[frozenset[str]]  # the question's terms in each sentence
+    positions: list[tuple[int, str]] = field(default_factory=list)  # (word number, term) of the question's terms
+    has_phrases: bool = True
+
+    @property
+    def terms(self) -> frozenset[str]:
+        return frozenset().union(*self.sentence_terms)
+
+
+def rerank(
+    index: Index, query: Query, rows: np.ndarray, bm25: np.ndarray, weights: Weights = Weights()
+) -> tuple[list[int], list[float], dict[int, Evidence]]:
+    """The rows best first with their final scores, and what was read of each."""
+    a = index.data.arrays
+    params = index.params
+    avgdl = max(float(index.data.stats.get("total_len", 0)) / max(index.n_passages, 1), 1.0)
+    in_article = _articles_with(index, query.weights) if weights.article else {}
+    tokens: dict[str, tuple[str, ...]] = {}
+    final, evidence = [], {}
+    for row, score in zip(rows.tolist(), bm25.tolist()):
+        article_number = int(a["p_article"][row])
+        article = index._article(article_number)
+        seen = read_passage(index, row, query.weights, tokens)
+        found = seen.terms
+        norm = params.k1 * (1 - params.b + params.b * int(a["p_len"][row]) / avgdl)
+        bonus = (
+            weights.proximity * proximity(seen.positions, query.weights, params.k1, norm) if weights.proximity else 0.0
+        )
+        context = index.context_terms(article_number, row)
+        for term, weight in query.weights.items():
+            if term in context:
+                bonus += weights.title * weight
+            elif term not in found and article_number in in_article.get(term, ()):
+                bonus += weights.article * weight
+        if query.answer_type and weights.answer:
+            bonus += weights.answer * answer_evidence(article.text, seen, query)
+        if query.phrases:
+            words = WORD.findall(article.text, int(a["p_start"][row]), int(a["p_end"][row]))
+            keys = [word_key(index.analyzer, w) for w in words]
+            seen.has_phrases = all(_has_phrase(keys, phrase) for phrase in query.phrases)
+        evidence[row] = seen
+        final.append((not seen.has_phrases, -(score + bonus), row))
+    final.sort()
+    return [row for _, _, row in final], [-negative for _, negative, _ in final], evidence
+
+
+def read_passage(
+    index: Index, row: int, weights: dict[str, float], tokens: dict[str, tuple[str, ...]] | None = None
+) -> Evidence:
+    """Where the question's terms are in a passage: by sentence, and by word number for proximity.
+
+    Words are found sentence by sentence with one regex call each; only distinct words go
+    through the analyzer (``tokens`` caches them for one question), so reading a passage
+    costs no Python work per word beyond a dictionary look-up.
+    """
+    a = index.data.arrays
+    text = index._article(int(a["p_article"][row])).text
+    tokens = {} if tokens is None else tokens
+    lo, hi = int(a["s_ptr"][row]), int(a["s_ptr"][row + 1])
+    sentences = list(zip(a["s_start"][lo:hi].tolist(), a["s_end"][lo:hi].tolist())) or [
+        (int(a["p_start"][row]), int(a["p_end"][row]))
+    ]
+    positions: list[tuple[int, str]] = []
+    sentence_terms = []
+    offset = 0
+    for start, end in sentences:
+        words = WORD.findall(text, start, end)
+        for word in set(words).difference(tokens):
+            tokens[word] = tuple(t for t in index.analyzer.token_terms(word) if t in weights)
+        here = [(offset + i, word) for i, word in enumerate(words) if tokens[word]]
+        positions.extend((i, term) for i, word in here for term in tokens[word])
+        sentence_terms.append(frozenset(term for _, word in here for term in tokens[word]))
+        offset += len(words)
+    return Evidence(row, sentences, sentence_terms, positions)
+
+
+def proximity(positions: Sequence[tuple[int, str]], weights: dict[str, float], k1: float, norm: float) -> float:
+    """BM25TP's proximity part: pairs of distinct question terms within the window, saturated."""
+    accumulated: dict[tuple[str, str], float] = {}
+    for n, (i, term) in enumerate(positions):
+        for j, other in positions[n + 1 :]:
+            distance = max(j - i, 1)  # the parts of one hyphenated word count as neighbours
+            if distance > PROXIMITY_WINDOW:
+                break
+            if other != term:
+                pair = (term, other) if term < other else (other, term)
+                accumulated[pair] = accumulated.get(pair, 0.0) + 1.0 / (distance * distance)
+    return sum(min(weights[t], weights[u]) * (k1 + 1) * acc / (acc + norm) for (t, u), acc in accumulated.items())
+
+
+def answer_evidence(text: str, seen: Evidence, query: Query) -> float:
+    """The question weight of the best sentence that also holds an answer of the wanted kind."""
+    best = 0.0
+    for (start, end), terms in zip(seen.sentences, seen.sentence_terms):
+        weight = sum(query.weights[t] for t in terms)
+        if weight > best and holds_answer(query.answer_type, text[start:end], query.words):
+            best = weight
+    return best
+
+
+def word_key(analyzer, word: str) -> tuple[str, ...]:
+    """What a word is for phrase matching: its terms, or for a stop word the word itself."""
+    return analyzer.token_terms(word) or ("=" + word.casefold(),)
+
+
+def phrase_keys(analyzer, phrase: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(word_key(analyzer, w) for w in WORD.findall(phrase))
+
+
+def _has_phrase(terms: Sequence[tuple[str, ...]], phrase: tuple[tuple[str, ...], ...]) -> bool:
+    if not phrase:
+        return True
+    n = len(phrase)
+    return any(tuple(terms[i : i + n]) == phrase for i, t in enumerate(terms) if t == phrase[0])
+
+
+def _articles_with(index: Index, weights: dict[str, float]) -> dict[str, set[int]]:
+    """For each question term, the articles that hold it anywhere (from its postings, no loop over passages)."""
+    a = index.data.arrays
+    out = {}
+    for term in weights:
+        term_id = index._term_ids.get(term)
+        if term_id is None:
+            continue
+        lo, hi = int(a["t_ptr"][term_id]), int(a["t_ptr"][term_id + 1])
+        out[term] = set(np.unique(np.asarray(a["p_article"])[np.asarray(a["post_doc"][lo:hi])]).tolist())
+    return out
+
+
+def coverage(
+    held: frozenset[str], context: dict[str, float], weights: dict[str, float], missing_weight: float
+) -> float:
+    """The share of the question's weight that a passage (with its title and heading) holds.
+
+    Words of the question that the corpus lacks count against it, each as much as a term
+    found nowhere would weigh: "who is Macron's finance minister?" over a corpus without
+    Macron is mostly unanswered even if "finance minister" is common.
+    """
+    total = sum(weights.values()) + missing_weight
+    return sum(weights[t] for t in held | context.keys()) / total if total else 0.0

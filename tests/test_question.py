@@ -1,0 +1,65 @@
+"""Reading a question: the answer it wants, its quoted phrases, and what a follow-up borrows."""
+
+from __future__ import annotations
+
+import pytest
+
+from askdoc.question import answer_type_of, borrowed_text, holds_answer, phrases_of, question_words, read_question
+
+
+@pytest.mark.parametrize(
+    "question, kind",
+    [
+        ("Who designed the bridge?", "person"),
+        ("Whose idea was it?", "person"),
+        ("When did the museum reopen?", "date"),
+        ("In what year was the treaty signed?", "date"),
+        ("How many workers lost their jobs?", "number"),
+        ("How much did Deutsche Boerse offer?", "number"),
+        ("What percentage of voters agreed?", "number"),
+        ("Where is the factory?", "place"),
+        ("In which country is Normandy?", "place"),
+        ("How long did the strike last?", "duration"),
+        ("What did Volodin warn?", None),
+        ("Why did prices rise?", None),
+    ],
+)
+def test_answer_type_comes_from_the_question_word(question, kind):
+    assert answer_type_of(question) == kind
+
+
+def test_an_answer_must_be_new_to_the_question():
+    words = question_words("Who met Putin in Minsk?")
+    assert not holds_answer("person", "Putin met him in Minsk.", words)
+    assert holds_answer("person", "Putin met Lukashenko in Minsk.", words)
+    assert holds_answer("date", "It reopened in March 2004.", frozenset())
+    assert not holds_answer("date", "It reopened last spring.", frozenset())
+    assert holds_answer("number", "The plant employs 2,000 people.", frozenset())
+    assert holds_answer("number", "They paid £1.3bn for it.", frozenset())
+    assert holds_answer("duration", "The strike lasted three weeks.", frozenset())
+    assert not holds_answer(None, "Anything at all, 2004.", frozenset())
+
+
+def test_quoted_phrases_are_found_in_straight_and_curly_quotes():
+    assert phrases_of('Who said "red line" about “cruise missiles”?') == ("red line", "cruise missiles")
+    assert phrases_of('What does "Brexit" mean?') == ()  # one word is not a phrase
+
+
+def test_a_pronoun_borrows_the_names_of_the_newest_question_that_has_some():
+    context = ["What did Volodin warn?", "what else did the council decide?"]
+    assert borrowed_text(read_question("what did he say about nuclear weapons?"), context) == "Volodin"
+
+
+def test_an_elliptical_follow_up_borrows_the_rest_of_the_previous_question():
+    borrowed = borrowed_text(read_question("And Putin?"), ["What did Volodin warn about?"])
+    assert "warn" in borrowed and "Volodin" not in borrowed
+
+
+def test_a_question_that_names_its_subject_borrows_nothing():
+    assert borrowed_text(read_question("What did Putin say about his army?"), ["Who is Volodin?"]) == ""
+    assert borrowed_text(read_question("what did he say?"), []) == ""
+
+
+def test_an_elliptical_follow_up_with_a_pronoun_borrows_the_names():
+    assert borrowed_text(read_question("and what did he say?"), ["what did Volodin warn?"]) == "Volodin"
+    assert borrowed_text(read_question("And the budget?"), ["What did Brown promise?"]) == "Brown"

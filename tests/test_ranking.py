@@ -1,0 +1,155 @@
+"""Reranking and quoting on small articles: answer type, phrases, proximity, follow-ups, weak answers."""
+
+from __future__ import annotations
+
+import askdoc
+from askdoc.ranking import Weights
+
+BRIDGE = askdoc.Article(
+    id="bridge",
+    title="City news",
+    text=(
+        "The harbour bridge design drew praise. Critics said the bridge design was bold, and the design "
+        "of the bridge won a prize.\n\n"
+        "Maria Lopez led the team that made the bridge design, after a contest.\n\n"
+        "The museum reopened after repairs to its roof.\n\n"
+        "The museum, closed for repairs, reopened in March 2004 with a new roof.\n\n"
+        "Workers at the plant were told that the plant would close and that workers would be paid.\n\n"
+        "The plant employed 2,000 workers."
+    ),
+)
+NO_ANSWER = Weights(proximity=0.0, title=0.0, article=0.0, answer=0.0)
+
+
+def index_of(*articles: askdoc.Article) -> askdoc.Index:
+    return askdoc.Index.from_articles(list(articles))
+
+
+def assert_verbatim(hit: askdoc.Hit) -> None:
+    assert hit.article.text[hit.quote.start : hit.quote.end] == hit.quote.text
+    assert hit.passage.start <= hit.quote.start < hit.quote.end <= hit.passage.end
+
+
+def test_who_question_prefers_the_passage_with_a_name():
+    index = index_of(BRIDGE)
+    index.ranking_weights = NO_ANSWER
+    assert "Maria Lopez" not in index.search("Who was behind the bridge design?", k=1)[0].passage.text
+    index.ranking_weights = Weights()
+    top = index.search("Who was behind the bridge design?", k=1)[0]
+    assert "Maria Lopez" in top.quote.text
+    assert_verbatim(top)
+
+
+def test_when_question_prefers_the_passage_with_a_date():
+    index = index_of(BRIDGE)
+    index.ranking_weights = NO_ANSWER
+    assert "2004" not in index.search("When did the museum reopen after repairs?", k=1)[0].passage.text
+    index.ranking_weights = Weights()
+    assert "March 2004" in index.search("When did the museum reopen after repairs?", k=1)[0].quote.text
+
+
+def test_how_many_question_prefers_the_passage_with_a_number():
+    index = index_of(BRIDGE)
+    index.ranking_weights = NO_ANSWER
+    assert "2,000" not in index.search("How many workers did the plant have?", k=1)[0].passage.text
+    index.ranking_weights = Weights()
+    assert "2,000" in index.search("How many workers did the plant have?", k=1)[0].quote.text
+
+
+def test_quote_is_the_sentence_with_the_wanted_kind_of_answer():
+    text = "The company said profits rose. Profits at the company rose by £40m, the company said. Shares fell."
+    (hit,) = index_of(askdoc.Article(id="a", title="T", text=text)).search("How much did company profits rise?")
+    assert hit.quote.text == "Profits at the company rose by £40m, the company said."
+
+
+def test_quoted_phrase_ranks_passages_holding_it_first():
+    articles = [
+        askdoc.Article(id="loose", title="A", text="The red paint on the line was red, very red, by the line."),
+        askdoc.Article(
+            id="phrase",
+            title="B",
+            text="Putin drew a red line over long-range strikes, arms supplies, sanctions and other matters of state.",
+        ),
+        askdoc.Article(id="other", title="C", text="Nothing here is about colours."),  # so that idf is positive
+    ]
+    index = index_of(*articles)
+    index.ranking_weights = NO_ANSWER
+    assert index.search("red line", k=1)[0].article.id == "loose"
+    assert index.search('"red line"', k=1)[0].article.id == "phrase"
+
+
+def test_title_counts_as_context_for_its_passages():
+    articles = [
+        askdoc.Article(id="eel", title="Eel migration", text="They swim to the Sargasso Sea to spawn."),
+        askdoc.Article(id="turtle", title="Turtles", text="Sea turtles swim far. Turtles spawn on beaches."),
+    ]
+    index = index_of(*articles)
+    index.ranking_weights = NO_ANSWER
+    assert index.search("where do eels spawn in the sea", k=1)[0].article.id == "turtle"
+    index.ranking_weights = Weights()
+    assert index.search("where do eels spawn in the sea", k=1)[0].article.id == "eel"
+
+
+def test_terms_close_together_rank_above_scattered_ones():
+    articles = [
+        askdoc.Article(
+            id="far", title="A", text="Nuclear plants were discussed. Later, in another debate, weapons were."
+        ),
+        askdoc.Article(id="near", title="B", text="He spoke about nuclear weapons today, and about plants."),
+    ]
+    index = index_of(*articles)
+    assert index.search("nuclear weapons plants", k=1)[0].article.id == "near"
+
+
+def test_follow_ups_borrow_names_and_predicates():
+    articles = [
+        askdoc.Article(id="volodin", title="A", text="Volodin warned of a tough response with powerful weapons."),
+        askdoc.Article(id="putin-warn", title="B", text="Putin warned the West about a direct war."),
+        askdoc.Article(id="putin-farm", title="C", text="Putin visited a farm and spoke about grain."),
+        askdoc.Article(id="nuclear", title="D", text="Nuclear doctrine was changed by the Kremlin, he said."),
+    ]
+    index = index_of(*articles)
+    assert index.search("And Putin?", k=1, context=["What did Volodin warn?"])[0].article.id == "putin-warn"
+    hits = index.search("what did he say about grain?", k=1, context=["Who is Putin?"])
+    assert hits[0].article.id == "putin-farm" and "putin" in hits.matched
+
+
+def test_question_about_a_missing_name_is_weak_but_still_answered():
+    index = index_of(BRIDGE)
+    hits = index.search("What did Macron tell the museum about its roof?")
+    assert hits and hits.weak and hits.missing == ("macron",)
+    assert hits.to_json()["weak"] is True
+    sure = index.search("When did the museum reopen?")
+    assert sure and not sure.weak
+
+
+def test_overlong_sentence_is_quoted_by_its_clauses():
+    clauses = [f"the committee {word} its report on page {n}" for n, word in enumerate(["read", "wrote", "filed"], 1)]
+    long_sentence = ", ".join(clauses + ["and the harbour toll rose to 40 cents"] + clauses) + "."
+    text = long_sentence + " " + "Nothing else happened that year in the town at all. " * 3
+    (hit,) = index_of(askdoc.Article(id="a", title="T", text=text)).search("How much did the harbour toll rise to?")
+    assert "harbour toll rose to 40 cents" in hit.quote.text
+    assert len(hit.quote.text) <= max(250, len(hit.passage.text) // 2)
+    assert_verbatim(hit)
+
+
+def test_cli_answers_a_weak_question_with_a_warning_and_exit_0(tmp_path):
+    from click.testing import CliRunner
+
+    from askdoc.cli import cli
+    from conftest import write_corpus
+
+    root = write_corpus(tmp_path / "c", {"city.txt": "City news\n\n" + BRIDGE.text})
+    result = CliRunner().invoke(cli, ["query", "--corpus", str(root), "What did Macron tell the museum?"])
+    assert result.exit_code == 0
+    assert "no passage mentions macron; these passages match only the rest of the question" in result.stderr
+    assert "museum" in result.stdout
+
+
+def test_quote_starting_with_a_pronoun_brings_the_sentence_that_names_who():
+    text = "The 2004 winner was Paul Cavanagh. He lifted the Lit Idol prize after reading from his novel. Rain fell."
+    (hit,) = index_of(askdoc.Article(id="a", title="T", text=text)).search("Who lifted the Lit Idol prize?")
+    assert (
+        hit.quote.text
+        == "The 2004 winner was Paul Cavanagh. He lifted the Lit Idol prize after reading from his novel."
+    )
