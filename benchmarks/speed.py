@@ -173,6 +173,11 @@ def _gb(kilobytes) -> str:
     return "–" if kilobytes is None else f"{kilobytes / 1024 / 1024:.2f} GB"
 
 
+def _saved() -> dict:
+    path = DATA / "speed-results.json"
+    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+
+
 # -- the children: one engine, one phase --------------------------------------------------------------
 
 
@@ -346,6 +351,11 @@ def main() -> None:
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("-n", type=int, default=200, help="questions timed per engine (rank-bm25: a tenth)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds allowed to each child process")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="add to the results saved by earlier runs (e.g. peers at 1M measured apart)",
+    )
     parser.add_argument("--bundled", action="store_true", help="also time a one-shot query on the bundled corpus")
     parser.add_argument("--child", choices=["build", "query", "refresh"], help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
@@ -360,11 +370,12 @@ def main() -> None:
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
         parser.error(f"unknown engine {unknown[0]!r}; choose from: {', '.join(ENGINES)}")
-    results = {}
+    results = _saved() if args.merge else {}
     for size in args.sizes.split(","):
-        results[size] = measure(size, engines, args.n, args.timeout)
-        (DATA / "speed-results.json").write_text(json.dumps(results, indent=1))
-    print(table(results))
+        if size:
+            results.setdefault(size, {}).update(measure(size, engines, args.n, args.timeout))
+            (DATA / "speed-results.json").write_text(json.dumps(results, indent=1))
+    print(table({size: results[size] for size in sorted(results, key=lambda s: SIZES[s])}))
     if args.bundled:
         env = askdoc_env(DATA / "work-bundled")
         print(f"- bundled sample corpus: one-shot `askdoc query` {_s(one_shot(None, 'what did Volodin warn?', env))}")

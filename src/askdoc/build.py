@@ -122,6 +122,24 @@ class Builder:
         for col in self.cols.values():
             del col[:]
 
+    def part(self) -> dict[str, Any]:
+        """What was added, as a part another builder can ``merge`` (term ids local to it)."""
+        self._flush_columns()
+        return {"vocab": self.vocab, "columns": self.kept, "articles": self.articles, "texts": self.texts}
+
+    def merge(self, part: dict[str, Any]) -> None:
+        """Append a part made by another builder (in a worker process), renumbering its terms and articles."""
+        self._flush_columns()
+        new_ids = np.array([self.term_id(t) for t in part["vocab"]], dtype=np.int32)
+        first_article = len(self.articles)
+        for columns in part["columns"]:
+            columns = dict(columns)
+            columns["f_term"] = new_ids[columns["f_term"]] if len(new_ids) else columns["f_term"]
+            columns["p_article"] = columns["p_article"] + first_article
+            self.kept.append(columns)
+        self.articles.extend(part["articles"])
+        self.texts.extend(part["texts"])
+
     def finish(self, params: scoring.Params = DEFAULT_PARAMS) -> IndexData:
         self._flush_columns()
         parts = self.kept or [_empty_part()]

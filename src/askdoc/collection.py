@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store
+from . import store, workers
 from .analysis import Analyzer
 from .build import Builder
 from .corpus import SourceFile, find_files
 from .errors import CorpusError
-from .formats import FORMAT_NAMES, Unreadable, article_id_for, read_articles
+from .formats import FORMAT_NAMES, article_id_for
 from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
 
@@ -193,20 +193,29 @@ def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
     builder = Builder(analyzer, data.vocab if data is not None else None)
     if data is not None:
         builder.keep(data, keep)
-    skipped = {}
+    skipped: dict[str, list] = {}
     taken = {meta["id"] for meta in builder.articles}
-    for done, file in enumerate(read, 1):
-        try:
-            articles = read_articles(file)
-        except Unreadable as err:
-            log.warning("skipped %s: %s", file.path, err)
-            articles = []
-            skipped[file.rel] = [file.size, file.mtime_ns, str(err)]
-        for article in articles:
+    in_this_process = read
+    if len(read) >= workers.PARALLEL_FROM and workers.worker_count() > 1:
+        done = 0
+        for count, part in workers.analysed_parts(read, analyzer.stems):
+            for meta in part["articles"]:
+                if meta["id"] in taken:  # notes.html beside notes.pdf: the later one is known by its file name
+                    meta["id"] = meta["id"].replace(article_id_for(meta["rel"]), meta["rel"], 1)
+                taken.add(meta["id"])
+            builder.merge(part)
+            analyzer.stems.update(part["stems"])
+            skipped.update(part["skipped"])
+            done += count
+            if progress:
+                progress(done, len(read))
+        in_this_process = []
+    for done, file in enumerate(in_this_process, 1):
+        for article in workers.articles_in(file, skipped):
             if article.id in taken:  # notes.html beside notes.pdf: the later one is known by its file name
                 article = replace(article, id=article.id.replace(article_id_for(file.rel), file.rel, 1))
             taken.add(article.id)
-            builder.add(article, {"rel": file.rel, "size": file.size, "mtime_ns": file.mtime_ns})
+            builder.add(article, workers.source_of(file))
         if progress:
             progress(done, len(read))
     fresh = builder.finish()

@@ -1,0 +1,76 @@
+"""Read and analyse article files in worker processes; each returns a part of an index that the builder merges.
+
+Reading, tokenising and stemming are pure Python and hold the GIL, so a large build uses
+one process per core. Parts travel back through the pool's pipe (in memory, never written
+to disk); term ids in a part are local to it and renumbered by ``Builder.merge``.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from .analysis import Analyzer
+from .build import Builder
+from .formats import SourceFile, Unreadable, read_articles
+from .model import Article
+
+log = logging.getLogger("askdoc")
+
+PARALLEL_FROM = 1000  # fewer files than this are read in the calling process (starting workers costs ~0.5 s)
+CHUNK_FILES = 250
+
+_analyzer: Analyzer | None = None  # one per worker process: its stem and token caches serve every chunk
+
+
+def worker_count() -> int:
+    """$ASKDOC_WORKERS, else the cores this process may use."""
+    if env := os.environ.get("ASKDOC_WORKERS"):
+        return max(1, int(env))
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def articles_in(file: SourceFile, skipped: dict[str, list]) -> list[Article]:
+    """The articles of one file; an unreadable file is logged and noted in ``skipped``."""
+    try:
+        return read_articles(file)
+    except Unreadable as err:
+        log.warning("skipped %s: %s", file.path, err)
+        skipped[file.rel] = [file.size, file.mtime_ns, str(err)]
+        return []
+
+
+def source_of(file: SourceFile) -> dict[str, Any]:
+    return {"rel": file.rel, "size": file.size, "mtime_ns": file.mtime_ns}
+
+
+def analysed_parts(files: Sequence[SourceFile], stems: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(files done, part) for chunks of ``files``, in order, analysed by worker processes."""
+    chunks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    context = multiprocessing.get_context("spawn")  # safe beside threads (the chat UI has some)
+    workers = min(worker_count(), len(chunks))
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(stems,)) as pool:
+        for chunk, part in zip(chunks, pool.map(_analyse, chunks)):
+            yield len(chunk), part
+
+
+def _start(stems: dict[str, str]) -> None:
+    global _analyzer
+    _analyzer = Analyzer(stems)
+
+
+def _analyse(files: Sequence[SourceFile]) -> dict[str, Any]:
+    """One chunk of files as a part: columns with local term ids, and what they refer to."""
+    analyzer = _analyzer or Analyzer()
+    known = set(analyzer.stems)
+    builder = Builder(analyzer)
+    skipped: dict[str, list] = {}
+    for file in files:
+        for article in articles_in(file, skipped):
+            builder.add(article, source_of(file))
+    learned = {word: stem for word, stem in analyzer.stems.items() if word not in known}
+    return builder.part() | {"skipped": skipped, "stems": learned}
