@@ -16,7 +16,7 @@ from .analysis import Analyzer
 from .build import Builder
 from .corpus import SourceFile, find_files
 from .errors import CorpusError
-from .formats import FORMAT_NAMES, article_id_for
+from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
 
@@ -211,7 +211,7 @@ def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
                 progress(done, len(read))
         in_this_process = []
     for done, file in enumerate(in_this_process, 1):
-        for article in workers.articles_in(file, skipped):
+        for article in workers.articles_in(file, skipped, read_articles):
             if article.id in taken:  # notes.html beside notes.pdf: the later one is known by its file name
                 article = replace(article, id=article.id.replace(article_id_for(file.rel), file.rel, 1))
             taken.add(article.id)

@@ -34,10 +34,10 @@ def worker_count() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
-def articles_in(file: SourceFile, skipped: dict[str, list]) -> list[Article]:
+def articles_in(file: SourceFile, skipped: dict[str, list], reader=read_articles) -> list[Article]:
     """The articles of one file; an unreadable file is logged and noted in ``skipped``."""
     try:
-        return read_articles(file)
+        return reader(file)
     except Unreadable as err:
         log.warning("skipped %s: %s", file.path, err)
         skipped[file.rel] = [file.size, file.mtime_ns, str(err)]
