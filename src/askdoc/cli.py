@@ -14,7 +14,7 @@ import click
 
 import askdoc
 
-from . import render
+from . import render, timing
 
 EXIT_NO_MATCH = 1
 EXIT_ERROR = 2
@@ -160,9 +160,10 @@ def chat(corpus: Path | None, engine: str = "askdoc") -> None:
 @click.option("--max-per-article", type=click.IntRange(1), default=None, help="At most this many hits per article.")
 @click.option("--json", "json_", is_flag=True, help="Print JSON (one object per line when reading stdin).")
 @filter_options
+@click.option("--profile", is_flag=True, help="Print how long each stage took on stderr (or set ASKDOC_PROFILE=1).")
 @click.argument("question")
 @handle_errors
-def query(corpus, engine, k, max_per_article, json_, within, sites, since, until, question) -> None:
+def query(corpus, engine, k, max_per_article, json_, within, sites, since, until, profile, question) -> None:
     """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
 
     The question may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
@@ -171,6 +172,9 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
     if not question.strip():
         _fail("the question is empty: ask something, or give - to read questions from stdin")
     where = _filter(within, sites, since, until)
+    if profile:
+        timing.enable()
+    timing.since_start("after askdoc import")
     index = _open(corpus, engine)
     if question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
@@ -182,18 +186,21 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
     for text in questions:
         if not text:
             continue
-        hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
+        with timing.stage("search"):
+            hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
         answered = answered or bool(hits)
         if hits.weak and not json_:
             click.echo(f"askdoc: {render.weak_message(hits)}", err=True)
-        if json_:
-            click.echo(render.hits_json(hits))
-        elif hits and console.is_terminal:
-            console.print(render.hits_renderable(hits))
-        elif hits:
-            click.echo(render.hits_plain(hits))
-        else:
-            click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
+        with timing.stage("render"):
+            if json_:
+                click.echo(render.hits_json(hits))
+            elif hits and console.is_terminal:
+                console.print(render.hits_renderable(hits))
+            elif hits:
+                click.echo(render.hits_plain(hits))
+            else:
+                click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
+    timing.since_start("total since import")
     if not answered:
         raise click.exceptions.Exit(EXIT_NO_MATCH)
 

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store, workers
+from . import store, timing, workers
 from .analysis import Analyzer
 from .build import Builder
-from .corpus import SourceFile, find_files
+from .corpus import FoundFile, scan_files
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
@@ -62,11 +62,13 @@ def open_index(
     if not root.is_dir():
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
     folder = store.index_dir_for(root, cache_root())
-    data = None if rebuild else _load(folder)
+    with timing.stage("load index"):
+        data = None if rebuild else _load(folder)
     if data is not None and data.stats.get("readers") != READERS_VERSION:
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
-        data = _refresh(root, folder, data, rebuild, progress)
+        with timing.stage("check files / refresh"):
+            data = _refresh(root, folder, data, rebuild, progress)
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
@@ -85,13 +87,13 @@ def _load(folder: Path, attempts: int = 3) -> store.IndexData | None:
     return None
 
 
-def _changes(files: list[SourceFile], data: store.IndexData | None):
+def _changes(files: list[FoundFile], data: store.IndexData | None):
     """Which stored articles are unchanged, and which files must be (re)read.
 
     A file may hold several articles (JSON Lines, CSV): they are kept or re-read together.
     """
     if data is None:
-        return np.zeros(0, dtype=np.int64), files
+        return np.zeros(0, dtype=np.int64), [file.source() for file in files]
     stored: dict[str, tuple[int, int, list[int]]] = {}
     for number, meta in enumerate(data.articles):
         stored.setdefault(meta["rel"], (meta["size"], meta["mtime_ns"], []))[2].append(number)
@@ -102,14 +104,14 @@ def _changes(files: list[SourceFile], data: store.IndexData | None):
         if known and known[:2] == (file.size, file.mtime_ns):
             keep.extend(known[2])
         elif skipped.get(file.rel, [None, None])[:2] != [file.size, file.mtime_ns]:
-            read.append(file)
+            read.append(file.source())
     return np.array(sorted(keep), dtype=np.int64), read
 
 
 def _refresh(
     root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None
 ) -> store.IndexData:
-    files = find_files(root)
+    files = scan_files(root)
     keep, read = _changes(files, data)
     unchanged = data is not None and not read and len(keep) == len(data.articles)
     if unchanged and not _skips_changed(files, data):
@@ -165,7 +167,7 @@ def changes_since(index: Index) -> Changes:
     stored |= {rel: tuple(stamp[:2]) for rel, stamp in index.data.stats.get("skipped", {}).items()}
     added, changed = [], []
     present = set()
-    for file in find_files(index.corpus):
+    for file in scan_files(index.corpus):
         present.add(file.rel)
         known = stored.get(file.rel)
         if known is None:
@@ -183,7 +185,7 @@ def refreshed(index: Index, progress: Progress | None = None) -> Index:
     return open_index(index.corpus, engine=index.engine, progress=progress)
 
 
-def _skips_changed(files: list[SourceFile], data: store.IndexData) -> bool:
+def _skips_changed(files: list[FoundFile], data: store.IndexData) -> bool:
     present = {f.rel for f in files}
     return any(rel not in present for rel in data.stats.get("skipped", {}))
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ranking, scoring
+from . import ranking, scoring, timing
 from .analysis import Analyzer
 from .errors import ArticleNotFound
 from .filters import Filter, split_question
@@ -253,8 +253,12 @@ class Index:
             [ranking.phrase_keys(self.analyzer, p) for p in asked.phrases],
             question_words(question),
         )
-        ranked, evidence = self._ranked(query, k, max_per_article, allowed)
-        hits = [self._hit(rank, row, score, query, evidence.get(row)) for rank, (row, score) in enumerate(ranked, 1)]
+        with timing.stage("retrieve and rerank"):
+            ranked, evidence = self._ranked(query, k, max_per_article, allowed)
+        with timing.stage("quotes and hits"):
+            hits = [
+                self._hit(rank, row, score, query, evidence.get(row)) for rank, (row, score) in enumerate(ranked, 1)
+            ]
         names = set(self.analyzer.words(" ".join(asked.names)))
         missing_names = [w for w in missing if w in names or w[0].isdigit()]
         weak = bool(hits and missing_names) and ranking.coverage(
