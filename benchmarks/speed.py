@@ -174,8 +174,12 @@ def _gb(kilobytes) -> str:
 
 
 def _saved() -> dict:
-    path = DATA / "speed-results.json"
-    return json.loads(path.read_text("utf-8")) if path.exists() else {}
+    """The results of earlier runs, oldest first, so that a later measurement wins."""
+    results: dict = {}
+    for path in sorted(DATA.glob("speed-results*.json"), key=lambda p: p.stat().st_mtime):
+        for size, engines in json.loads(path.read_text("utf-8")).items():
+            results.setdefault(size, {}).update(engines)
+    return results
 
 
 # -- the children: one engine, one phase --------------------------------------------------------------
@@ -371,10 +375,13 @@ def main() -> None:
     if unknown:
         parser.error(f"unknown engine {unknown[0]!r}; choose from: {', '.join(ENGINES)}")
     results = _saved() if args.merge else {}
+    mine: dict = {}
+    saved_as = DATA / f"speed-results-{args.sizes.replace(',', '-')}-{'-'.join(engines)}.json"
     for size in args.sizes.split(","):
         if size:
-            results.setdefault(size, {}).update(measure(size, engines, args.n, args.timeout))
-            (DATA / "speed-results.json").write_text(json.dumps(results, indent=1))
+            mine[size] = measure(size, engines, args.n, args.timeout)
+            saved_as.write_text(json.dumps(mine, indent=1))
+            results.setdefault(size, {}).update(mine[size])
     print(table({size: results[size] for size in sorted(results, key=lambda s: SIZES[s])}))
     if args.bundled:
         env = askdoc_env(DATA / "work-bundled")

@@ -43,3 +43,30 @@ def test_known_stems_avoid_importing_nltk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_shipped_stems_are_nltks():
+    from nltk.stem.snowball import SnowballStemmer
+
+    from askdoc.analysis import common_stems
+
+    table = common_stems()
+    assert len(table) > 10_000
+    stemmer = SnowballStemmer("english")
+    for word in list(table)[::97]:
+        assert table[word] == stemmer.stem(word), word
+
+
+def test_a_question_of_common_words_never_imports_nltk():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from askdoc.analysis import Analyzer\n"
+        "a = Analyzer({'volodin': 'volodin'})\n"
+        "assert a.terms('what did Volodin warn about the parliament?') == ['volodin', 'warn', 'parliament']\n"
+        "print('nltk' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

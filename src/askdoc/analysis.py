@@ -1,7 +1,8 @@
 """Text to terms: one analyzer for passages and questions (normalise, stop words, Snowball stems).
 
 NLTK is imported only when a word's stem is not already known: the index ships
-the stems of its own vocabulary, so most questions never load it (it costs ~0.3 s).
+the stems of its own vocabulary and askdoc those of ~19,000 common English words
+(data/stems.txt), so most questions never load it (it costs ~0.3 s or more).
 """
 
 from __future__ import annotations
@@ -23,6 +24,18 @@ _CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
 def stop_words() -> frozenset[str]:
     text = resources.files("askdoc.data").joinpath("stopwords.txt").read_text("utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@cache
+def common_stems() -> dict[str, str]:
+    """Stems of ~19,000 common English words, shipped so that most questions never import NLTK."""
+    text = resources.files("askdoc.data").joinpath("stems.txt").read_text("utf-8")
+    table = {}
+    for line in text.splitlines():
+        if line and not line.startswith("#"):
+            word, _, stem = line.partition("\t")
+            table[word] = stem or word
+    return table
 
 
 def _fold(token: str) -> str:
@@ -63,6 +76,10 @@ class Analyzer:
 
     def stem(self, word: str) -> str:
         stem = self.stems.get(word)
+        if stem is None:
+            stem = common_stems().get(word)
+            if stem is not None:
+                self.stems[word] = stem
         if stem is None:
             if self._stemmer is None:
                 from nltk.stem.snowball import SnowballStemmer  # ~0.3 s: only when needed
