@@ -119,7 +119,8 @@ def table(all_results: dict) -> str:
         "|---|---|---|---|---|---|---|---|",
     ]
     for size, results in all_results.items():
-        for engine, row in results.items():
+        for engine in sorted(results, key=lambda e: ENGINES.index(e) if e in ENGINES else len(ENGINES)):
+            row = results[engine]
             build, query = row.get("build", {}), row.get("query", {})
             if "error" in build:
                 lines.append(f"| {size} | {engine} | {build['error']} | | | | | |")
