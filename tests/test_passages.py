@@ -89,3 +89,10 @@ def test_passage_and_quote_spans_are_verbatim_for_any_text(text):
         assert article.text[hit.passage.start : hit.passage.end] == hit.passage.text
         assert article.text[hit.quote.start : hit.quote.end] == hit.quote.text
         assert hit.passage.start <= hit.quote.start <= hit.quote.end <= hit.passage.end
+
+
+def test_a_heading_right_above_another_heading_stays_findable():
+    article = article_from_text("x", "Title\n\nPart One\n\nChapter Seven\n\nThe river flooded the town.")
+    passages = passages_for(article)
+    assert [p.text for p in passages] == ["Part One", "The river flooded the town."]
+    assert passages[1].heading == "Chapter Seven"

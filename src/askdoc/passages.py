@@ -61,18 +61,22 @@ def pieces_for(article: Article) -> list[Piece]:
     """The passages of an article in reading order, as spans into ``article.text``.
 
     A heading is not a passage of its own: it is attached to the paragraphs of its
-    section. Only a heading with nothing after it stays a passage, so that no words
-    of the article are lost. Paragraphs are numbered from 1, headings not counted,
-    as a reader counts them.
+    section. Only a heading with no paragraph after it (at the end, or right above
+    another heading: "Part 1" over "Chapter 1") stays a passage, so that no words of
+    the article are lost; a heading that repeats the article's title (a Markdown ``#``
+    line under front matter) is left to the title, which every citation shows. Paragraphs are numbered from 1, attached headings not
+    counted, as a reader counts them.
     """
     text = article.text
     spans = list(blocks(text, article.body_start))
     pieces: list[Piece] = []
     heading = (-1, -1)
     paragraph = 0
+    titles = [heading_text(text[start:end]) for start, end in spans]
     for i, (start, end) in enumerate(spans):
-        title = heading_text(text[start:end])
-        if title is not None and i + 1 < len(spans):
+        title = titles[i]
+        followed_by_paragraph = i + 1 < len(spans) and titles[i + 1] is None
+        if title is not None and (followed_by_paragraph or (i + 1 < len(spans) and title == article.title)):
             offset = text.index(title, start, end)
             heading = (offset, offset + len(title))
             continue
