@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import sys
+
 import askdoc
 from askdoc import workers
 from conftest import synthetic_articles, write_corpus
@@ -28,3 +31,13 @@ def test_parallel_build_equals_a_build_in_one_process(tmp_path, monkeypatch):
     assert answers(spread) == answers(alone)
     assert spread.data.stats["skipped"].keys() == alone.data.stats["skipped"].keys() == {"broken.pdf"}
     assert spread.data.stems == alone.data.stems
+
+
+def test_no_worker_processes_when_stderr_has_no_file_descriptor(monkeypatch):
+    class Captured(io.StringIO):  # what Textual puts in place of sys.stderr while the chat runs
+        def fileno(self) -> int:
+            return -1
+
+    monkeypatch.setenv("ASKDOC_WORKERS", "2")
+    monkeypatch.setattr(sys, "stderr", Captured())
+    assert workers.worker_count() == 1

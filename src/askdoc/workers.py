@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -28,10 +29,21 @@ _analyzer: Analyzer | None = None  # one per worker process: its stem and token 
 
 
 def worker_count() -> int:
-    """$ASKDOC_WORKERS, else the cores this process may use."""
+    """$ASKDOC_WORKERS, else the cores this process may use; 1 where worker processes cannot start."""
+    if not _real_stderr():
+        return 1
     if env := os.environ.get("ASKDOC_WORKERS"):
         return max(1, int(env))
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def _real_stderr() -> bool:
+    """Spawned workers inherit stderr's file descriptor: inside the chat (Textual captures stderr
+    with an object whose fileno() is -1) starting them fails with 'bad value(s) in fds_to_keep'."""
+    try:
+        return sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        return False
 
 
 def articles_in(file: SourceFile, skipped: dict[str, list], reader=read_articles) -> list[Article]:
