@@ -10,6 +10,7 @@ import askdoc
 from askdoc.cli import cli
 from askdoc.tui import app as tui_app
 from askdoc.tui.app import make_app
+from conftest import write_corpus
 
 
 def test_make_app_uses_the_default_corpus(tmp_path, monkeypatch):
@@ -48,3 +49,11 @@ async def test_the_reference_engine_gives_the_same_answer(tmp_path):
             assert app.index.engine == engine
             answers.append([hit.citation for hit in app.index.search("what did Volodin warn?", k=3)])
     assert answers[0] == answers[1] and answers[0]
+
+
+async def test_header_counts_one_article_in_the_singular(tmp_path):
+    corpus = write_corpus(tmp_path / "one", {"only.txt": "Only title\n\nJust one paragraph here.\n"})
+    app = make_app(corpus)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert app.screen.sub_title == "one · 1 article · 1 passage"

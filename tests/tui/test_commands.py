@@ -23,7 +23,7 @@ async def test_k_sets_how_many_passages_an_answer_shows(tmp_path):
         await settle(pilot)
         await ask(pilot, "/k 1")
         assert app.k == 1
-        assert "Answers now show up to 1 passages." in notes(app)
+        assert "Answers now show up to 1 passage." in notes(app)
         await ask(pilot, "Russia warned")
         assert len(app.query(Answer).last().query(HitQuote)) == 1
         await ask(pilot, "/k 0")

@@ -16,7 +16,7 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from askdoc.render import hits_markdown, inert
 
-from .text import literal
+from .text import count, literal
 
 if TYPE_CHECKING:
     from .app import AskdocApp
@@ -41,7 +41,7 @@ def set_k(app: AskdocApp, argument: str) -> None:
         app.chat.transcript.add_note(f"/k takes a number of passages from 1 to {MAX_K}, as in /k 5.", "error")
         return
     app.k = int(argument)
-    app.chat.transcript.add_note(f"Answers now show up to {app.k} passages.")
+    app.chat.transcript.add_note(f"Answers now show up to {count(app.k, 'passage')}.")
 
 
 def export(app: AskdocApp, argument: str) -> None:
@@ -55,8 +55,7 @@ def export(app: AskdocApp, argument: str) -> None:
     except OSError as err:
         app.chat.transcript.add_note(literal(f"Could not write {path}: {err.strerror or err}"), "error")
         return
-    noun = "answer" if len(answers) == 1 else "answers"
-    app.chat.transcript.add_note(literal(f"Exported {len(answers)} {noun} to {path}"))
+    app.chat.transcript.add_note(literal(f"Exported {count(len(answers), 'answer')} to {path}"))
 
 
 def transcript_markdown(corpus_name: str, answers) -> str:

@@ -41,3 +41,8 @@ def citation_content(hit: Hit) -> Content:
 def quote_with_citation(hit: Hit) -> str:
     """What the clipboard gets: the quote verbatim, then its citation."""
     return f"\u201c{hit.quote.text}\u201d\n\u2014 {hit.citation}"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 article``, ``2,226 articles``."""
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")

@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 import askdoc
 from askdoc import Article
 
-from ..text import DETAIL_STYLE, literal
+from ..text import DETAIL_STYLE, count, literal
 
 
 class ArticlesScreen(Screen):
@@ -52,8 +52,8 @@ class ArticlesScreen(Screen):
         if articles:
             options.highlighted = 0
         total = len(self.all_articles)
-        shown = f"{len(articles):,} of {total:,}" if len(articles) != total else f"{total:,}"
-        self.sub_title = f"{self.app.corpus_name} · {shown} articles"
+        shown = f"{len(articles):,} of {count(total, 'article')}" if len(articles) != total else count(total, "article")
+        self.sub_title = f"{self.app.corpus_name} · {shown}"
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:

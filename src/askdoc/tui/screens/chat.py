@@ -15,7 +15,7 @@ from textual.widgets import Footer, Header, Input
 import askdoc
 from askdoc import Hit, Hits
 
-from ..text import literal
+from ..text import count, literal
 from ..widgets.answer import Answer
 from ..widgets.corpus_watch import CorpusWatch, pasted_paths
 from ..widgets.hit_quote import HitQuote
@@ -115,9 +115,9 @@ class ChatScreen(Screen):
         """The header names the corpus and its size; passages are left out when the screen is narrow."""
         index = self.app.index
         if index is not None:
-            summary = f"{self.app.corpus_name} · {index.n_articles:,} articles"
+            summary = f"{self.app.corpus_name} · {count(index.n_articles, 'article')}"
             if self.size.width >= 70:
-                summary += f" · {index.n_passages:,} passages"
+                summary += f" · {count(index.n_passages, 'passage')}"
             self.sub_title = summary
 
     def on_resize(self) -> None:
