@@ -38,18 +38,6 @@ class Answer(Vertical):
         else:
             yield Static(literal(sentence(self.hits)), classes="no-match")
 
-    async def recompose(self) -> None:
-        await super().recompose()
-        if self.hits is not None and self.parent is not None:
-            self.call_after_refresh(self.reveal)
-
-    def reveal(self) -> None:
-        """Scroll the transcript so the question sits at the top with its answer below (once drawn)."""
-        transcript = self.parent
-        siblings = list(transcript.children) if transcript is not None else []
-        if self in siblings and siblings.index(self) > 0:
-            transcript.scroll_to_widget(siblings[siblings.index(self) - 1], animate=False, top=True)
-
 
 def sentence(hits: Hits) -> str:
     """The no-match message as a sentence a person reads: capitalised, with a full stop."""
