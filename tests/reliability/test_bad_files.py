@@ -249,7 +249,7 @@ def test_a_100_mb_article_and_a_10_mb_line_are_indexed_in_bounded_memory(tmp_pat
     status, peak, stderr = peak_memory_of(tmp_path, "index", "--corpus", str(root))
     assert status == 0, stderr
     print(f"\npeak memory indexing a {size / 2**20:.0f} MB article and a 10 MB line: {peak / 2**20:.0f} MB")
-    assert peak < 8 * size  # the bound the README states: under 8x the largest file (the cap is 200 MB)
+    assert peak < 10 * size  # the bound the README states: under 10x the largest file (the cap is 200 MB)
     index = askdoc.open(root)
     hits = index.search("harbour festival", k=5)
     assert {h.article.id for h in hits} == {"huge", "line"}
