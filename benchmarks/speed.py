@@ -27,6 +27,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / ".data"
+WORK = Path(os.environ.get("ASKDOC_BENCH_WORK") or DATA)  # index caches and results: apart per person when set
 MAKE_CORPUS = HERE.parent.parent / "shared" / "tools" / "make_scale_corpus.py"
 SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000}
 ENGINES = ("askdoc", "tantivy", "bm25s", "rank-bm25")
@@ -92,7 +93,7 @@ def refresh_after_edit(corpus: Path, work: Path, timeout: float) -> dict:
 
 def measure(size: str, engines: list[str], n_queries: int, timeout: float) -> dict:
     corpus, questions = corpus_for(size)
-    work = DATA / f"work-{size}"
+    work = WORK / f"work-{size}"
     work.mkdir(parents=True, exist_ok=True)
     results: dict = {}
     for engine in engines:
@@ -177,7 +178,7 @@ def _gb(kilobytes) -> str:
 def _saved() -> dict:
     """The results of earlier runs, oldest first, so that a later measurement wins."""
     results: dict = {}
-    for path in sorted(DATA.glob("speed-results*.json"), key=lambda p: p.stat().st_mtime):
+    for path in sorted(WORK.glob("speed-results*.json"), key=lambda p: p.stat().st_mtime):
         for size, engines in json.loads(path.read_text("utf-8")).items():
             results.setdefault(size, {}).update(engines)
     return results
@@ -377,7 +378,7 @@ def main() -> None:
         parser.error(f"unknown engine {unknown[0]!r}; choose from: {', '.join(ENGINES)}")
     results = _saved() if args.merge else {}
     mine: dict = {}
-    saved_as = DATA / f"speed-results-{args.sizes.replace(',', '-')}-{'-'.join(engines)}.json"
+    saved_as = WORK / f"speed-results-{args.sizes.replace(',', '-')}-{'-'.join(engines)}.json"
     for size in args.sizes.split(","):
         if size:
             mine[size] = measure(size, engines, args.n, args.timeout)
@@ -385,7 +386,7 @@ def main() -> None:
             results.setdefault(size, {}).update(mine[size])
     print(table({size: results[size] for size in sorted(results, key=lambda s: SIZES[s])}))
     if args.bundled:
-        env = askdoc_env(DATA / "work-bundled")
+        env = askdoc_env(WORK / "work-bundled")
         print(f"- bundled sample corpus: one-shot `askdoc query` {_s(one_shot(None, 'what did Volodin warn?', env))}")
 
 
