@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
+import askdoc
 from askdoc.corpus import article_from_text, find_files, read_article
 from conftest import SEED_ID, write_corpus
 
@@ -52,6 +55,29 @@ def test_cp1252_file_is_decoded_and_indexed(tmp_path):
     )
     article = read_all(root)["sport/199"]
     assert article.title == "Café owner’s “win”"
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-16-le"])
+def test_wide_text_with_a_byte_order_mark_is_decoded_and_quoted_verbatim(tmp_path, encoding):
+    text = "Caf\xe9 d\xe9cision\n\nThe minister said the \u20ac2bn plan was \u201cdone\u201d.\n"
+    data = ("\ufeff" + text).encode(encoding) if encoding.endswith(("-be", "-le")) else text.encode(encoding)
+    root = write_corpus(tmp_path / "c", {"wide.txt": data})
+    article = read_all(root)["wide"]
+    assert article.title == "Caf\xe9 d\xe9cision"
+    assert "\u20ac2bn plan" in article.text
+    hits = askdoc.open(root).search("what did the minister say about the plan?")
+    assert hits and hits[0].article.id == "wide"
+    assert hits[0].article.text[hits[0].quote.start : hits[0].quote.end] == hits[0].quote.text
+    assert "\u20ac2bn" in hits[0].quote.text
+
+
+def test_bytes_behind_a_utf16_mark_that_decode_to_control_characters_stay_binary(tmp_path, caplog):
+    root = write_corpus(
+        tmp_path / "c", {"good.txt": "Title\n\nSome words.", "fake.txt": b"\xff\xfe" + bytes(range(256)) * 32}
+    )
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert set(read_all(root)) == {"good"}
+    assert "fake.txt" in " ".join(r.getMessage() for r in caplog.records)
 
 
 def test_empty_binary_and_unreadable_files_are_skipped_with_a_warning_naming_them(tmp_path, caplog):

@@ -50,7 +50,7 @@ def bad_corpus(root: Path) -> dict[str, str]:
             "cp1252.txt": "Café owner\n\nThe café’s “minister” of coffee.\n".encode("cp1252"),
             "latin1.txt": b"Odd bytes\n\nThe minister\x81\x8d of undefined cp1252 bytes.\n",
             "cut-utf8.txt": b"Cut\n\nThe minister said ok " + "é".encode()[:1],
-            "utf16.txt": "Wide\n\nThe minister in UTF-16.\n".encode("utf-16"),
+            "utf16.txt": "Wide\n\nThe wide minister in UTF-16.\n".encode("utf-16"),
             "front-bomb.md": BOMB + "title: Bomb\n---\n\nThe minister of aliases.\n",
             "front-tag.md": "---\ntitle: !!python/object/apply:os.system ['exit 3']\n---\n\nThe minister of tags.\n",
             "-rf.txt": "Dash\n\nThe minister of dashes.\n",
@@ -83,7 +83,6 @@ def bad_corpus(root: Path) -> dict[str, str]:
         "empty.txt": "skipped",
         "blank.txt": "skipped",
         "binary.txt": "skipped",
-        "utf16.txt": "skipped",
         "loop-a.txt": "skipped",
         "loop-b.txt": "skipped",
         "self.txt": "skipped",
@@ -98,6 +97,7 @@ INDEXED = {
     "good": "harbour festival",
     "cp1252": "café",
     "latin1": "undefined",
+    "utf16": "wide",
     "cut-utf8": "said",
     "front-bomb": "aliases",
     "front-tag": "tags",
@@ -134,13 +134,15 @@ def test_each_bad_file_is_indexed_or_skipped_with_a_warning_naming_it(root, capl
 
 
 def test_the_cli_names_bad_files_inertly_and_never_crashes_on_their_names(root, tmp_path):
-    bad_corpus(root)
+    expected = bad_corpus(root)
     strict = {"PYTHONIOENCODING": "utf-8:strict"}  # a strict locale: surrogates would raise
     result = run_askdoc("index", "--corpus", str(root), cache=tmp_path / "cache", env=strict)
     assert result.returncode == 0, result.stderr
     *warnings, summary = result.stderr.splitlines()
-    assert len(warnings) == 11 and all(line.startswith("askdoc: warning: skipped ") for line in warnings), warnings
-    assert summary.startswith("16 articles")
+    assert len(warnings) == len(expected) and all(line.startswith("askdoc: warning: skipped ") for line in warnings), (
+        warnings
+    )
+    assert summary.startswith(f"{len(INDEXED)} articles")
     for bad in ("\x1b", "\x07", "\u202e", "\udcff"):
         assert bad not in result.stderr
     assert "pipe.txt: not a regular file" in result.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -21,8 +22,21 @@ def read(file: SourceFile, data: bytes) -> list[Article]:
     return [article_from_text(article_id_for(file.rel), text_of(data), path=file.path)]
 
 
+# Byte order marks of the wide encodings (UTF-32 first: its little-endian mark starts with UTF-16's)
+_WIDE = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def decode(data: bytes) -> str:
-    """UTF-8 when it is; otherwise Windows-1252 (the usual culprit), else Latin-1, which never fails."""
+    """UTF-8 when it is; UTF-16/32 with a byte order mark (what Windows tools write); otherwise
+    Windows-1252 (the usual culprit), else Latin-1, which never fails."""
+    if wide := _wide(data):
+        return wide
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -31,11 +45,26 @@ def decode(data: bytes) -> str:
     return data.decode("latin-1")
 
 
+def _wide(data: bytes) -> str | None:
+    """The text of UTF-16/32 with a byte order mark, unless it decodes to control characters (binary)."""
+    for bom, encoding in _WIDE:
+        if data.startswith(bom):
+            try:
+                text = data.decode(encoding)
+            except UnicodeDecodeError:
+                return None
+            head = text[:8192]
+            return text if len(_CONTROL.findall(head)) <= len(head) // 100 else None
+    return None
+
+
 def text_of(data: bytes) -> str:
     """The decoded text of a text file; ``Unreadable`` when it is binary or blank."""
-    if b"\x00" in data[:8192]:
-        raise Unreadable("looks binary, not text")
-    text = decode(data)
+    text = _wide(data)
+    if text is None:
+        if b"\x00" in data[:8192]:
+            raise Unreadable("looks binary, not text")
+        text = decode(data)
     if not text.strip():
         raise Unreadable("empty")
     return text
