@@ -8,6 +8,7 @@ import re
 from askdoc.tui.app import make_app
 from askdoc.tui.screens.reader import ReaderScreen
 from askdoc.tui.widgets.hit_quote import HitQuote
+from chat_helpers import settle
 from conftest import write_corpus
 
 HOSTILE = (
@@ -30,16 +31,6 @@ def links(widget) -> list:
         for segment in line
         if segment.style and segment.style.link
     ]
-
-
-async def settle(pilot) -> None:
-    app = pilot.app
-    for _ in range(200):
-        await app.workers.wait_for_complete()
-        await pilot.pause()
-        if not any(worker.is_running for worker in app.workers) and app.index is not None:
-            break
-    await pilot.pause()
 
 
 async def test_chat_and_reader_show_escape_sequences_and_bidi_inert(tmp_path):
