@@ -94,8 +94,12 @@ def test_garbage_in_tables_or_older_format_is_rebuilt(tmp_path, caplog):
         assert answers(askdoc.open(root)) == expected
     assert "format" in caplog.text
     gen = store.current_generation(index.location)
-    (gen / "tables.json").write_text("{not json")
-    assert answers(askdoc.open(root)) == expected
+    size = (gen / "articles.jsonl").stat().st_size
+    (gen / "articles.jsonl").write_bytes(b"{not json" + b" " * (size - 9))  # same size: only reading tells
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert answers(askdoc.open(root)) == expected
+    assert "metadata is damaged" in caplog.text
 
 
 def test_out_of_range_postings_are_not_trusted(tmp_path, caplog):

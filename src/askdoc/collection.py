@@ -191,9 +191,10 @@ def _skips_changed(files: list[FoundFile], data: store.IndexData) -> bool:
 
 
 def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
-    analyzer = Analyzer(data.stems if data is not None else None)
-    builder = Builder(analyzer, data.vocab if data is not None else None)
-    if data is not None:
+    analyzer = Analyzer(data.all_stems() if data is not None else None)
+    builder = Builder(analyzer, list(data.vocab) if data is not None else None)
+    if data is not None and len(keep):
+        store.check_forward(data)
         builder.keep(data, keep)
     skipped: dict[str, list] = {}
     taken = {meta["id"] for meta in builder.articles}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -17,7 +17,8 @@ from .filters import Filter, split_question
 from .model import Article, Hit, Hits, Passage, Quote, page_at
 from .question import borrowed_text, question_words, read_question
 from .quotes import best_quote
-from .store import IndexData
+from .store import IndexData, check_forward
+from .tables import StemTable, Vocabulary
 
 ENGINES = ("askdoc", "rank-bm25")
 
@@ -41,7 +42,7 @@ class Index:
         location: Path | None = None,
     ) -> None:
         self.data = data
-        self.analyzer = analyzer or Analyzer(data.stems)
+        self.analyzer = analyzer or _analyzer_for(data)
         self.engine = check_engine(engine)
         self.corpus = corpus
         self.location = location  # the folder the index is stored in, if any
@@ -165,8 +166,10 @@ class Index:
     # -- scoring ----------------------------------------------------------------------------
 
     @cached_property
-    def _term_ids(self) -> dict[str, int]:
-        return {term: i for i, term in enumerate(self.data.vocab)}
+    def _term_ids(self) -> Mapping[str, int]:
+        """term -> id: a stored vocabulary is searched term by term; a fresh one's list becomes a dict."""
+        vocab = self.data.vocab
+        return vocab.ids if isinstance(vocab, Vocabulary) else {term: i for i, term in enumerate(vocab)}
 
     @cached_property
     def idf(self) -> np.ndarray:
@@ -191,7 +194,8 @@ class Index:
     def term_lists(self) -> list[list[str]]:
         """Each passage's terms as a list (order lost, repeats kept): what rank-bm25 is given."""
         a = self.data.arrays
-        vocab = self.data.vocab
+        check_forward(self.data)
+        vocab = list(self.data.vocab)
         f_ptr, f_term, f_tf = np.asarray(a["f_ptr"]), np.asarray(a["f_term"]), np.asarray(a["f_tf"])
         return [
             [vocab[t] for t, tf in zip(f_term[lo:hi].tolist(), f_tf[lo:hi].tolist()) for _ in range(tf)]
@@ -390,6 +394,15 @@ class Index:
             matched_terms=tuple(t for t in weights if t in matched),
             highlights=tuple((s, e) for _, s, e in spans),
         )
+
+
+def _analyzer_for(data: IndexData) -> Analyzer:
+    """An analyzer that knows the index's stems: a stored table is looked up word by word, not copied."""
+    if isinstance(data.stems, StemTable):
+        analyzer = Analyzer()
+        analyzer.stems = data.stems
+        return analyzer
+    return Analyzer(data.stems)
 
 
 def _decoded(raw: bytes) -> str:

@@ -4,9 +4,11 @@ Layout of an index folder (one per corpus, in the user cache directory)::
 
     CURRENT            the name of the committed generation, replaced atomically
     lock               writers hold an exclusive flock on it (released if they die)
-    gen-000007/        one generation: arrays/*.npy, texts.bin, meta.json, ...
+    gen-000007/        one generation: *.npy, texts.bin, vocab.bin, stems.bin, articles.jsonl,
+                       files.bin, meta.json (sizes of all, format version, BM25 statistics)
 
-A writer builds ``gen-N.tmp-PID`` in full, fsyncs it, renames it to ``gen-N`` and then
+The string tables are packed blobs read lazily (see tables.py), so that loading is a few
+memory maps whatever the corpus size. A writer builds ``gen-N.tmp-PID`` in full, fsyncs it, renames it to ``gen-N`` and then
 replaces CURRENT (as SQLite and Lucene commit: a reader never sees a half-written index).
 Nothing is pickled: arrays load with ``allow_pickle=False`` and memory-mapped.
 """
@@ -20,13 +22,16 @@ import json
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 2
+from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack, pack_articles, pack_stems
+
+FORMAT_VERSION = 3  # 3: string tables as packed blobs read lazily, the scanned file list stored
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
@@ -52,6 +57,18 @@ ARRAYS: dict[str, str] = {
     "a_text_start": "int64",  # article -> its UTF-8 text in texts.bin
     "a_text_end": "int64",
 }
+# the tables' arrays: saved and loaded like the others, kept apart from IndexData.arrays
+TABLE_ARRAYS: dict[str, str] = {
+    "v_ptr": "int64",  # term id -> its bytes in vocab.bin
+    "v_order": "int32",  # term ids sorted by their bytes: binary search
+    "stem_ptr": "int64",  # word, stem, word, stem... in stems.bin, sorted by word
+    "a_meta_ptr": "int64",  # article -> its metadata line in articles.jsonl
+    "a_file": "int32",  # article -> the file it came from in the file list (-1: none)
+    "file_size": "int64",  # the file list, in scan order (names in files.bin)
+    "file_mtime": "int64",
+}
+BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "files.bin")
+SAMPLED_ARTICLES = 64  # metadata lines parsed at load time to tell a damaged table (all: ~0.3 s at 1M)
 
 
 class CorruptIndex(Exception):
@@ -60,18 +77,27 @@ class CorruptIndex(Exception):
 
 @dataclass
 class IndexData:
-    """Everything an index holds, as arrays and plain lists: what the store saves and loads."""
+    """Everything an index holds, as arrays and tables: what the store saves and loads.
+
+    A freshly built index holds plain lists and dicts; a loaded one the lazy tables of
+    tables.py (Vocabulary, StemTable, ArticleTable), which read the same way.
+    """
 
     arrays: dict[str, np.ndarray]
     texts: bytes | memoryview | np.ndarray
-    vocab: list[str]
+    vocab: Sequence[str]
     stems: dict[str, str]
-    articles: list[dict[str, Any]]  # metadata, plus the source file's rel, size and mtime_ns
+    articles: Sequence[dict[str, Any]]  # metadata, plus the source file's rel, size and mtime_ns
     stats: dict[str, Any] = field(default_factory=dict)  # n_passages, total_len, k1, b, epsilon
+    files: FileList | None = None  # the corpus files as the last refresh saw them
+    article_files: np.ndarray | None = None  # article -> its file in ``files`` (-1: none)
 
     @property
     def n_passages(self) -> int:
         return len(self.arrays["p_article"])
+
+    def all_stems(self) -> dict[str, str]:
+        return self.stems.all() if isinstance(self.stems, StemTable) else dict(self.stems)
 
 
 def index_dir_for(corpus: Path, cache_root: Path) -> Path:
@@ -127,33 +153,53 @@ def _load_generation(gen: Path) -> IndexData:
         raise CorruptIndex(f"unreadable meta.json ({err})") from err
     if meta.get("format") != FORMAT_VERSION:
         raise CorruptIndex(f"index format {meta.get('format')!r}, this askdoc reads {FORMAT_VERSION}")
-    arrays = {}
-    for name, dtype in ARRAYS.items():
-        path = gen / f"{name}.npy"
-        try:
-            if path.stat().st_size != meta["sizes"][name]:
-                raise CorruptIndex(f"{name}.npy has the wrong size")
-            array = np.load(path, mmap_mode="r", allow_pickle=False)
-        except (OSError, ValueError, KeyError) as err:
-            raise CorruptIndex(f"{name}.npy: {err}") from err
-        if array.dtype != np.dtype(dtype) or array.ndim != 1:
-            raise CorruptIndex(f"{name}.npy has the wrong type")
-        arrays[name] = array.view(np.ndarray)  # still mapped; a plain view slices ~10x faster than np.memmap
-    try:
-        texts = np.memmap(gen / "texts.bin", dtype=np.uint8, mode="r") if meta["sizes"]["texts"] else b""
-        if len(texts) != meta["sizes"]["texts"]:
-            raise CorruptIndex("texts.bin has the wrong size")
-        tables = json.loads((gen / "tables.json").read_text("utf-8"))
-    except (OSError, ValueError, KeyError) as err:
-        raise CorruptIndex(f"tables: {err}") from err
-    if not (
-        isinstance(tables["vocab"], list) and isinstance(tables["stems"], dict) and isinstance(meta["stats"], dict)
-    ):
-        raise CorruptIndex("its tables have the wrong types")
-    data = IndexData(arrays, texts, tables["vocab"], tables["stems"], tables["articles"], meta["stats"])
+    if not isinstance(meta["stats"], dict):
+        raise CorruptIndex("its statistics are not an object")
+    arrays = {name: _array(gen, name, dtype, meta) for name, dtype in (ARRAYS | TABLE_ARRAYS).items()}
+    blobs = {}
+    for name in BLOBS:
+        size = meta["sizes"][name]
+        blob = np.memmap(gen / name, dtype=np.uint8, mode="r") if size else b""
+        if len(blob) != size:
+            raise CorruptIndex(f"{name} has the wrong size")
+        blobs[name] = blob
+    table = {name: arrays.pop(name) for name in TABLE_ARRAYS}
+    for name, ptr in (("vocab.bin", "v_ptr"), ("stems.bin", "stem_ptr"), ("articles.jsonl", "a_meta_ptr")):
+        _check_pointers(table[ptr], len(blobs[name]), name)
+    files = FileList(blobs["files.bin"], table["file_size"], table["file_mtime"])
+    data = IndexData(
+        arrays,
+        blobs["texts.bin"],
+        Vocabulary(blobs["vocab.bin"], table["v_ptr"], table["v_order"]),
+        StemTable(Packed(blobs["stems.bin"], table["stem_ptr"])),
+        ArticleTable(Packed(blobs["articles.jsonl"], table["a_meta_ptr"])),
+        meta["stats"],
+        files,
+        table["a_file"],
+    )
     _check_shapes(data)
+    _check_tables(data)
     _check_values(data)
     return data
+
+
+def _array(gen: Path, name: str, dtype: str, meta: dict) -> np.ndarray:
+    path = gen / f"{name}.npy"
+    try:
+        if path.stat().st_size != meta["sizes"][name]:
+            raise CorruptIndex(f"{name}.npy has the wrong size")
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError, KeyError) as err:
+        raise CorruptIndex(f"{name}.npy: {err}") from err
+    if array.dtype != np.dtype(dtype) or array.ndim != 1:
+        raise CorruptIndex(f"{name}.npy has the wrong type")
+    return array.view(np.ndarray)  # still mapped; a plain view slices ~10x faster than np.memmap
+
+
+def _check_pointers(ptr: np.ndarray, blob_size: int, name: str) -> None:
+    ends_right = int(ptr[-1]) == blob_size + (1 if len(ptr) > 1 else 0)
+    if not len(ptr) or ptr[0] != 0 or not ends_right or (np.diff(ptr) < 1).any():
+        raise CorruptIndex(f"the offsets into {name} do not fit it")
 
 
 def _check_shapes(data: IndexData) -> None:
@@ -175,16 +221,38 @@ def _check_shapes(data: IndexData) -> None:
         checks.append(int(a["p_article"].min()) >= 0 and int(a["p_article"].max()) < n_articles)
     if len(a["post_doc"]):
         checks.append(int(a["post_doc"].min()) >= 0 and int(a["post_doc"].max()) < n)
-    if len(a["f_term"]):
-        checks.append(int(a["f_term"].min()) >= 0 and int(a["f_term"].max()) < v)
     if n_articles:
         checks.append(int(a["a_text_end"].max()) <= len(data.texts))
     if not all(checks):
         raise CorruptIndex("its arrays do not fit together")
 
 
+def _check_tables(data: IndexData) -> None:
+    """The tables fit the arrays: a term order that is a permutation, files that exist, sampled metadata."""
+    v, n_articles = len(data.vocab), len(data.articles)
+    order = np.asarray(data.vocab.order)
+    if len(order) != v or (v and (order.min() < 0 or order.max() >= v or (np.bincount(order, minlength=v) != 1).any())):
+        raise CorruptIndex("its term order is not a permutation of the vocabulary")
+    if len(data.stems.pairs) % 2:
+        raise CorruptIndex("its stem table does not pair words with stems")
+    files, article_files = data.files, np.asarray(data.article_files)
+    if len(files.mtimes) != len(files) or (len(files) and bytes(files.blob).count(b"\0") != len(files) - 1):
+        raise CorruptIndex("its file list does not fit together")
+    if len(article_files) != n_articles or (
+        n_articles and (article_files.min() < -1 or article_files.max() >= len(files))
+    ):
+        raise CorruptIndex("its articles name files it does not list")
+    for number in {*range(0, n_articles, max(1, n_articles // SAMPLED_ARTICLES)), n_articles - 1} - {-1}:
+        try:
+            meta = json.loads(data.articles.raw(number))
+        except ValueError:
+            meta = None
+        if not (isinstance(meta, dict) and isinstance(meta.get("id"), str) and isinstance(meta.get("title"), str)):
+            raise CorruptIndex("an article's metadata is damaged")
+
+
 def _check_values(data: IndexData) -> None:
-    """Spans inside their texts, pointers that only grow, metadata of the right kinds (O(passages))."""
+    """Spans inside their texts, pointers that only grow (O(passages))."""
     a, n_articles = data.arrays, len(data.articles)
     text_start, text_end = np.asarray(a["a_text_start"]), np.asarray(a["a_text_end"])
     text_len = text_end - text_start  # bytes: never fewer than the characters the spans count
@@ -210,11 +278,14 @@ def _check_values(data: IndexData) -> None:
     stats = data.stats
     if not all(isinstance(stats.get(key, 1.0), (int, float)) for key in ("k1", "b", "epsilon")):
         raise CorruptIndex("its BM25 parameters are not numbers")
-    n_articles = len(data.articles)  # a sample: checking all 100k dicts would cost the query path ~0.1 s
-    for number in {*range(0, n_articles, max(1, n_articles // 64)), n_articles - 1} - {-1}:
-        meta = data.articles[number]
-        if not (isinstance(meta, dict) and isinstance(meta.get("id"), str) and isinstance(meta.get("title"), str)):
-            raise CorruptIndex("an article's metadata is damaged")
+
+
+def check_forward(data: IndexData) -> None:
+    """The forward index's term ids lie in the vocabulary: checked where it is read (a refresh, rank-bm25),
+    not at load time, where it would touch as many pages as the postings for nothing."""
+    f_term = np.asarray(data.arrays["f_term"])
+    if len(f_term) and (int(f_term.min()) < 0 or int(f_term.max()) >= len(data.vocab)):
+        raise CorruptIndex("its forward index names terms it does not have")
 
 
 def save(folder: Path, data: IndexData) -> Path:
@@ -229,15 +300,17 @@ def save(folder: Path, data: IndexData) -> Path:
     pointer = folder / f"CURRENT.tmp-{os.getpid()}"
     try:
         sizes = {}
-        for name, dtype in ARRAYS.items():
+        arrays, blobs = _tables_of(data)
+        for name, dtype in (ARRAYS | TABLE_ARRAYS).items():
             path = tmp / f"{name}.npy"
-            np.save(path, np.ascontiguousarray(data.arrays[name], dtype=dtype), allow_pickle=False)
+            array = data.arrays[name] if name in ARRAYS else arrays[name]
+            np.save(path, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
             sizes[name] = path.stat().st_size
-        texts = bytes(data.texts) if not isinstance(data.texts, bytes) else data.texts
-        (tmp / "texts.bin").write_bytes(texts)
-        sizes["texts"] = len(texts)
-        tables = {"vocab": data.vocab, "stems": data.stems, "articles": data.articles}
-        _write_json(tmp / "tables.json", tables)
+        blobs["texts.bin"] = data.texts
+        for name in BLOBS:
+            with open(tmp / name, "wb") as handle:
+                handle.write(blobs[name])
+            sizes[name] = (tmp / name).stat().st_size
         meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats}
         _write_json(tmp / "meta.json", meta)
         for path in tmp.iterdir():
@@ -256,6 +329,26 @@ def save(folder: Path, data: IndexData) -> Path:
         raise
     remove_stale(folder, keep=gen)
     return gen
+
+
+def _tables_of(data: IndexData) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The packed tables of an index: their arrays and blobs."""
+    terms = [t.encode("utf-8", "surrogatepass") for t in data.vocab]
+    vocab_blob, v_ptr = pack(terms)
+    v_order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
+    stems_blob, stem_ptr = pack_stems(data.all_stems())
+    articles_blob, a_meta_ptr = pack_articles(data.articles)
+    files = data.files or FileList.of([])
+    if data.article_files is not None:
+        a_file = np.asarray(data.article_files)
+    else:
+        numbers = {rel: i for i, rel in enumerate(files.rels())}
+        a_file = np.array([numbers.get(meta.get("rel"), -1) for meta in data.articles], dtype=np.int32)
+    arrays = {"v_ptr": v_ptr, "v_order": v_order, "stem_ptr": stem_ptr, "a_meta_ptr": a_meta_ptr, "a_file": a_file,
+              "file_size": files.sizes, "file_mtime": files.mtimes}  # fmt: skip
+    blobs = {"vocab.bin": vocab_blob, "stems.bin": stems_blob, "articles.jsonl": articles_blob,
+             "files.bin": bytes(files.blob)}  # fmt: skip
+    return arrays, blobs
 
 
 def remove_stale(folder: Path, keep: Path | None) -> None:

@@ -166,6 +166,12 @@ def tamper_cases(marker: Path):
         np.save(gen / "p_len.npy", np.array([Payload(marker)], dtype=object), allow_pickle=True)
         edit("meta.json", lambda m: m["sizes"].update({"p_len": (gen / "p_len.npy").stat().st_size}))(gen)
 
+    def articles_not_objects(gen):
+        lines = (gen / "articles.jsonl").read_bytes().split(b"\n")
+        (gen / "articles.jsonl").write_bytes(b"\n".join(b"1" for _ in lines))
+        npy(gen, "a_meta_ptr", np.arange(len(lines) + 1, dtype=np.int64) * 2)
+        edit("meta.json", lambda m: m["sizes"].update({"articles.jsonl": 2 * len(lines) - 1}))(gen)
+
     def current(text):
         return lambda gen: (gen.parent / "CURRENT").write_text(text)
 
@@ -178,15 +184,17 @@ def tamper_cases(marker: Path):
         ("wrong dtype", lambda gen: npy(gen, "p_article", np.load(gen / "p_article.npy").astype(np.int64))),
         ("two-dimensional", lambda gen: npy(gen, "p_len", np.load(gen / "p_len.npy").reshape(1, -1))),
         ("pickled object array", pickled),
-        ("huge declared size in meta", edit("meta.json", lambda m: m["sizes"].update({"texts": 10**15}))),
+        ("huge declared size in meta", edit("meta.json", lambda m: m["sizes"].update({"texts.bin": 10**15}))),
         ("huge shape in an npy header", huge_header),
         ("df out of step with postings", lambda gen: npy(gen, "df", np.load(gen / "df.npy") + 1)),
         ("meta.json a list", lambda gen: (gen / "meta.json").write_text("[1, 2]")),
         ("sizes a list", edit("meta.json", lambda m: m.update(sizes=[1]))),
         ("stats a string", edit("meta.json", lambda m: m.update(stats="x"))),
         ("k1 a string", edit("meta.json", lambda m: m["stats"].update(k1="x"))),
-        ("articles not objects", edit("tables.json", lambda t: t.update(articles=[1] * len(t["articles"])))),
-        ("vocab an object", edit("tables.json", lambda t: t.update(vocab={}))),
+        ("articles not objects", articles_not_objects),
+        ("term order not a permutation", lambda gen: npy(gen, "v_order", np.zeros_like(np.load(gen / "v_order.npy")))),
+        ("vocabulary offsets past its blob", lambda gen: npy(gen, "v_ptr", np.load(gen / "v_ptr.npy") + 3)),
+        ("articles naming files not listed", lambda gen: npy(gen, "a_file", np.load(gen / "a_file.npy") + 5)),
         ("texts.bin truncated", lambda gen: (gen / "texts.bin").write_bytes(b"x")),
         ("CURRENT ../x", current("../x")),
         ("CURRENT gen-../../etc", current("gen-../../etc")),

@@ -1,0 +1,248 @@
+"""The index's string tables as packed blobs read lazily: vocabulary, word stems, article metadata, scanned files.
+
+Each table is one blob of items joined by a separator that no item holds (NUL for terms,
+words and file names; a newline for JSON Lines, whose strings escape their newlines), with
+an int64 array of where each item starts (``ptr[i]``; the item ends one byte before
+``ptr[i + 1]``). A query decodes only the few items it needs: a term is found by binary
+search over a permutation sorted by the term's bytes, a stem by binary search over words
+stored in sorted order, an article's metadata by its line. Loading a 1M-passage index then
+costs a few memory maps, not parsing 30 MB of JSON into 300,000 Python objects.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+SEPARATOR = b"\0"
+
+
+def pack(items: Iterable[bytes], separator: bytes = SEPARATOR) -> tuple[bytes, np.ndarray]:
+    """(blob, ptr) of byte strings: item i is ``blob[ptr[i] : ptr[i + 1] - 1]``."""
+    items = list(items)
+    ptr = np.zeros(len(items) + 1, dtype=np.int64)
+    if items:
+        np.cumsum(np.fromiter((len(item) + 1 for item in items), dtype=np.int64, count=len(items)), out=ptr[1:])
+    return separator.join(items), ptr
+
+
+def encoded(text: str) -> bytes:
+    # surrogatepass: file names that are not valid UTF-8 (surrogate escapes) round-trip exactly
+    return text.encode("utf-8", "surrogatepass")
+
+
+def decoded(raw: bytes) -> str:
+    try:
+        return raw.decode("utf-8", "surrogatepass")
+    except UnicodeDecodeError:  # a damaged blob shows U+FFFD, never raises
+        return raw.decode("utf-8", "replace")
+
+
+class Packed(Sequence[str]):
+    """Strings in a blob with start offsets; item i decoded on demand."""
+
+    def __init__(self, blob, ptr: np.ndarray) -> None:
+        self.blob = blob  # bytes, or a memory-mapped uint8 array
+        self.ptr = ptr
+
+    def __len__(self) -> int:
+        return max(len(self.ptr) - 1, 0)
+
+    def raw(self, number: int) -> bytes:
+        return bytes(self.blob[int(self.ptr[number]) : int(self.ptr[number + 1]) - 1])
+
+    def __getitem__(self, number):  # type: ignore[override]
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        if number < 0:
+            number += len(self)
+        if not 0 <= number < len(self):
+            raise IndexError(number)
+        return decoded(self.raw(number))
+
+    def __iter__(self) -> Iterator[str]:
+        if not len(self):
+            return iter(())
+        return iter(decoded(bytes(self.blob[: int(self.ptr[-1]) - 1])).split(SEPARATOR.decode()))
+
+
+class Vocabulary(Packed):
+    """Terms in term-id order; ``ids`` finds a term's id by binary search over ``order``."""
+
+    def __init__(self, blob, ptr: np.ndarray, order: np.ndarray) -> None:
+        super().__init__(blob, ptr)
+        self.order = order  # term ids sorted by their UTF-8 bytes
+        self.ids = TermIds(self)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(super().__iter__()))
+
+    def find(self, term: str) -> int | None:
+        key, order = encoded(term), self.order
+        lo, hi = 0, len(order)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if self.raw(int(order[mid])) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(order) and self.raw(int(order[lo])) == key:
+            return int(order[lo])
+        return None
+
+
+class TermIds:
+    """term -> id, read from a Vocabulary on first use (the part of a dict that Index uses)."""
+
+    def __init__(self, vocabulary: Vocabulary) -> None:
+        self.vocabulary = vocabulary
+        self.known: dict[str, int | None] = {}
+
+    def get(self, term: str, default: Any = None) -> Any:
+        found = self.known.get(term, -1)
+        if found == -1:
+            found = self.known[term] = self.vocabulary.find(term)
+        return default if found is None else found
+
+    def __contains__(self, term: object) -> bool:
+        return isinstance(term, str) and self.get(term) is not None
+
+    def __getitem__(self, term: str) -> int:
+        found = self.get(term)
+        if found is None:
+            raise KeyError(term)
+        return found
+
+
+class StemTable(dict):
+    """word -> stem: a dict (the Analyzer's cache) that looks a missing word up in the stored table.
+
+    Words and stems alternate in a Packed table sorted by word. ``all()`` decodes every entry,
+    as a refresh needs them to stem new articles the same way.
+    """
+
+    def __init__(self, pairs: Packed) -> None:
+        super().__init__()
+        self.pairs = pairs
+
+    def _stored(self, word: str) -> str | None:
+        pairs, key = self.pairs, encoded(word)
+        lo, hi = 0, len(pairs) // 2
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pairs.raw(2 * mid) < key:
+                lo = mid + 1
+            else:
+                hi = mid
+        if lo < len(pairs) // 2 and pairs.raw(2 * lo) == key:
+            stem = pairs[2 * lo + 1]
+            self[word] = stem
+            return stem
+        return None
+
+    def get(self, word, default=None):
+        stem = dict.get(self, word)
+        if stem is None and isinstance(word, str):
+            stem = self._stored(word)
+        return default if stem is None else stem
+
+    def __missing__(self, word):
+        stem = self._stored(word) if isinstance(word, str) else None
+        if stem is None:
+            raise KeyError(word)
+        return stem
+
+    def __contains__(self, word: object) -> bool:
+        return self.get(word) is not None
+
+    def __bool__(self) -> bool:
+        return bool(len(self.pairs)) or dict.__len__(self) > 0
+
+    def all(self) -> dict[str, str]:
+        items = list(self.pairs)
+        return dict(zip(items[0::2], items[1::2])) | dict(self.items())
+
+
+def pack_stems(stems: dict[str, str]) -> tuple[bytes, np.ndarray]:
+    pairs = sorted((encoded(word), encoded(stem)) for word, stem in stems.items())
+    return pack(part for pair in pairs for part in pair)
+
+
+class ArticleTable(Sequence[dict]):
+    """Article metadata as JSON Lines, one parsed (and remembered) only when asked for."""
+
+    def __init__(self, lines: Packed) -> None:
+        self.lines = lines
+        self.parsed: dict[int, dict[str, Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self.lines)
+
+    def __getitem__(self, number):  # type: ignore[override]
+        if isinstance(number, slice):
+            return [self[i] for i in range(*number.indices(len(self)))]
+        if number < 0:
+            number += len(self)
+        meta = self.parsed.get(number)
+        if meta is None:
+            meta = self.parsed[number] = _article_meta(self.lines.raw(number), number)
+        return meta
+
+    def __iter__(self) -> Iterator[dict]:
+        for number in range(len(self)):
+            yield self[number]
+
+    def raw(self, number: int) -> bytes:
+        return self.lines.raw(number)
+
+
+def _article_meta(raw: bytes, number: int) -> dict[str, Any]:
+    """One article's metadata; a damaged line gives a placeholder rather than an exception mid-search."""
+    try:
+        meta = json.loads(raw)
+    except ValueError:
+        meta = None
+    if isinstance(meta, dict) and isinstance(meta.get("id"), str) and isinstance(meta.get("title"), str):
+        return meta
+    return {"id": f"damaged-{number}", "title": ""}
+
+
+def pack_articles(articles: Sequence[dict | bytes]) -> tuple[bytes, np.ndarray]:
+    """JSON Lines (ASCII escapes keep file names that are not valid UTF-8 exact); raw lines pass as they are."""
+    dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
+    return pack((meta if isinstance(meta, bytes) else dumps(meta).encode("ascii") for meta in articles), b"\n")
+
+
+class FileList:
+    """The corpus files as a refresh saw them, in scan order: names, sizes and modification times."""
+
+    def __init__(self, blob, sizes: np.ndarray, mtimes: np.ndarray) -> None:
+        self.blob = blob
+        self.sizes = sizes
+        self.mtimes = mtimes
+
+    @classmethod
+    def of(cls, files: Sequence) -> FileList:
+        """From scanned files (anything with rel, size and mtime_ns)."""
+        blob = SEPARATOR.join(encoded(f.rel) for f in files)
+        sizes = np.fromiter((f.size for f in files), dtype=np.int64, count=len(files))
+        mtimes = np.fromiter((f.mtime_ns for f in files), dtype=np.int64, count=len(files))
+        return cls(blob, sizes, mtimes)
+
+    def __len__(self) -> int:
+        return len(self.sizes)
+
+    def rels(self) -> list[str]:
+        return decoded(bytes(self.blob)).split(SEPARATOR.decode()) if len(self) else []
+
+    def same_as(self, other: FileList) -> bool:
+        """Whether the two scans saw exactly the same files, sizes and times: nothing to refresh."""
+        return (
+            len(self) == len(other)
+            and bytes(self.blob) == bytes(other.blob)
+            and np.array_equal(self.sizes, other.sizes)
+            and np.array_equal(self.mtimes, other.mtimes)
+        )
