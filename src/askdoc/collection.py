@@ -11,14 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store, timing, workers
-from .analysis import Analyzer
-from .build import Builder
+from . import store, timing
 from .corpus import FoundFile, scan_files
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
+from .tables import FileList
 
 log = logging.getLogger("askdoc")
 
@@ -90,31 +89,46 @@ def _load(folder: Path, attempts: int = 3) -> store.IndexData | None:
 def _changes(files: list[FoundFile], data: store.IndexData | None):
     """Which stored articles are unchanged, and which files must be (re)read.
 
-    A file may hold several articles (JSON Lines, CSV): they are kept or re-read together.
+    A file may hold several articles (JSON Lines, CSV): they are kept or re-read together. A
+    file that gave no article (skipped) is not read again until it changes.
     """
     if data is None:
         return np.zeros(0, dtype=np.int64), [file.source() for file in files]
-    stored: dict[str, tuple[int, int, list[int]]] = {}
-    for number, meta in enumerate(data.articles):
-        stored.setdefault(meta["rel"], (meta["size"], meta["mtime_ns"], []))[2].append(number)
-    skipped = data.stats.get("skipped", {})
-    keep, read = [], []
+    stored = data.files if data.files is not None else _files_of(data)
+    number = {rel: i for i, rel in enumerate(stored.rels())}
+    sizes, mtimes = stored.sizes.tolist(), stored.mtimes.tolist()
+    same = np.zeros(len(stored) + 1, dtype=bool)  # the last slot stands for "no file" (-1)
+    read = []
     for file in files:
-        known = stored.get(file.rel)
-        if known and known[:2] == (file.size, file.mtime_ns):
-            keep.extend(known[2])
-        elif skipped.get(file.rel, [None, None])[:2] != [file.size, file.mtime_ns]:
+        i = number.get(file.rel)
+        if i is not None and sizes[i] == file.size and mtimes[i] == file.mtime_ns:
+            same[i] = True
+        else:
             read.append(file.source())
-    return np.array(sorted(keep), dtype=np.int64), read
+    return np.flatnonzero(same[_article_files(data, stored)]), read
+
+
+def _article_files(data: store.IndexData, files: FileList) -> np.ndarray:
+    """Each article's file number in ``files`` (-1 when none)."""
+    if data.article_files is not None and data.files is files:
+        return np.asarray(data.article_files)
+    number = {rel: i for i, rel in enumerate(files.rels())}
+    return np.array([number.get(meta.get("rel"), -1) for meta in data.articles], dtype=np.int64)
+
+
+def _files_of(data: store.IndexData) -> FileList:
+    """The files an index was built from, as far as its articles and skipped files tell (a fresh index)."""
+    stamps = {meta["rel"]: (meta["size"], meta["mtime_ns"]) for meta in data.articles if "rel" in meta}
+    stamps |= {rel: tuple(stamp[:2]) for rel, stamp in data.stats.get("skipped", {}).items()}
+    return FileList.of([FoundFile(rel, "", size, mtime) for rel, (size, mtime) in stamps.items()])
 
 
 def _refresh(
     root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None
 ) -> store.IndexData:
     files = scan_files(root)
-    keep, read = _changes(files, data)
-    unchanged = data is not None and not read and len(keep) == len(data.articles)
-    if unchanged and not _skips_changed(files, data):
+    scanned = FileList.of(files)
+    if data is not None and data.files is not None and data.files.same_as(scanned):
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
     seen = store.current_generation(folder)
@@ -124,10 +138,9 @@ def _refresh(
             # nobody replaced is not read twice: that would only repeat its warning)
             if not rebuild and (data is not None or store.current_generation(folder) != seen):
                 data = _load(folder)
-                keep, read = _changes(files, data)
-                if data is not None and not read and len(keep) == len(data.articles):
+                if data is not None and data.files is not None and data.files.same_as(scanned):
                     return data
-            fresh = _rebuilt(data, keep, read, files, progress)
+            fresh = _rebuilt(data, files, scanned, progress)
             try:
                 store.save(folder, fresh)
             except OSError as err:
@@ -135,7 +148,7 @@ def _refresh(
             return fresh
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
-        return _rebuilt(data, keep, read, files, progress)
+        return _rebuilt(data, files, scanned, progress)
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,18 +176,16 @@ def changes_since(index: Index) -> Changes:
     """
     if index.corpus is None or not index.corpus.is_dir():
         return Changes()
-    stored = {meta["rel"]: (meta["size"], meta["mtime_ns"]) for meta in index.data.articles if "rel" in meta}
-    stored |= {rel: tuple(stamp[:2]) for rel, stamp in index.data.stats.get("skipped", {}).items()}
-    added, changed = [], []
-    present = set()
-    for file in scan_files(index.corpus):
-        present.add(file.rel)
-        known = stored.get(file.rel)
-        if known is None:
-            added.append(file.rel)
-        elif known != (file.size, file.mtime_ns):
-            changed.append(file.rel)
-    removed = sorted(rel for rel in stored if rel not in present)
+    files = scan_files(index.corpus)
+    data = index.data
+    stored = data.files if data.files is not None else _files_of(data)
+    if stored.same_as(FileList.of(files)):
+        return Changes()
+    known = dict(zip(stored.rels(), zip(stored.sizes.tolist(), stored.mtimes.tolist())))
+    added = [file.rel for file in files if file.rel not in known]
+    changed = [f.rel for f in files if f.rel in known and known[f.rel] != (f.size, f.mtime_ns)]
+    present = {file.rel for file in files}
+    removed = sorted(rel for rel in known if rel not in present)
     return Changes(tuple(added), tuple(changed), tuple(removed))
 
 
@@ -185,12 +196,12 @@ def refreshed(index: Index, progress: Progress | None = None) -> Index:
     return open_index(index.corpus, engine=index.engine, progress=progress)
 
 
-def _skips_changed(files: list[FoundFile], data: store.IndexData) -> bool:
-    present = {f.rel for f in files}
-    return any(rel not in present for rel in data.stats.get("skipped", {}))
+def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
+    from . import workers  # reading and analysing: only when something must be (re)read
+    from .analysis import Analyzer
+    from .build import Builder
 
-
-def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
+    keep, read = _changes(files, data)
     analyzer = Analyzer(data.all_stems() if data is not None else None)
     builder = Builder(analyzer, list(data.vocab) if data is not None else None)
     if data is not None and len(keep):
@@ -223,10 +234,11 @@ def _rebuilt(data, keep, read, files, progress) -> store.IndexData:
             progress(done, len(read))
     fresh = builder.finish()
     fresh.stats["readers"] = READERS_VERSION
-    vocabulary_words = analyzer.stems
-    fresh.stems = vocabulary_words
+    fresh.stems = analyzer.stems
+    present, reread = {f.rel for f in files}, {f.rel for f in read}
     fresh.stats["skipped"] = skipped | {
         rel: stamp for rel, stamp in (data.stats.get("skipped", {}) if data else {}).items()
-        if rel in {f.rel for f in files} and rel not in {f.rel for f in read}
+        if rel in present and rel not in reread
     }  # fmt: skip
+    fresh.files = scanned
     return fresh
