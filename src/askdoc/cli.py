@@ -6,6 +6,7 @@ import functools
 import io
 import json
 import logging
+import os
 import sys
 import time
 from pathlib import Path
@@ -180,9 +181,7 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
     questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
     answered = False
-    from rich.console import Console
-
-    console = Console(highlight=False, soft_wrap=False)
+    console = _terminal()
     for text in questions:
         if not text:
             continue
@@ -194,7 +193,7 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
         with timing.stage("render"):
             if json_:
                 click.echo(render.hits_json(hits))
-            elif hits and console.is_terminal:
+            elif hits and console is not None:
                 console.print(render.hits_renderable(hits))
             elif hits:
                 click.echo(render.hits_plain(hits))
@@ -299,6 +298,20 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool) -> N
     for rel, reason in sorted(index.skipped().items()):
         click.echo(f"askdoc: skipped {render.inert(rel)}: {render.inert(reason)}", err=True)
     click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
+
+
+def _terminal():
+    """A Rich console when stdout is a terminal (or Rich is told to treat it as one), else None.
+
+    Rich is imported only then: printing to a pipe does not pay for it.
+    """
+    forced = any(os.environ.get(name) for name in ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE"))
+    if not (forced or sys.stdout.isatty()):
+        return None
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=False)
+    return console if console.is_terminal else None
 
 
 def _print_articles(rows: list[dict]) -> None:

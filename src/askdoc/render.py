@@ -1,16 +1,20 @@
-"""Hits to Rich text, Markdown and JSON, shared by the CLI and the chat; article text stays inert."""
+"""Hits to Rich text, Markdown and JSON, shared by the CLI and the chat; article text stays inert.
+
+Rich is imported only where a renderable is made: a one-shot query printing to a pipe
+or as JSON never loads it.
+"""
 
 from __future__ import annotations
 
 import json
 import re
 from collections.abc import Sequence
-
-from rich.console import Group
-from rich.padding import Padding
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from .model import Hit, Hits
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 # C0/C1 controls (ESC starts ANSI and OSC sequences: colours, hyperlinks, OSC 52 clipboard
 # writes), DEL, and the bidi overrides and isolates that can reorder what a reader sees.
@@ -43,6 +47,8 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
 
     Built from plain segments (never parsed as markup), so ``[bold]`` in an article stays literal.
     """
+    from rich.text import Text
+
     text = hit.article.text
     start, end = hit.passage.start, hit.passage.end
     cuts = {start, end, hit.quote.start, hit.quote.end}
@@ -61,16 +67,23 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
 
 
 def citation_text(hit: Hit) -> Text:
+    from rich.text import Text
+
     return Text(inert(hit.citation), style=CITATION_STYLE)
 
 
 def hit_renderable(hit: Hit):
+    from rich.console import Group
+    from rich.padding import Padding
+
     header = citation_text(hit)
     header.append(f"  score {hit.score:.2f}", style="dim")
     return Group(header, Padding(passage_text(hit), (0, 0, 1, 4)))
 
 
 def hits_renderable(hits: Sequence[Hit]):
+    from rich.console import Group
+
     return Group(*(hit_renderable(hit) for hit in hits))
 
 
@@ -96,6 +109,7 @@ def no_match_message(hits: Hits) -> str:
 def articles_table(rows: Sequence[dict]):
     """The rows of ``Index.catalog()`` as a Rich table: id, date, title, source, passages."""
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(box=None, pad_edge=False, header_style="bold")
     for name, options in (("id", {"style": CITATION_STYLE}), ("date", {}), ("title", {"ratio": 3}),
