@@ -8,7 +8,8 @@ Prints one Markdown table per collection (see README, "Answer quality"). How eac
   lines, so askdoc's passages are SQuAD's paragraphs); the peers index the same paragraphs, one
   document each. A hit is right when it is the question's paragraph.
 - Cranfield: each abstract is one article (title = ``.T``, text = ``.W``); askdoc searches with
-  ``max_per_article=1`` and the article ranking is judged (gain 5 - code for codes 1..4).
+  ``max_per_article=1`` (so it ranks articles, with pseudo-relevance feedback, see ``askdoc.feedback``)
+  and the article ranking is judged (gain 5 - code for codes 1..4).
 - BBC: ``askdoc.open`` on the folder; the peers index askdoc's passages. A hit is right when it
   comes from the expected article, its quote is right when it holds the expected phrase.
 
@@ -44,8 +45,8 @@ HERE = Path(__file__).resolve().parent
 DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 QUOTE_CHARS = 250
 _WORD = re.compile(r"\w+")
-# askdoc as shipped, and with its reranker off (plain BM25 order; quotes still chosen by askdoc)
-VARIANTS = [("askdoc", ranking.Weights()), ("askdoc, rerank off", ranking.Weights(0.0, 0.0, 0.0, 0.0))]
+# askdoc as shipped, and with its reranker and feedback off (plain BM25 order; quotes still chosen by askdoc)
+VARIANTS = [("askdoc", ranking.Weights()), ("askdoc, rerank off", ranking.Weights(0.0, 0.0, 0.0, 0.0, 0.0))]
 
 
 @dataclass

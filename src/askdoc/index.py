@@ -10,8 +10,8 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ranking, scoring, timing
-from .analysis import Analyzer
+from . import feedback, ranking, scoring, timing
+from .analysis import Analyzer, common_stems
 from .errors import ArticleNotFound
 from .filters import Filter, split_question
 from .model import Article, Hit, Hits, Passage, Quote, page_at
@@ -227,7 +227,10 @@ class Index:
         ``missing`` says why; when names or numbers it asks about are missing and the best
         passage holds less than half of the question's weight (the missing ones weighing as
         the rarest terms), the hits are kept but ``weak`` is set: they match only its common
-        part (see ``ranking.coverage``). ``where`` (a ``Filter``) and filter words in the
+        part (see ``ranking.coverage``), and ``weak_words`` are the missing words worth naming
+        (names, numbers, and words outside the ~19,000 common English words askdoc knows). With ``max_per_article=1``
+        the search ranks articles and widens the question by pseudo-relevance feedback
+        (see ``feedback``); the quotes still answer the question's own words. ``where`` (a ``Filter``) and filter words in the
         question (``site:bbc.co.uk after:2024-09-01 in:folder``) limit the articles answers
         may come from.
         """
@@ -269,7 +272,9 @@ class Index:
             evidence[ranked[0][0]].terms, self._context_weights(ranked[0][0], query.weights), query.weights,
             len(missing_names) * self._missing_weight,
         ) < ranking.WEAK_COVERAGE  # fmt: skip
-        return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak)
+        telling = tuple(w for w in missing if w in missing_names or w not in common_stems()) if weak else ()
+        return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak,
+                    weak_words=telling)  # fmt: skip
 
     def _allowed_passages(self, scope: Filter) -> np.ndarray:
         """One bool per passage: whether its article passes the filter (kept for the last few filters)."""
@@ -281,18 +286,26 @@ class Index:
             mask = self._filter_masks[scope] = allowed[np.asarray(self.data.arrays["p_article"])]
         return mask
 
-    def best(self, terms: list[str], k: int, allowed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def best(
+        self, terms: list[str], k: int, allowed: np.ndarray | None = None, extra: dict[str, float] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
         """The k best passages (rows) holding a query term, and their BM25 scores, best first.
 
         ``allowed`` (one bool per passage) keeps the others out. The askdoc engine prunes
         (MaxScore, see ``scoring.best``): only passages that can reach the top k are scored,
-        with exactly the scores ``scores()`` gives them.
+        with exactly the scores ``scores()`` gives them. ``extra`` adds weight to terms, as if
+        they were repeated that often in the query (pseudo-relevance feedback, see ``feedback``).
         """
-        counts = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
+        counts: Counter[int] = Counter(self._term_ids[t] for t in terms if t in self._term_ids)
+        for term, weight in (extra or {}).items():
+            if term in self._term_ids:
+                counts[self._term_ids[term]] += weight  # type: ignore[assignment]
         ids = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
         a = self.data.arrays
         if self.engine == "rank-bm25":
             scores = self.scores(terms)
+            for term, weight in (extra or {}).items():
+                scores = scores + weight * self.scores([term])
             candidates = scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages)
             rows = scoring.top_k(scores, k, candidates if allowed is None else candidates & allowed)
             return rows, scores[rows]
@@ -336,6 +349,10 @@ class Index:
         """(row, score) best first: BM25's best passages reranked, then, if more are needed, BM25's order."""
         depth = max(ranking.RERANK_DEPTH, k)
         top, scores = self.best(query.terms, depth, allowed)
+        extra = None
+        if max_per_article == 1 and self.ranking_weights.feedback:  # ranking articles: widen the question
+            extra = self._feedback(query, top, scores)
+            top, scores = self.best(query.terms, depth, allowed, extra)
         if query.phrases:  # passages holding every phrase term are reranked even when BM25 puts them lower
             pool = self._holding_all({t for phrase in query.phrases for key in phrase for t in key if t[0] != "="})
             pool = pool if allowed is None else pool & allowed
@@ -364,9 +381,23 @@ class Index:
             if len(top) < want:  # no more passages that match
                 return taken, evidence
             want *= 4
-            top, scores = self.best(query.terms, want, allowed)
+            top, scores = self.best(query.terms, want, allowed, extra)
             ranked = [(row, score) for row, score in zip(top.tolist(), scores.tolist()) if row not in seen]
             seen.update(row for row, _ in ranked)
+
+    def _feedback(self, query: ranking.Query, top: np.ndarray, scores: np.ndarray) -> dict[str, float]:
+        """The terms pseudo-relevance feedback adds, from the best passage of each of the best articles."""
+        rows, final, _ = ranking.rerank(self, query, top, scores, self.ranking_weights)
+        p_article = self.data.arrays["p_article"]
+        chosen: dict[int, tuple[int, float]] = {}
+        for row, score in zip(rows, final):
+            chosen.setdefault(int(p_article[row]), (row, score))
+            if len(chosen) == feedback.FEEDBACK_DOCS:
+                break
+        picked = list(chosen.values())
+        return feedback.expansion(
+            self, [row for row, _ in picked], [score for _, score in picked], query.terms, self.ranking_weights.feedback
+        )
 
     def _holding_all(self, terms: set[str]) -> np.ndarray:
         """One bool per passage: whether it holds every one of the terms."""

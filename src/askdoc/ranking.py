@@ -43,6 +43,7 @@ class Weights:
     title: float = 1.0
     article: float = 0.0
     answer: float = 0.5
+    feedback: float = 1.0  # one hit per article: RM3's feedback against the question, (1 - lambda) / lambda
 
 
 @dataclass

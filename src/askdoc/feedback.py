@@ -1,0 +1,56 @@
+"""Widen a question that ranks articles with the words its best articles share (pseudo-relevance feedback).
+
+When a search asks for one hit per article it ranks articles, which is topical search: the
+relevant articles share a vocabulary the question only partly names ("heated high speed
+aircraft" and "thermal stresses", "skin temperatures"). RM3 (Lavrenko and Croft, "Relevance-based
+language models", SIGIR 2001; Abdul-Jaleel et al., UMass at TREC 2004) takes the best
+``FEEDBACK_DOCS`` passages as if relevant, estimates a relevance model
+P(w|R) = sum_d P(w|d) P(d|q), keeps its ``FEEDBACK_TERMS`` most likely words and mixes them
+with the question, half and half (Anserini's defaults: 10 passages, 10 terms, weight 0.5).
+
+Passage answers are never widened: feedback pulls towards what the article is about in
+general, away from the one paragraph that holds the answer (see README, "Answer quality").
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .index import Index
+
+FEEDBACK_DOCS = 10
+FEEDBACK_TERMS = 10
+
+
+def expansion(
+    index: Index, rows: list[int], scores: list[float], terms: list[str], weight: float = 1.0
+) -> dict[str, float]:
+    """What feedback adds to each term's weight, in units of one occurrence in the question.
+
+    ``rows`` are the feedback passages, best first, and ``scores`` their scores for the
+    question: read as log-likelihoods, exp(score) weighs each passage as P(q|d). RM3's query is
+    lambda * c(w)/|q| + (1 - lambda) * P(w|R); scaled by |q|/lambda it is
+    c(w) + weight * |q| * P(w|R) with ``weight`` = (1 - lambda)/lambda, so the question's own
+    counts stay as BM25 has them and the returned values are added to them.
+    """
+    a = index.data.arrays
+    pairs = [(row, score) for row, score in zip(rows[:FEEDBACK_DOCS], scores) if score > 0]
+    size = sum(1 for t in terms if t in index._term_ids)
+    if not pairs or weight <= 0 or not size:
+        return {}
+    f_ptr, f_term, f_tf, p_len = a["f_ptr"], a["f_term"], a["f_tf"], a["p_len"]
+    model: dict[int, float] = {}
+    best = max(score for _, score in pairs)
+    for row, score in pairs:
+        likelihood = float(np.exp(score - best))  # P(q|d), the score read as a log-likelihood
+        lo, hi = int(f_ptr[row]), int(f_ptr[row + 1])
+        length = max(int(p_len[row]), 1)
+        for term, tf in zip(np.asarray(f_term[lo:hi]).tolist(), np.asarray(f_tf[lo:hi]).tolist()):
+            model[term] = model.get(term, 0.0) + likelihood * tf / length
+    kept = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]
+    total = sum(value for _, value in kept)
+    vocab = index.data.vocab
+    return {vocab[term]: weight * size * value / total for term, value in kept}
