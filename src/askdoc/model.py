@@ -128,6 +128,7 @@ class Hits(list[Hit]):
         missing: tuple[str, ...] = (),
         scope: str = "",
         weak: bool = False,
+        weak_words: tuple[str, ...] = (),
     ) -> None:
         super().__init__(hits)
         self.question = question
@@ -135,6 +136,7 @@ class Hits(list[Hit]):
         self.missing = missing
         self.scope = scope  # the filter the search ran under, in question syntax ("" for none)
         self.weak = weak  # the best passage holds only a small, common part of the question
+        self.weak_words = weak_words  # when weak: the missing names, numbers and rare words
 
     def to_json(self) -> dict[str, Any]:
         out = {

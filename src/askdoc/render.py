@@ -123,7 +123,8 @@ def articles_table(rows: Sequence[dict]):
 
 def weak_message(hits: Hits) -> str:
     """Said before weak hits: they match only the common part of the question."""
-    return f"no passage mentions {', '.join(hits.missing)}; these passages match only the rest of the question"
+    words = hits.weak_words or hits.missing  # the names and rare words, not "say" or "tell"
+    return f"no passage mentions {', '.join(words)}; these passages match only the rest of the question"
 
 
 def hits_json(hits: Hits) -> str:
