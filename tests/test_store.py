@@ -154,3 +154,22 @@ def test_read_only_corpus_works_and_is_never_written(tmp_path):
     finally:
         for path in [root, *root.rglob("*")]:
             path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def test_refreshes_keep_each_article_tied_to_its_file_and_id(tmp_path):
+    root = make_corpus(tmp_path)
+    askdoc.open(root)
+    (root / "a.txt").write_text("Budget day\n\nThe minister cut the budget again.", encoding="utf-8")
+    (root / "b.txt").unlink()
+    (root / "sub" / "e.txt").write_text("Extra\n\nAn extra article about the budget.", encoding="utf-8")
+    index = askdoc.open(root)
+    (root / "sub" / "c.md").write_text("# Notes\n\nThe minister stayed.", encoding="utf-8")
+    index = askdoc.open(root)
+    data = store.load(index.location)
+    rels = data.files.rels()
+    assert rels == ["a.txt", "sub/c.md", "sub/e.txt"]
+    for number, meta in enumerate(data.articles):
+        assert rels[data.article_files[number]] == meta["rel"]
+        assert data.article_ids[number] == meta["id"]
+    assert sorted(data.article_ids) == ["a", "sub/c", "sub/e"]
+    assert answers(index) == answers(askdoc.open(root, rebuild=True))

@@ -17,7 +17,7 @@ from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
-from .tables import FileList
+from .tables import ArticleTable, FileList
 
 log = logging.getLogger("askdoc")
 
@@ -206,9 +206,10 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
     builder = Builder(analyzer, list(data.vocab) if data is not None else None)
     if data is not None and len(keep):
         store.check_forward(data)
-        builder.keep(data, keep)
+        builder.keep(_Unparsed(data), keep)  # their metadata lines are carried over as they are
+    kept_ids = [data.ids()[number] for number in keep.tolist()] if data is not None else []
     skipped: dict[str, list] = {}
-    taken = {meta["id"] for meta in builder.articles}
+    taken = set(kept_ids)
     in_this_process = read
     if len(read) >= workers.PARALLEL_FROM and workers.worker_count() > 1:
         done = 0
@@ -241,4 +242,37 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
         if rel in present and rel not in reread
     }  # fmt: skip
     fresh.files = scanned
+    added = fresh.articles[len(kept_ids) :]
+    fresh.article_ids = kept_ids + [meta["id"] for meta in added]
+    file_numbers = {rel: i for i, rel in enumerate(scanned.rels())}
+    stored = data.files if data is not None and data.files is not None else _files_of(data) if data else None
+    kept_files = _file_renumbering(stored, file_numbers)[_article_files(data, stored)[keep]] if len(keep) else []
+    fresh.article_files = np.concatenate(
+        [np.asarray(kept_files, dtype=np.int32), [file_numbers.get(meta.get("rel"), -1) for meta in added]]
+    ).astype(np.int32)
+    fresh.articles = ArticleTable(fresh.articles)
     return fresh
+
+
+class _Unparsed:
+    """An index whose articles are its stored metadata lines, for Builder.keep to carry over unparsed."""
+
+    def __init__(self, data: store.IndexData) -> None:
+        self.arrays, self.texts = data.arrays, data.texts
+        self.articles = data.articles if not isinstance(data.articles, ArticleTable) else _Lines(data.articles)
+
+
+class _Lines:
+    def __init__(self, table: ArticleTable) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def __getitem__(self, number: int):
+        return self.table.raw(number)
+
+
+def _file_renumbering(stored: FileList, numbers: dict[str, int]) -> np.ndarray:
+    """Old file number -> its number in the new file list (-1 when gone); one more slot for -1 itself."""
+    return np.array([numbers.get(rel, -1) for rel in stored.rels()] + [-1], dtype=np.int64)

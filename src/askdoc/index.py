@@ -111,7 +111,7 @@ class Index:
 
     @cached_property
     def _article_numbers(self) -> dict[str, int]:
-        return {meta["id"]: number for number, meta in enumerate(self.data.articles)}
+        return {article_id: number for number, article_id in enumerate(self.data.ids())}
 
     def _article(self, number: int) -> Article:
         article = self._articles.get(number)

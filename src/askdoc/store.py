@@ -29,9 +29,9 @@ from typing import Any
 
 import numpy as np
 
-from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack, pack_articles, pack_stems
+from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_tables
 
-FORMAT_VERSION = 3  # 3: string tables as packed blobs read lazily, the scanned file list stored
+FORMAT_VERSION = 4  # 3: string tables as packed blobs read lazily, the scanned file list; 4: article ids apart
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
@@ -64,10 +64,11 @@ TABLE_ARRAYS: dict[str, str] = {
     "stem_ptr": "int64",  # word, stem, word, stem... in stems.bin, sorted by word
     "a_meta_ptr": "int64",  # article -> its metadata line in articles.jsonl
     "a_file": "int32",  # article -> the file it came from in the file list (-1: none)
+    "a_id_ptr": "int64",  # article -> its id in ids.bin (ids apart: a refresh needs them, not the metadata)
     "file_size": "int64",  # the file list, in scan order (names in files.bin)
     "file_mtime": "int64",
 }
-BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "files.bin")
+BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "files.bin")
 SAMPLED_ARTICLES = 64  # metadata lines parsed at load time to tell a damaged table (all: ~0.3 s at 1M)
 
 
@@ -91,6 +92,10 @@ class IndexData:
     stats: dict[str, Any] = field(default_factory=dict)  # n_passages, total_len, k1, b, epsilon
     files: FileList | None = None  # the corpus files as the last refresh saw them
     article_files: np.ndarray | None = None  # article -> its file in ``files`` (-1: none)
+    article_ids: Sequence[str] | None = None  # the articles' ids, when known apart from their metadata
+
+    def ids(self) -> Sequence[str]:
+        return self.article_ids if self.article_ids is not None else [meta["id"] for meta in self.articles]
 
     @property
     def n_passages(self) -> int:
@@ -164,7 +169,13 @@ def _load_generation(gen: Path) -> IndexData:
             raise CorruptIndex(f"{name} has the wrong size")
         blobs[name] = blob
     table = {name: arrays.pop(name) for name in TABLE_ARRAYS}
-    for name, ptr in (("vocab.bin", "v_ptr"), ("stems.bin", "stem_ptr"), ("articles.jsonl", "a_meta_ptr")):
+    pointers = (
+        ("vocab.bin", "v_ptr"),
+        ("stems.bin", "stem_ptr"),
+        ("articles.jsonl", "a_meta_ptr"),
+        ("ids.bin", "a_id_ptr"),
+    )
+    for name, ptr in pointers:
         _check_pointers(table[ptr], len(blobs[name]), name)
     files = FileList(blobs["files.bin"], table["file_size"], table["file_mtime"])
     data = IndexData(
@@ -176,6 +187,7 @@ def _load_generation(gen: Path) -> IndexData:
         meta["stats"],
         files,
         table["a_file"],
+        Packed(blobs["ids.bin"], table["a_id_ptr"]),
     )
     _check_shapes(data)
     _check_tables(data)
@@ -238,6 +250,8 @@ def _check_tables(data: IndexData) -> None:
     files, article_files = data.files, np.asarray(data.article_files)
     if len(files.mtimes) != len(files) or (len(files) and bytes(files.blob).count(b"\0") != len(files) - 1):
         raise CorruptIndex("its file list does not fit together")
+    if len(data.article_ids) != n_articles:
+        raise CorruptIndex("its article ids do not fit its articles")
     if len(article_files) != n_articles or (
         n_articles and (article_files.min() < -1 or article_files.max() >= len(files))
     ):
@@ -247,7 +261,9 @@ def _check_tables(data: IndexData) -> None:
             meta = json.loads(data.articles.raw(number))
         except ValueError:
             meta = None
-        if not (isinstance(meta, dict) and isinstance(meta.get("id"), str) and isinstance(meta.get("title"), str)):
+        if not (
+            isinstance(meta, dict) and meta.get("id") == data.article_ids[number] and isinstance(meta.get("title"), str)
+        ):
             raise CorruptIndex("an article's metadata is damaged")
 
 
@@ -300,7 +316,7 @@ def save(folder: Path, data: IndexData) -> Path:
     pointer = folder / f"CURRENT.tmp-{os.getpid()}"
     try:
         sizes = {}
-        arrays, blobs = _tables_of(data)
+        arrays, blobs = pack_tables(data)
         for name, dtype in (ARRAYS | TABLE_ARRAYS).items():
             path = tmp / f"{name}.npy"
             array = data.arrays[name] if name in ARRAYS else arrays[name]
@@ -329,26 +345,6 @@ def save(folder: Path, data: IndexData) -> Path:
         raise
     remove_stale(folder, keep=gen)
     return gen
-
-
-def _tables_of(data: IndexData) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The packed tables of an index: their arrays and blobs."""
-    terms = [t.encode("utf-8", "surrogatepass") for t in data.vocab]
-    vocab_blob, v_ptr = pack(terms)
-    v_order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
-    stems_blob, stem_ptr = pack_stems(data.all_stems())
-    articles_blob, a_meta_ptr = pack_articles(data.articles)
-    files = data.files or FileList.of([])
-    if data.article_files is not None:
-        a_file = np.asarray(data.article_files)
-    else:
-        numbers = {rel: i for i, rel in enumerate(files.rels())}
-        a_file = np.array([numbers.get(meta.get("rel"), -1) for meta in data.articles], dtype=np.int32)
-    arrays = {"v_ptr": v_ptr, "v_order": v_order, "stem_ptr": stem_ptr, "a_meta_ptr": a_meta_ptr, "a_file": a_file,
-              "file_size": files.sizes, "file_mtime": files.mtimes}  # fmt: skip
-    blobs = {"vocab.bin": vocab_blob, "stems.bin": stems_blob, "articles.jsonl": articles_blob,
-             "files.bin": bytes(files.blob)}  # fmt: skip
-    return arrays, blobs
 
 
 def remove_stale(folder: Path, keep: Path | None) -> None:

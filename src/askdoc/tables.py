@@ -69,7 +69,10 @@ class Packed(Sequence[str]):
     def __iter__(self) -> Iterator[str]:
         if not len(self):
             return iter(())
-        return iter(decoded(bytes(self.blob[: int(self.ptr[-1]) - 1])).split(SEPARATOR.decode()))
+        items = decoded(bytes(self._bytes[: self._starts[len(self)] - 1])).split(SEPARATOR.decode())
+        if len(items) != len(self):  # an item holds the separator (an id from a JSON record may)
+            items = [self[i] for i in range(len(self))]
+        return iter(items)
 
 
 class Vocabulary(Packed):
@@ -175,9 +178,13 @@ def pack_stems(stems: dict[str, str]) -> tuple[bytes, np.ndarray]:
 
 
 class ArticleTable(Sequence[dict]):
-    """Article metadata as JSON Lines, one parsed (and remembered) only when asked for."""
+    """Article metadata as JSON Lines, one parsed (and remembered) only when asked for.
 
-    def __init__(self, lines: Packed) -> None:
+    ``lines`` is a Packed table (a stored index) or a list of dicts and raw lines (a refresh
+    carries unchanged articles' lines over without parsing them).
+    """
+
+    def __init__(self, lines: Packed | list[dict | bytes]) -> None:
         self.lines = lines
         self.parsed: dict[int, dict[str, Any]] = {}
 
@@ -191,15 +198,18 @@ class ArticleTable(Sequence[dict]):
             number += len(self)
         meta = self.parsed.get(number)
         if meta is None:
-            meta = self.parsed[number] = _article_meta(self.lines.raw(number), number)
+            line = self.raw(number)
+            meta = self.parsed[number] = line if isinstance(line, dict) else _article_meta(line, number)
         return meta
 
     def __iter__(self) -> Iterator[dict]:
         for number in range(len(self)):
             yield self[number]
 
-    def raw(self, number: int) -> bytes:
-        return self.lines.raw(number)
+    def raw(self, number: int) -> bytes | dict:
+        """The stored line (a dict for an article added since the index was loaded)."""
+        lines = self.lines
+        return lines.raw(number) if isinstance(lines, Packed) else lines[number]
 
 
 def _article_meta(raw: bytes, number: int) -> dict[str, Any]:
@@ -213,10 +223,11 @@ def _article_meta(raw: bytes, number: int) -> dict[str, Any]:
     return {"id": f"damaged-{number}", "title": ""}
 
 
-def pack_articles(articles: Sequence[dict | bytes]) -> tuple[bytes, np.ndarray]:
-    """JSON Lines (ASCII escapes keep file names that are not valid UTF-8 exact); raw lines pass as they are."""
+def pack_articles(articles: Sequence[dict]) -> tuple[bytes, np.ndarray]:
+    """JSON Lines (ASCII escapes keep file names that are not valid UTF-8 exact); stored lines pass as they are."""
     dumps = json.JSONEncoder(ensure_ascii=True, separators=(",", ":")).encode
-    return pack((meta if isinstance(meta, bytes) else dumps(meta).encode("ascii") for meta in articles), b"\n")
+    lines = (articles.raw(i) for i in range(len(articles))) if isinstance(articles, ArticleTable) else articles
+    return pack((line if isinstance(line, bytes) else dumps(line).encode("ascii") for line in lines), b"\n")
 
 
 class FileList:
@@ -249,3 +260,24 @@ class FileList:
             and np.array_equal(self.sizes, other.sizes)
             and np.array_equal(self.mtimes, other.mtimes)
         )
+
+
+def pack_tables(data) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
+    """The packed tables of an index (an IndexData): their arrays and blobs, as the store saves them."""
+    terms = [encoded(t) for t in data.vocab]
+    vocab_blob, v_ptr = pack(terms)
+    v_order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
+    stems_blob, stem_ptr = pack_stems(data.all_stems())
+    articles_blob, a_meta_ptr = pack_articles(data.articles)
+    ids_blob, a_id_ptr = pack(encoded(i) for i in data.ids())
+    files = data.files or FileList.of([])
+    if data.article_files is not None:
+        a_file = np.asarray(data.article_files)
+    else:
+        numbers = {rel: i for i, rel in enumerate(files.rels())}
+        a_file = np.array([numbers.get(meta.get("rel"), -1) for meta in data.articles], dtype=np.int32)
+    arrays = {"v_ptr": v_ptr, "v_order": v_order, "stem_ptr": stem_ptr, "a_meta_ptr": a_meta_ptr, "a_file": a_file,
+              "a_id_ptr": a_id_ptr, "file_size": files.sizes, "file_mtime": files.mtimes}  # fmt: skip
+    blobs = {"vocab.bin": vocab_blob, "stems.bin": stems_blob, "articles.jsonl": articles_blob, "ids.bin": ids_blob,
+             "files.bin": bytes(files.blob)}  # fmt: skip
+    return arrays, blobs
