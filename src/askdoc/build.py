@@ -168,14 +168,22 @@ def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: sco
     order = np.argsort(f_term, kind="stable")  # stable: passages stay ascending within a term
     post_doc = f_doc[order]
     df = np.bincount(f_term, minlength=n_terms).astype(np.int32)
-    impact = scoring.impacts(np.asarray(f_tf)[order], np.asarray(p_len)[post_doc], avgdl, params)
+    post_tf = np.asarray(f_tf)[order]  # kept, so that a refresh recomputes impacts without this sort
+    impact = scoring.impacts(post_tf, np.asarray(p_len)[post_doc], avgdl, params)
     impact = impact.astype(np.float32)
     t_ptr = _pointers(df)
     term_max = np.zeros(n_terms, dtype=np.float32)  # each term's best impact: its bound for pruning
     present = df > 0
     if present.any():
         term_max[present] = np.maximum.reduceat(impact, t_ptr[:-1][present])
-    return {"df": df, "t_ptr": t_ptr, "post_doc": post_doc, "post_impact": impact, "t_max": term_max}
+    return {
+        "df": df,
+        "t_ptr": t_ptr,
+        "post_doc": post_doc,
+        "post_tf": post_tf,
+        "post_impact": impact,
+        "t_max": term_max,
+    }
 
 
 def forward_rows(tokens: np.ndarray, p_len: np.ndarray, n_terms: int) -> dict[str, np.ndarray]:

@@ -17,6 +17,7 @@ from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
+from .refresh import merged
 from .tables import ArticleTable, FileList
 
 log = logging.getLogger("askdoc")
@@ -142,7 +143,8 @@ def _refresh(
                     return data
             fresh = _rebuilt(data, files, scanned, progress)
             try:
-                store.save(folder, fresh)
+                with timing.stage("save index"):
+                    store.save(folder, fresh)
             except OSError as err:
                 log.warning("could not save the index in %s (%s); answering from memory", folder, err.strerror or err)
             return fresh
@@ -204,10 +206,8 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
     keep, read = _changes(files, data)
     analyzer = Analyzer(data.all_stems() if data is not None else None)
     builder = Builder(analyzer, list(data.vocab) if data is not None else None)
-    if data is not None and len(keep):
-        store.check_forward(data)
-        builder.keep(_Unparsed(data), keep)  # their metadata lines are carried over as they are
-    kept_ids = [data.ids()[number] for number in keep.tolist()] if data is not None else []
+    ids = data.ids() if data is not None else []
+    kept_ids = [ids[number] for number in keep.tolist()]
     skipped: dict[str, list] = {}
     taken = set(kept_ids)
     in_this_process = read
@@ -233,7 +233,12 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
             builder.add(article, workers.source_of(file))
         if progress:
             progress(done, len(read))
-    fresh = builder.finish()
+    with timing.stage("refresh: arrays, postings"):
+        fresh = new = builder.finish()
+        if len(keep):  # unchanged articles keep their rows and postings (see refresh.py)
+            store.check_forward(data)
+            fresh = merged(data, keep, new)
+            fresh.articles = [_Lines(data.articles)[number] for number in keep.tolist()] + new.articles
     fresh.stats["readers"] = READERS_VERSION
     fresh.stems = analyzer.stems
     present, reread = {f.rel for f in files}, {f.rel for f in read}
@@ -254,23 +259,15 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
     return fresh
 
 
-class _Unparsed:
-    """An index whose articles are its stored metadata lines, for Builder.keep to carry over unparsed."""
-
-    def __init__(self, data: store.IndexData) -> None:
-        self.arrays, self.texts = data.arrays, data.texts
-        self.articles = data.articles if not isinstance(data.articles, ArticleTable) else _Lines(data.articles)
-
-
 class _Lines:
-    def __init__(self, table: ArticleTable) -> None:
-        self.table = table
+    """Articles' stored metadata lines, carried over unparsed (dicts where the index was not loaded)."""
 
-    def __len__(self) -> int:
-        return len(self.table)
+    def __init__(self, articles) -> None:
+        self.articles = articles
 
     def __getitem__(self, number: int):
-        return self.table.raw(number)
+        articles = self.articles
+        return articles.raw(number) if isinstance(articles, ArticleTable) else articles[number]
 
 
 def _file_renumbering(stored: FileList, numbers: dict[str, int]) -> np.ndarray:

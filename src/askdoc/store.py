@@ -19,6 +19,7 @@ import contextlib
 import fcntl
 import hashlib
 import json
+import mmap
 import os
 import re
 import shutil
@@ -31,7 +32,7 @@ import numpy as np
 
 from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_tables
 
-FORMAT_VERSION = 4  # 3: string tables as packed blobs read lazily, the scanned file list; 4: article ids apart
+FORMAT_VERSION = 5  # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
@@ -52,6 +53,7 @@ ARRAYS: dict[str, str] = {
     "df": "int32",  # collection statistics, apart from the postings
     "t_ptr": "int64",  # postings: term -> passages sorted by passage number
     "post_doc": "int32",
+    "post_tf": "uint16",  # each posting's term frequency: a refresh recomputes impacts from it
     "post_impact": "float32",
     "t_max": "float32",  # each term's largest impact: an upper bound for pruning
     "a_text_start": "int64",  # article -> its UTF-8 text in texts.bin
@@ -192,7 +194,20 @@ def _load_generation(gen: Path) -> IndexData:
     _check_shapes(data)
     _check_tables(data)
     _check_values(data)
+    for name in ("post_doc", "p_article", "p_start", "p_end", "p_heading_start", "p_heading_end", "s_start", "s_end"):
+        _release(arrays[name])
     return data
+
+
+def _release(array: np.ndarray) -> None:
+    """Let go of the pages the checks read (they stay in the page cache): a loaded index stays small in
+    memory, and a query brings back only the pages it reads, as tantivy's memory maps do."""
+    base = array
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    if base is not None and hasattr(mmap, "MADV_DONTNEED"):
+        with contextlib.suppress(OSError, ValueError):
+            base.madvise(mmap.MADV_DONTNEED)
 
 
 def _array(gen: Path, name: str, dtype: str, meta: dict) -> np.ndarray:
@@ -224,7 +239,7 @@ def _check_shapes(data: IndexData) -> None:
         len(a["s_ptr"]) == n + 1 and len(a["f_ptr"]) == n + 1,
         len(a["t_ptr"]) == v + 1 and len(a["df"]) == v == len(a["t_max"]),
         len(a["a_text_start"]) == n_articles == len(a["a_text_end"]),
-        int(a["t_ptr"][-1]) == len(a["post_doc"]) == len(a["post_impact"]) if v else True,
+        int(a["t_ptr"][-1]) == len(a["post_doc"]) == len(a["post_impact"]) == len(a["post_tf"]) if v else True,
         int(a["f_ptr"][-1]) == len(a["f_term"]) == len(a["f_tf"]) if n else True,
         int(a["s_ptr"][-1]) == len(a["s_start"]) == len(a["s_end"]) if n else True,
         data.stats.get("n_passages") == n,
