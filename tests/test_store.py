@@ -173,3 +173,20 @@ def test_refreshes_keep_each_article_tied_to_its_file_and_id(tmp_path):
         assert data.article_ids[number] == meta["id"]
     assert sorted(data.article_ids) == ["a", "sub/c", "sub/e"]
     assert answers(index) == answers(askdoc.open(root, rebuild=True))
+
+
+def test_a_refresh_splices_new_terms_and_stems_into_the_stored_tables(tmp_path):
+    root = make_corpus(tmp_path)
+    askdoc.open(root)
+    (root / "z.txt").write_text("Zebras\n\nAardvarks and zebras outran the quokkas; mangoes ripened.", encoding="utf-8")
+    refreshed = askdoc.open(root)
+    data = store.load(refreshed.location)
+    vocab = list(data.vocab)
+    assert {"zebra", "aardvark", "quokka"} <= set(vocab)
+    assert [data.vocab.find(term) for term in vocab] == list(range(len(vocab)))
+    assert data.vocab.find("no-such-term") is None
+    words = list(data.stems.pairs)[0::2]
+    assert words == sorted(words, key=lambda w: w.encode("utf-8", "surrogatepass"))
+    assert data.stems.all() == askdoc.open(root, rebuild=True).data.stems
+    assert data.stems.get("aardvarks") == "aardvark" and data.stems.get("ripened") == "ripen"
+    assert answers(refreshed, "zebras quokkas") == answers(askdoc.open(root, rebuild=True), "zebras quokkas")

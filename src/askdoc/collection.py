@@ -18,7 +18,7 @@ from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
 from .refresh import merged
-from .tables import ArticleTable, FileList
+from .tables import ArticleTable, FileList, StemTable, Vocabulary
 
 log = logging.getLogger("askdoc")
 
@@ -256,6 +256,8 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
         [np.asarray(kept_files, dtype=np.int32), [file_numbers.get(meta.get("rel"), -1) for meta in added]]
     ).astype(np.int32)
     fresh.articles = ArticleTable(fresh.articles)
+    if data is not None and isinstance(data.vocab, Vocabulary) and isinstance(data.stems, StemTable):
+        fresh.grown_from = (data.vocab, data.stems)  # saved by appending to them
     return fresh
 
 

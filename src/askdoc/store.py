@@ -95,6 +95,7 @@ class IndexData:
     files: FileList | None = None  # the corpus files as the last refresh saw them
     article_files: np.ndarray | None = None  # article -> its file in ``files`` (-1: none)
     article_ids: Sequence[str] | None = None  # the articles' ids, when known apart from their metadata
+    grown_from: tuple[Vocabulary, StemTable] | None = None  # the stored tables a refresh extends
 
     def ids(self) -> Sequence[str]:
         return self.article_ids if self.article_ids is not None else [meta["id"] for meta in self.articles]
