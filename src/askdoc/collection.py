@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store, timing
-from .corpus import FoundFile, scan_files
+from .corpus import FoundFile, scan
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
@@ -127,11 +127,12 @@ def _files_of(data: store.IndexData) -> FileList:
 def _refresh(
     root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None
 ) -> store.IndexData:
-    files = scan_files(root)
-    scanned = FileList.of(files)
+    walk = scan(root)
+    scanned = FileList.of_columns(walk.rels, walk.sizes, walk.mtimes)
     if data is not None and data.files is not None and data.files.same_as(scanned):
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
+    files = walk.files()
     seen = store.current_generation(folder)
     try:
         with store.write_lock(folder):
@@ -178,11 +179,12 @@ def changes_since(index: Index) -> Changes:
     """
     if index.corpus is None or not index.corpus.is_dir():
         return Changes()
-    files = scan_files(index.corpus)
+    walk = scan(index.corpus)
     data = index.data
     stored = data.files if data.files is not None else _files_of(data)
-    if stored.same_as(FileList.of(files)):
+    if stored.same_as(FileList.of_columns(walk.rels, walk.sizes, walk.mtimes)):
         return Changes()
+    files = walk.files()
     known = dict(zip(stored.rels(), zip(stored.sizes.tolist(), stored.mtimes.tolist())))
     added = [file.rel for file in files if file.rel not in known]
     changed = [f.rel for f in files if f.rel in known and known[f.rel] != (f.size, f.mtime_ns)]

@@ -195,8 +195,8 @@ def _load_generation(gen: Path) -> IndexData:
     _check_shapes(data)
     _check_tables(data)
     _check_values(data)
-    for name in ("post_doc", "p_article", "p_start", "p_end", "p_heading_start", "p_heading_end", "s_start", "s_end"):
-        _release(arrays[name])
+    for array in [*arrays.values(), *table.values()]:
+        _release(array)
     return data
 
 

@@ -241,10 +241,12 @@ class FileList:
     @classmethod
     def of(cls, files: Sequence) -> FileList:
         """From scanned files (anything with rel, size and mtime_ns)."""
-        blob = SEPARATOR.join(encoded(f.rel) for f in files)
-        sizes = np.fromiter((f.size for f in files), dtype=np.int64, count=len(files))
-        mtimes = np.fromiter((f.mtime_ns for f in files), dtype=np.int64, count=len(files))
-        return cls(blob, sizes, mtimes)
+        return cls.of_columns([f.rel for f in files], [f.size for f in files], [f.mtime_ns for f in files])
+
+    @classmethod
+    def of_columns(cls, rels: list[str], sizes: list[int], mtimes: list[int]) -> FileList:
+        blob = encoded(SEPARATOR.decode().join(rels))
+        return cls(blob, np.array(sizes, dtype=np.int64), np.array(mtimes, dtype=np.int64))
 
     def __len__(self) -> int:
         return len(self.sizes)
