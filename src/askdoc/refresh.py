@@ -36,19 +36,17 @@ def merged(old: IndexData, keep: np.ndarray, new: IndexData) -> IndexData:
     arrays = {name: np.concatenate([np.asarray(a[name])[rows], b[name]]) for name in PASSAGE_ARRAYS}
     arrays["p_article"] = np.concatenate([article_number[p_article[rows]], b["p_article"] + len(keep)]).astype(np.int32)
     for ptr, columns in (("s_ptr", ("s_start", "s_end")), ("f_ptr", ("f_term", "f_tf"))):
-        index, counts = _ragged_rows(a[ptr], rows)
+        counts = np.diff(np.asarray(a[ptr]))
+        alive = np.repeat(kept, counts)  # one bool per row: compress, not gather (no int64 index per row)
         for name in columns:
-            arrays[name] = np.concatenate([np.asarray(a[name])[index], b[name]])
-        arrays[ptr] = _pointers(np.concatenate([counts, np.diff(b[ptr])]))
-    n_terms = len(new.vocab)
-    passage_number = np.cumsum(kept) - 1
-    arrays.update(_postings(a, b, kept, passage_number, n_kept, n_terms))
+            arrays[name] = np.concatenate([np.asarray(a[name])[alive], b[name]])
+        arrays[ptr] = _pointers(np.concatenate([counts[rows], np.diff(b[ptr])]))
+    passage_number = (np.cumsum(kept) - 1).astype(np.int32)
+    arrays.update(_postings(a, b, kept, passage_number, n_kept, len(new.vocab)))
     n = len(arrays["p_article"])
     total_len = int(arrays["p_len"].sum())
     params = scoring.Params(new.stats["k1"], new.stats["b"], new.stats["epsilon"])
-    avgdl = total_len / n if n else 1.0
-    impact = scoring.impacts(arrays["post_tf"], arrays["p_len"][arrays["post_doc"]], avgdl, params)
-    arrays["post_impact"] = impact.astype(np.float32)
+    arrays["post_impact"] = _impacts(arrays, total_len / n if n else 1.0, params)
     arrays["t_max"] = _term_max(arrays["post_impact"], arrays["t_ptr"], arrays["df"])
     texts, starts, ends = _texts(old, keep, new)
     arrays["a_text_start"], arrays["a_text_end"] = starts, ends
@@ -57,26 +55,39 @@ def merged(old: IndexData, keep: np.ndarray, new: IndexData) -> IndexData:
 
 
 def _postings(a, b, kept: np.ndarray, passage_number: np.ndarray, n_kept: int, n_terms: int) -> dict:
-    """Each term's surviving old postings (renumbered), then its postings in the new passages."""
-    old_df = np.asarray(a["df"])
+    """Each term's surviving old postings (renumbered), then its postings in the new passages.
+
+    The surviving postings are the old arrays compressed (they stay grouped by term, ascending);
+    the new ones, few, are inserted after each term's run in one pass (np.insert).
+    """
     old_doc = np.asarray(a["post_doc"])
     alive = kept[old_doc]
-    old_term = np.repeat(np.arange(len(old_df), dtype=np.int32), old_df)[alive]
-    old_doc = passage_number[old_doc[alive]].astype(np.int32)
-    old_tf = np.asarray(a["post_tf"])[alive]
-    old_counts = np.bincount(old_term, minlength=n_terms)
+    dead = np.flatnonzero(~alive)  # postings of removed passages: few (an edited article's)
+    old_t_ptr = np.asarray(a["t_ptr"])
+    dead_terms = np.searchsorted(old_t_ptr, dead, side="right") - 1
+    kept_counts = np.zeros(n_terms, dtype=np.int64)
+    kept_counts[: len(old_t_ptr) - 1] = np.asarray(a["df"]) - np.bincount(dead_terms, minlength=len(old_t_ptr) - 1)
     new_counts = np.asarray(b["df"], dtype=np.int64)
-    df = old_counts + new_counts
-    t_ptr = _pointers(df)
-    post_doc = np.empty(int(t_ptr[-1]), dtype=np.int32)
-    post_tf = np.empty(int(t_ptr[-1]), dtype=np.uint16)
-    # old postings are grouped by term already: each keeps its rank within its term
-    where = t_ptr[old_term] + np.arange(len(old_term)) - _pointers(old_counts)[old_term]
-    post_doc[where], post_tf[where] = old_doc, old_tf
     new_term = np.repeat(np.arange(n_terms, dtype=np.int64), new_counts)
-    where = t_ptr[new_term] + old_counts[new_term] + np.arange(len(new_term)) - np.asarray(b["t_ptr"])[new_term]
-    post_doc[where], post_tf[where] = np.asarray(b["post_doc"]) + n_kept, b["post_tf"]
-    return {"df": df.astype(np.int32), "t_ptr": t_ptr, "post_doc": post_doc, "post_tf": post_tf}
+    places = _pointers(kept_counts)[new_term + 1]  # after the term's surviving postings
+    if len(dead):
+        old_doc, old_tf = passage_number[old_doc[alive]], np.asarray(a["post_tf"])[alive]
+    else:
+        old_doc, old_tf = passage_number[old_doc], np.asarray(a["post_tf"])
+    post_doc = np.insert(old_doc, places, (np.asarray(b["post_doc"]) + n_kept).astype(np.int32))
+    post_tf = np.insert(old_tf, places, np.asarray(b["post_tf"], dtype=np.uint16))
+    df = kept_counts + new_counts
+    return {"df": df.astype(np.int32), "t_ptr": _pointers(df), "post_doc": post_doc, "post_tf": post_tf}
+
+
+def _impacts(arrays: dict, avgdl: float, params: scoring.Params, chunk: int = 1 << 22) -> np.ndarray:
+    """scoring.impacts for every posting, a few million at a time (its float64 temporaries stay small)."""
+    post_tf, post_doc, p_len = arrays["post_tf"], arrays["post_doc"], arrays["p_len"]
+    out = np.empty(len(post_doc), dtype=np.float32)
+    for lo in range(0, len(post_doc), chunk):
+        hi = lo + chunk
+        out[lo:hi] = scoring.impacts(post_tf[lo:hi], p_len[post_doc[lo:hi]], avgdl, params)
+    return out
 
 
 def _term_max(impact: np.ndarray, t_ptr: np.ndarray, df: np.ndarray) -> np.ndarray:
@@ -93,18 +104,11 @@ def _texts(old: IndexData, keep: np.ndarray, new: IndexData) -> tuple[bytes, np.
     lengths = np.concatenate([end - start, np.asarray(new.arrays["a_text_end"]) - new.arrays["a_text_start"]])
     run_starts = np.flatnonzero(np.concatenate([[True], start[1:] != end[:-1]])) if len(keep) else np.zeros(0, int)
     run_ends = np.append(run_starts[1:], len(keep))
-    pieces = [old.texts[int(start[s]) : int(end[e - 1])] for s, e in zip(run_starts.tolist(), run_ends.tolist())]
-    texts = b"".join([*(bytes(piece) for piece in pieces), bytes(new.texts)])
+    source = memoryview(old.texts) if len(old.texts) else memoryview(b"")
+    pieces = [source[int(start[s]) : int(end[e - 1])] for s, e in zip(run_starts.tolist(), run_ends.tolist())]
+    texts = b"".join([*pieces, new.texts])  # straight from the mapped file: one copy, not two
     offsets = _pointers(lengths)
     return texts, offsets[:-1], offsets[1:]
-
-
-def _ragged_rows(ptr, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The indices of the given passages' rows in a CSR-style column, and their counts."""
-    ptr = np.asarray(ptr)
-    starts, counts = ptr[rows], ptr[rows + 1] - ptr[rows]
-    index = np.repeat(starts - _pointers(counts)[:-1], counts) + np.arange(int(counts.sum()))
-    return index, counts
 
 
 def _pointers(counts: np.ndarray) -> np.ndarray:
