@@ -117,3 +117,28 @@ def test_symlink_out_of_the_corpus_is_skipped_with_a_warning(tmp_path, caplog):
         rels = [f.rel for f in find_files(root)]
     assert rels == ["in.txt"]
     assert "link.txt" in caplog.text
+
+
+def test_a_walk_in_a_child_process_sees_what_a_walk_here_sees(tmp_path):
+    from askdoc.corpus import PendingScan, scan
+
+    root = tmp_path / "c"
+    for rel in ["b.txt", "a.md", "sub/x.txt", "sub/deeper/y.html", "z/\udcff.txt", "notes.bin", ".hidden.txt"]:
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"Title\n\nText.")
+    walked, here = PendingScan(root).result(), scan(root)
+    assert walked is not None
+    assert (walked.root, walked.rels, walked.sizes, walked.mtimes) == (here.root, here.rels, here.sizes, here.mtimes)
+    assert "z/\udcff.txt" in walked.rels and "notes.bin" not in walked.rels
+
+
+def test_a_child_walk_that_meets_an_odd_file_leaves_the_warning_to_the_caller(tmp_path):
+    from askdoc.corpus import PendingScan
+
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / "a.txt").write_text("A\n\nText.")
+    (root / "out.txt").symlink_to(tmp_path / "elsewhere.txt")
+    (tmp_path / "elsewhere.txt").write_text("outside")
+    assert PendingScan(root).result() is None

@@ -126,8 +126,16 @@ def _filter(within, sites, since, until) -> askdoc.Filter | None:
     return where or None
 
 
-def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False) -> askdoc.Index:
-    return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress())
+def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None) -> askdoc.Index:
+    return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress(), walk=walk)
+
+
+def _walk_ahead(corpus: Path | None):
+    """Start checking the corpus files in a child process while numpy and the index load (see PendingScan)."""
+    from .corpus import default_corpus, scan_in_background
+
+    root = corpus if corpus is not None else default_corpus()
+    return scan_in_background(root) if root.is_dir() else None
 
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,11 +180,12 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
     """
     if not question.strip():
         _fail("the question is empty: ask something, or give - to read questions from stdin")
+    walk = _walk_ahead(corpus)
     where = _filter(within, sites, since, until)
     if profile:
         timing.enable()
     timing.since_start("after askdoc import")
-    index = _open(corpus, engine)
+    index = _open(corpus, engine, walk=walk)
     if question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
     questions = (line.strip() for line in sys.stdin) if question == "-" else [question]

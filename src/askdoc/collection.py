@@ -6,13 +6,12 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from . import store, timing
-from .corpus import FoundFile, scan
+from .corpus import FoundFile, PendingScan, default_corpus, sample_corpus, scan  # noqa: F401 - re-exported
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
@@ -34,20 +33,6 @@ def cache_root() -> Path:
     return Path(user_cache_dir("askdoc", appauthor=False))
 
 
-def sample_corpus() -> Path:
-    """The seed article shipped inside the package."""
-    return Path(str(resources.files("askdoc.data").joinpath("sample")))
-
-
-def default_corpus() -> Path:
-    """$ASKDOC_CORPUS, else ./corpus when it exists, else the sample shipped with askdoc."""
-    if env := os.environ.get("ASKDOC_CORPUS"):
-        return Path(env)
-    if Path("corpus").is_dir():
-        return Path("corpus")
-    return sample_corpus()
-
-
 def open_index(
     corpus: str | os.PathLike | None = None,
     *,
@@ -55,8 +40,13 @@ def open_index(
     refresh: bool = True,
     rebuild: bool = False,
     progress: Progress | None = None,
+    walk: PendingScan | None = None,
 ) -> Index:
-    """Load the index of a corpus folder, refreshed for added, changed and deleted files."""
+    """Load the index of a corpus folder, refreshed for added, changed and deleted files.
+
+    ``walk``: a walk of the corpus already started (``corpus.scan_in_background``, which the
+    askdoc command starts before it imports numpy).
+    """
     check_engine(engine)
     root = Path(corpus) if corpus is not None else default_corpus()
     if not root.is_dir():
@@ -68,7 +58,7 @@ def open_index(
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
-            data = _refresh(root, folder, data, rebuild, progress)
+            data = _refresh(root, folder, data, rebuild, progress, walk)
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
@@ -125,9 +115,11 @@ def _files_of(data: store.IndexData) -> FileList:
 
 
 def _refresh(
-    root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None
+    root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None, pending=None
 ) -> store.IndexData:
-    walk = scan(root)
+    walk = pending.result() if pending is not None else None
+    if walk is None or walk.root != str(root.absolute()):
+        walk = scan(root)
     scanned = FileList.of_columns(walk.rels, walk.sizes, walk.mtimes)
     if data is not None and data.files is not None and data.files.same_as(scanned):
         store.tidy(folder)  # leftovers of a writer killed after its commit

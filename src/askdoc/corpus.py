@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
+from array import array
 from collections.abc import Iterator
+from importlib import resources
 from operator import attrgetter
 from pathlib import Path
 from stat import S_ISLNK, S_ISREG
@@ -28,6 +31,20 @@ class FoundFile(NamedTuple):
 
     def source(self) -> SourceFile:
         return SourceFile(self.rel, Path(self.location), self.size, self.mtime_ns)
+
+
+def sample_corpus() -> Path:
+    """The seed article shipped inside the package."""
+    return Path(str(resources.files("askdoc.data").joinpath("sample")))
+
+
+def default_corpus() -> Path:
+    """$ASKDOC_CORPUS, else ./corpus when it exists, else the sample shipped with askdoc."""
+    if env := os.environ.get("ASKDOC_CORPUS"):
+        return Path(env)
+    if Path("corpus").is_dir():
+        return Path("corpus")
+    return sample_corpus()
 
 
 def find_files(root: Path) -> list[SourceFile]:
@@ -90,6 +107,83 @@ def scan(root: Path) -> Scan:
                 sizes.append(stat.st_size)
                 mtimes.append(stat.st_mtime_ns)
     return found
+
+
+class PendingScan:
+    """A ``scan`` running in a forked child process while this one imports, loads and searches.
+
+    At 100,000 files the walk is most of a one-shot query, and both it (a stat per file) and
+    the imports are single-threaded: on a second core they overlap. The child sends its
+    columns through a pipe and exits; ``result()`` is None when it could not (the caller then
+    walks itself, so that warnings about odd files are printed once, by the caller).
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = str(Path(root).absolute())
+        read_end, write_end = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:  # the child: walk, send, exit without running the parent's exit handlers
+            status = 1
+            try:
+                os.close(read_end)
+                status = _send_scan(root, write_end)
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        self.fd = read_end
+
+    def result(self) -> Scan | None:
+        chunks = []
+        try:
+            while chunk := os.read(self.fd, 1 << 20):
+                chunks.append(chunk)
+        finally:
+            os.close(self.fd)
+            _, status = os.waitpid(self.pid, 0)
+        data = b"".join(chunks)
+        if status != 0 or len(data) < 16:
+            return None
+        count, size = int.from_bytes(data[:8], "little"), int.from_bytes(data[8:16], "little")
+        if len(data) != 16 + size + 16 * count:
+            return None
+        found = Scan(self.root)
+        found.rels = data[16 : 16 + size].decode("utf-8", "surrogatepass").split("\0") if count else []
+        numbers = array("q", data[16 + size :])
+        found.sizes, found.mtimes = numbers[:count].tolist(), numbers[count:].tolist()
+        return found if len(found.rels) == count else None
+
+
+def scan_in_background(root: Path) -> PendingScan | None:
+    """Start walking ``root`` in a child process, where forking is safe (one thread, POSIX)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1 or os.environ.get("ASKDOC_NO_FORK"):
+        return None
+    try:
+        return PendingScan(root)
+    except OSError:
+        return None
+
+
+def _send_scan(root: Path, fd: int) -> int:
+    logger = logging.getLogger("askdoc")
+    warned: list[logging.LogRecord] = []
+    logger.handlers, logger.propagate = [], False  # in the child only: the caller warns, once
+
+    class Note(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            warned.append(record)
+
+    logger.addHandler(Note())
+    found = scan(root)
+    if warned:
+        return 1
+    blob = SEPARATOR_TEXT.join(found.rels).encode("utf-8", "surrogatepass")
+    header = len(found).to_bytes(8, "little") + len(blob).to_bytes(8, "little")
+    with os.fdopen(fd, "wb") as out:
+        out.write(header + blob + array("q", found.sizes + found.mtimes).tobytes())
+    return 0
+
+
+SEPARATOR_TEXT = "\0"  # file names never hold NUL
 
 
 def _suffix(name: str) -> str:

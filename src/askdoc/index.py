@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import feedback, ranking, scoring, timing
+from . import ENGINES, feedback, ranking, scoring, timing
 from .analysis import Analyzer, common_stems
 from .errors import ArticleNotFound
 from .filters import Filter, split_question
@@ -19,8 +19,6 @@ from .question import borrowed_text, question_words, read_question
 from .quotes import best_quote
 from .store import IndexData, check_forward
 from .tables import StemTable, Vocabulary
-
-ENGINES = ("askdoc", "rank-bm25")
 
 
 def check_engine(engine: str) -> str:
