@@ -75,8 +75,12 @@ class Scan:
         return list(map(FoundFile, self.rels, locations, self.sizes, self.mtimes))
 
 
-def scan(root: Path) -> Scan:
-    """Walk ``root``: each article file's path relative to it, size and modification time."""
+def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
+    """Walk ``root``: each article file's path relative to it, size and modification time.
+
+    ``part=(i, n)`` walks the i-th of n slices of the top-level folders (the first also takes
+    the files at the top): the n parts, joined in order, are the whole walk.
+    """
     root = Path(root)
     if not root.is_dir():
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
@@ -87,7 +91,7 @@ def scan(root: Path) -> Scan:
     # Directory entries and one lstat per file: at 100,000 files the stats are most of the time a
     # one-shot query spends before answering, so each folder's files go through comprehensions
     # (about half the Python cost of a loop) and only an odd file (a symlink, a pipe) is looked at apart.
-    for folder, entries in _walk(root):
+    for folder, entries in _walk(root, part):
         rel_folder = folder[len(root_text) + 1 :].replace(os.sep, "/")
         prefix = f"{rel_folder}/" if rel_folder else ""
         entries = [e for e in entries if e.name[0] != "." and _suffix(e.name) in READERS]
@@ -118,39 +122,51 @@ class PendingScan:
     walks itself, so that warnings about odd files are printed once, by the caller).
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, parts: int = 2) -> None:
         self.root = str(Path(root).absolute())
-        read_end, write_end = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:  # the child: walk, send, exit without running the parent's exit handlers
-            status = 1
-            try:
-                os.close(read_end)
-                status = _send_scan(root, write_end)
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        self.fd = read_end
+        self.children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
+        for number in range(parts):  # two walkers: each stat waits on the kernel, and there are two cores
+            read_end, write_end = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # a child: walk, send, exit without running the parent's exit handlers
+                status = 1
+                try:
+                    os.close(read_end)
+                    status = _send_scan(root, (number, parts), write_end)
+                finally:
+                    os._exit(status)
+            os.close(write_end)
+            self.children.append((pid, read_end))
 
     def result(self) -> Scan | None:
-        chunks = []
-        try:
-            while chunk := os.read(self.fd, 1 << 20):
-                chunks.append(chunk)
-        finally:
-            os.close(self.fd)
-            _, status = os.waitpid(self.pid, 0)
-        data = b"".join(chunks)
-        if status != 0 or len(data) < 16:
-            return None
-        count, size = int.from_bytes(data[:8], "little"), int.from_bytes(data[8:16], "little")
-        if len(data) != 16 + size + 16 * count:
+        walked = [_received(pid, fd) for pid, fd in self.children]
+        if any(part is None for part in walked):
             return None
         found = Scan(self.root)
-        found.rels = data[16 : 16 + size].decode("utf-8", "surrogatepass").split("\0") if count else []
-        numbers = array("q", data[16 + size :])
-        found.sizes, found.mtimes = numbers[:count].tolist(), numbers[count:].tolist()
-        return found if len(found.rels) == count else None
+        for part in walked:
+            found.rels += part[0]
+            found.sizes += part[1]
+            found.mtimes += part[2]
+        return found
+
+
+def _received(pid: int, fd: int) -> tuple[list[str], list[int], list[int]] | None:
+    chunks = []
+    try:
+        while chunk := os.read(fd, 1 << 20):
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+        _, status = os.waitpid(pid, 0)
+    data = b"".join(chunks)
+    if status != 0 or len(data) < 16:
+        return None
+    count, size = int.from_bytes(data[:8], "little"), int.from_bytes(data[8:16], "little")
+    if len(data) != 16 + size + 16 * count:
+        return None
+    rels = data[16 : 16 + size].decode("utf-8", "surrogatepass").split(SEPARATOR_TEXT) if count else []
+    numbers = array("q", data[16 + size :])
+    return (rels, numbers[:count].tolist(), numbers[count:].tolist()) if len(rels) == count else None
 
 
 def scan_in_background(root: Path) -> PendingScan | None:
@@ -163,7 +179,7 @@ def scan_in_background(root: Path) -> PendingScan | None:
         return None
 
 
-def _send_scan(root: Path, fd: int) -> int:
+def _send_scan(root: Path, part: tuple[int, int], fd: int) -> int:
     logger = logging.getLogger("askdoc")
     warned: list[logging.LogRecord] = []
     logger.handlers, logger.propagate = [], False  # in the child only: the caller warns, once
@@ -173,7 +189,7 @@ def _send_scan(root: Path, fd: int) -> int:
             warned.append(record)
 
     logger.addHandler(Note())
-    found = scan(root)
+    found = scan(root, part)
     if warned:
         return 1
     blob = SEPARATOR_TEXT.join(found.rels).encode("utf-8", "surrogatepass")
@@ -220,11 +236,12 @@ def _regular(folder: str, entry: os.DirEntry, stat: os.stat_result | None, real_
     return stat
 
 
-def _walk(root: Path) -> Iterator[tuple[str, list[os.DirEntry]]]:
+def _walk(root: Path, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, list[os.DirEntry]]]:
     """(folder, its file entries sorted by name), top-down and depth-first like os.walk, but with a stack
     instead of recursion (os.walk overflows Python's stack on a tree ~1,000 folders deep), never
     descending into hidden folders or following symlinked ones."""
-    stack = [str(root)]
+    top = str(root)
+    stack = [top]
     while stack:
         folder = stack.pop()
         try:
@@ -248,8 +265,13 @@ def _walk(root: Path) -> Iterator[tuple[str, list[os.DirEntry]]]:
             else:
                 folders.append(entry.name)
         files.sort(key=attrgetter("name"))
+        folders.sort()
+        if folder is top and part != (0, 1):
+            number, count = part
+            files = files if number == 0 else []
+            folders = folders[len(folders) * number // count : len(folders) * (number + 1) // count]
         yield folder, files
-        stack.extend(os.path.join(folder, name) for name in sorted(folders, reverse=True))
+        stack.extend(os.path.join(folder, name) for name in reversed(folders))
 
 
 def read_file(file: SourceFile) -> list[Article]:
