@@ -253,7 +253,7 @@ def _latencies(search, questions: list[str], suffix: str) -> dict:
 
 
 def _import(engine: str) -> None:
-    modules = {"askdoc": ["askdoc"], "tantivy": ["tantivy"], "bm25s": ["bm25s", "Stemmer"]}
+    modules = {"askdoc": ["askdoc.collection"], "tantivy": ["tantivy"], "bm25s": ["bm25s", "Stemmer"]}
     for module in modules.get(engine, ["rank_bm25", "Stemmer", "numpy"]):
         __import__(module)
 
