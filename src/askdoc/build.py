@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable
-from itertools import chain
 from typing import Any
 
 import numpy as np
@@ -32,14 +31,14 @@ class Builder:
             name: array(code)
             for name, code in [
                 ("p_article", "i"), ("p_start", "q"), ("p_end", "q"), ("p_paragraph", "i"),
-                ("p_heading_start", "q"), ("p_heading_end", "q"), ("p_len", "i"),
-                ("s_count", "q"), ("s_start", "q"), ("s_end", "q"), ("tokens", "i"),
+                ("p_heading_start", "q"), ("p_heading_end", "q"),
+                ("s_count", "q"), ("s_start", "q"), ("s_end", "q"), ("p_tokens", "i"), ("tokens", "i"),
             ]
         }  # fmt: skip
         self.kept: list[dict[str, np.ndarray]] = []
         self.articles: list[dict[str, Any]] = []
         self.texts: list[bytes] = []
-        self._token_ids: dict[str, tuple[int, ...]] = {}  # raw token -> its term ids (often none)
+        self._keys = TokenKeys(self._ids_of)  # raw token -> a small key; its term ids are in flat arrays
 
     def keep(self, old: IndexData, article_numbers: np.ndarray) -> None:
         """Carry over the given articles of ``old`` with their analysed passages, unchanged."""
@@ -65,23 +64,23 @@ class Builder:
     def add(self, article: Article, source: dict[str, Any] | None = None) -> None:
         """Analyse one article: its passages, their sentences and terms.
 
-        Terms become ids through a per-token cache in one list comprehension; counting them
-        into (term, tf) rows is left to numpy at flush time, so no Python work per posting.
+        Each raw token becomes a key through a dict in C (``map`` over its ``__getitem__``, no
+        Python code per token unless the token is new); keys become term ids and (term, tf) rows
+        in numpy at flush time, so there is no Python work per token or per posting.
         """
         number = len(self.articles)
         text = article.text
         cols = self.cols
-        cached = self._token_ids.get
-        ids_of = self._ids_of
+        tokens = cols["tokens"]
+        key_of = self._keys.__getitem__
+        findall = WORD.findall
         introduced: set[int] = set()
         for piece in pieces_for(article):
-            tokens = WORD.findall(text, piece.start, piece.end)
+            before = len(tokens)
             if piece.heading_start >= 0 and piece.heading_start not in introduced:
                 introduced.add(piece.heading_start)  # a heading is indexed with its first passage
-                tokens = WORD.findall(text, piece.heading_start, piece.heading_end) + tokens
-            before = len(cols["tokens"])
-            cols["tokens"].extend(chain.from_iterable([ids if (ids := cached(t)) is not None else ids_of(t)
-                                                       for t in tokens]))  # fmt: skip
+                tokens.extend(map(key_of, findall(text, piece.heading_start, piece.heading_end)))
+            tokens.extend(map(key_of, findall(text, piece.start, piece.end)))
             sentences = sentence_spans(text, piece.start, piece.end)
             cols["p_article"].append(number)
             cols["p_start"].append(piece.start)
@@ -89,20 +88,22 @@ class Builder:
             cols["p_paragraph"].append(piece.paragraph)
             cols["p_heading_start"].append(piece.heading_start)
             cols["p_heading_end"].append(piece.heading_end)
-            cols["p_len"].append(len(cols["tokens"]) - before)
+            cols["p_tokens"].append(len(tokens) - before)
             cols["s_count"].append(len(sentences))
-            cols["s_start"].extend([s for s, _ in sentences])
-            cols["s_end"].extend([e for _, e in sentences])
+            if len(sentences) == 1:
+                cols["s_start"].append(sentences[0][0])
+                cols["s_end"].append(sentences[0][1])
+            else:
+                cols["s_start"].extend([s for s, _ in sentences])
+                cols["s_end"].extend([e for _, e in sentences])
         self.articles.append({**article.to_json(), "body_start": article.body_start,
                               "meta": article.meta, **(source or {})})  # fmt: skip
         self.texts.append(text.encode("utf-8", "surrogatepass"))
-        if len(cols["tokens"]) >= FLUSH_TOKENS:
+        if len(tokens) >= FLUSH_TOKENS:
             self._flush_columns()
 
     def _ids_of(self, token: str) -> tuple[int, ...]:
-        ids = tuple(self.term_id(t) for t in self.analyzer.token_terms(token))
-        self._token_ids[token] = ids
-        return ids
+        return tuple(self.term_id(t) for t in self.analyzer.token_terms(token))
 
     def term_id(self, term: str) -> int:
         term_id = self.term_ids.get(term)
@@ -116,8 +117,10 @@ class Builder:
         if not len(self.cols["p_article"]):
             return
         part = {name: np.frombuffer(col, dtype=col.typecode).copy() for name, col in self.cols.items()
-                if name != "tokens"}  # fmt: skip
-        part.update(forward_rows(np.frombuffer(self.cols["tokens"], dtype=np.int32), part["p_len"], len(self.vocab)))
+                if name not in ("tokens", "p_tokens")}  # fmt: skip
+        terms, part["p_len"] = self._keys.terms(np.frombuffer(self.cols["tokens"], dtype=np.int32),
+                                                np.frombuffer(self.cols["p_tokens"], dtype=np.int32))  # fmt: skip
+        part.update(forward_rows(terms, part["p_len"], len(self.vocab)))
         self.kept.append(part)
         for col in self.cols.values():
             del col[:]
@@ -184,6 +187,39 @@ def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: sco
         "post_impact": impact,
         "t_max": term_max,
     }
+
+
+class TokenKeys(dict):
+    """Raw token -> key (0, 1, ...); each key's term ids (none for a stop word, two for
+    "long-range") are kept flat, so that numpy turns a run of keys into term ids at once."""
+
+    def __init__(self, ids_of: Callable[[str], tuple[int, ...]]) -> None:
+        super().__init__()
+        self._ids_of = ids_of
+        self._count = array("i")  # per key: how many term ids
+        self._ids = array("i")  # the term ids of every key, in key order
+
+    def __missing__(self, token: str) -> int:
+        key = self[token] = len(self._count)
+        ids = self._ids_of(token)
+        self._count.append(len(ids))
+        self._ids.extend(ids)
+        return key
+
+    def terms(self, keys: np.ndarray, p_tokens: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The term ids of a run of keys, in order, and how many fall in each passage (of p_tokens keys)."""
+        count = np.frombuffer(self._count, dtype=np.int32)
+        flat = np.frombuffer(self._ids, dtype=np.int32)
+        n = count[keys]
+        ends = np.zeros(len(keys) + 1, dtype=np.int64)
+        np.cumsum(n, out=ends[1:])
+        key_ends = np.zeros(len(count) + 1, dtype=np.int64)
+        np.cumsum(count, out=key_ends[1:])
+        terms = flat[np.repeat(key_ends[keys] - ends[:-1], n) + np.arange(ends[-1])]  # each key's run of ids
+        token_ends = np.zeros(len(p_tokens) + 1, dtype=np.int64)
+        np.cumsum(p_tokens, out=token_ends[1:])
+        p_len = np.diff(ends[token_ends]).astype(np.int32)
+        return terms.astype(np.int32, copy=False), p_len
 
 
 def forward_rows(tokens: np.ndarray, p_len: np.ndarray, n_terms: int) -> dict[str, np.ndarray]:
