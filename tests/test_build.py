@@ -58,7 +58,9 @@ def test_forward_rows_and_lengths_match_the_analyzer(monkeypatch, flush_tokens):
     assert "long" in data.vocab and "rang" in data.vocab  # a hyphenated token gives two terms
 
 
-def test_postings_invert_the_forward_rows_with_okapi_impacts():
+@pytest.mark.parametrize("block", [build.POSTINGS_BLOCK, 5])
+def test_postings_invert_the_forward_rows_with_okapi_impacts(monkeypatch, block):
+    monkeypatch.setattr(build, "POSTINGS_BLOCK", block)  # 5: inverted a passage or two at a time
     data = build.build(synthetic_articles(20, seed=9), Analyzer())
     a = data.arrays
     n = data.n_passages
@@ -75,5 +77,7 @@ def test_postings_invert_the_forward_rows_with_okapi_impacts():
         tfs = np.array([tf for _, tf in by_term.get(term, [])], dtype=np.float64)
         want = scoring.impacts(tfs, a["p_len"][docs].astype(np.float64), avgdl, scoring.Params()).astype(np.float32)
         assert np.array_equal(a["post_impact"][lo:hi], want)
+        assert a["post_tf"][lo:hi].tolist() == tfs.astype(int).tolist()
         assert a["df"][term] == len(docs)
         assert a["t_max"][term] == (want.max() if len(want) else 0.0)
+    assert bytes(data.texts).decode("utf-8") == "".join(article.text for article in synthetic_articles(20, seed=9))

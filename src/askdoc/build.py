@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from . import scoring
+from . import scoring, timing
 from .analysis import WORD, Analyzer
 from .model import Article
 from .passages import pieces_for
@@ -17,6 +17,7 @@ from .store import IndexData
 
 Progress = Callable[[int], None]  # called with the number of articles just done
 DEFAULT_PARAMS = scoring.Params()
+POSTINGS_BLOCK = 1 << 22  # forward rows inverted at a time (memory stays bounded)
 FLUSH_TOKENS = 4_000_000  # pending token ids turned into forward-index rows at this size (memory stays bounded)
 
 
@@ -144,49 +145,85 @@ class Builder:
         self.texts.extend(part["texts"])
 
     def finish(self, params: scoring.Params = DEFAULT_PARAMS) -> IndexData:
+        """The index arrays, made with as little memory as can be: at 1M passages the parts, the
+        texts and the postings are each hundreds of MB, so each is freed as soon as it is copied."""
         self._flush_columns()
-        parts = self.kept or [_empty_part()]
-        cat = {name: np.concatenate([np.asarray(p[name]) for p in parts]) for name in parts[0]}
-        arrays = {name: cat[name] for name in
+        parts, self.kept = self.kept or [_empty_part()], []
+        cat = {}
+        for name in list(parts[0]):  # column by column, each part's copy dropped once concatenated
+            cat[name] = np.concatenate([part.pop(name) for part in parts])
+        del parts
+        arrays = {name: cat.pop(name) for name in
                   ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
                    "s_start", "s_end", "f_term", "f_tf")}  # fmt: skip
-        arrays["s_ptr"] = _pointers(cat["s_count"])
-        arrays["f_ptr"] = _pointers(cat["f_count"])
+        arrays["s_ptr"] = _pointers(cat.pop("s_count"))
+        arrays["f_ptr"] = _pointers(cat.pop("f_count"))
         n = len(arrays["p_article"])
         total_len = int(arrays["p_len"].sum())
         avgdl = total_len / n if n else 1.0
-        arrays.update(postings(arrays["f_ptr"], arrays["f_term"], arrays["f_tf"], arrays["p_len"],
-                               len(self.vocab), avgdl, params))  # fmt: skip
+        with timing.stage("build: postings"):
+            arrays.update(postings(arrays["f_ptr"], arrays["f_term"], arrays["f_tf"], arrays["p_len"],
+                                   len(self.vocab), avgdl, params))  # fmt: skip
         offsets = _pointers(np.array([len(t) for t in self.texts], dtype=np.int64))
         arrays["a_text_start"] = offsets[:-1]
         arrays["a_text_end"] = offsets[1:]
+        texts = np.empty(int(offsets[-1]), dtype=np.uint8)  # one buffer, filled as the pieces are let go
+        for number, start in enumerate(offsets[:-1].tolist()):
+            piece, self.texts[number] = self.texts[number], b""
+            texts[start : start + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
+        self.texts = []
         stats = {"n_passages": n, "total_len": total_len, "k1": params.k1, "b": params.b,
                  "epsilon": params.epsilon}  # fmt: skip
-        return IndexData(arrays, b"".join(self.texts), self.vocab, {}, self.articles, stats)
+        return IndexData(arrays, texts, self.vocab, {}, self.articles, stats)
 
 
 def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: scoring.Params) -> dict[str, np.ndarray]:
-    """Invert the forward index: for each term its passages (ascending) and BM25 impacts."""
-    f_doc = np.repeat(np.arange(len(p_len), dtype=np.int32), np.diff(f_ptr))
-    order = np.argsort(f_term, kind="stable")  # stable: passages stay ascending within a term
-    post_doc = f_doc[order]
-    df = np.bincount(f_term, minlength=n_terms).astype(np.int32)
-    post_tf = np.asarray(f_tf)[order]  # kept, so that a refresh recomputes impacts without this sort
-    impact = scoring.impacts(post_tf, np.asarray(p_len)[post_doc], avgdl, params)
-    impact = impact.astype(np.float32)
+    """Invert the forward index: for each term its passages (ascending) and BM25 impacts.
+
+    A counting sort done by blocks of passages: each block's rows are sorted by term (stably,
+    so passages stay ascending) and put in place behind the earlier blocks' postings of each
+    term, so that only the two output arrays are as large as the postings.
+    """
+    f_ptr, f_term, f_tf, p_len = np.asarray(f_ptr), np.asarray(f_term), np.asarray(f_tf), np.asarray(p_len)
+    blocks = _blocks(f_ptr)
+    df = np.zeros(n_terms, dtype=np.int64)
+    for first, last in blocks:
+        df += np.bincount(f_term[f_ptr[first] : f_ptr[last]], minlength=n_terms)
     t_ptr = _pointers(df)
+    post_doc = np.empty(int(t_ptr[-1]), dtype=np.int32)
+    post_tf = np.empty(int(t_ptr[-1]), dtype=np.uint16)  # kept, so that a refresh recomputes impacts without a sort
+    impact = np.empty(int(t_ptr[-1]), dtype=np.float32)
+    cursor = t_ptr[:-1].copy()  # where each term's next postings go
+    for first, last in blocks:
+        lo, hi = int(f_ptr[first]), int(f_ptr[last])
+        terms = f_term[lo:hi]
+        order = np.argsort(terms, kind="stable")
+        sorted_terms = terms[order]
+        counts = np.bincount(terms, minlength=n_terms)
+        rank = np.arange(hi - lo, dtype=np.int64) - _pointers(counts)[:-1][sorted_terms]  # rank within its term
+        where = cursor[sorted_terms] + rank
+        docs = np.repeat(np.arange(first, last, dtype=np.int32), np.diff(f_ptr[first : last + 1]))[order]
+        tf = f_tf[lo:hi][order]
+        post_doc[where] = docs
+        post_tf[where] = tf
+        impact[where] = scoring.impacts(tf, p_len[docs], avgdl, params)
+        cursor += counts
     term_max = np.zeros(n_terms, dtype=np.float32)  # each term's best impact: its bound for pruning
     present = df > 0
     if present.any():
         term_max[present] = np.maximum.reduceat(impact, t_ptr[:-1][present])
-    return {
-        "df": df,
-        "t_ptr": t_ptr,
-        "post_doc": post_doc,
-        "post_tf": post_tf,
-        "post_impact": impact,
-        "t_max": term_max,
-    }
+    return {"df": df.astype(np.int32), "t_ptr": t_ptr, "post_doc": post_doc, "post_tf": post_tf,
+            "post_impact": impact, "t_max": term_max}  # fmt: skip
+
+
+def _blocks(f_ptr: np.ndarray) -> list[tuple[int, int]]:
+    """Passage ranges [first, last) of about POSTINGS_BLOCK forward rows each."""
+    n = len(f_ptr) - 1
+    if n <= 0:
+        return []
+    cuts = np.searchsorted(f_ptr, np.arange(POSTINGS_BLOCK, int(f_ptr[-1]), POSTINGS_BLOCK), side="right") - 1
+    bounds = [0, *sorted(set(cuts.tolist()) - {0, n}), n]
+    return list(zip(bounds[:-1], bounds[1:]))
 
 
 class TokenKeys(dict):
