@@ -8,8 +8,8 @@ language models", SIGIR 2001; Abdul-Jaleel et al., UMass at TREC 2004) takes the
 P(w|R) = sum_d P(w|d) P(d|q), keeps its ``FEEDBACK_TERMS`` most likely words and mixes them
 with the question, half and half (Anserini's defaults: 10 passages, 10 terms, weight 0.5).
 
-Passage answers are never widened: feedback pulls towards what the article is about in
-general, away from the one paragraph that holds the answer (see README, "Answer quality").
+Passage answers are not widened: feedback pulls towards what an article is about in general,
+away from the one paragraph that holds the answer (see README, "Answer quality").
 """
 
 from __future__ import annotations
