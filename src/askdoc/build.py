@@ -17,7 +17,7 @@ from .store import IndexData
 
 Progress = Callable[[int], None]  # called with the number of articles just done
 DEFAULT_PARAMS = scoring.Params()
-POSTINGS_BLOCK = 1 << 22  # forward rows inverted at a time (memory stays bounded)
+POSTINGS_BLOCK = 1 << 20  # forward rows inverted at a time: its temporaries are ~100 bytes a row
 FLUSH_TOKENS = 4_000_000  # pending token ids turned into forward-index rows at this size (memory stays bounded)
 
 
