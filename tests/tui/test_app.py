@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from chat_helpers import news_corpus, settle
 from click.testing import CliRunner
 
 import askdoc
 from askdoc.cli import cli
 from askdoc.tui import app as tui_app
 from askdoc.tui.app import make_app
+from chat_helpers import news_corpus, settle
 from conftest import write_corpus
 
 

@@ -6,7 +6,6 @@ import threading
 import time
 
 import pytest
-from chat_helpers import ask, news_corpus, settle
 
 import askdoc
 from askdoc.tui.app import make_app
@@ -15,6 +14,7 @@ from askdoc.tui.screens.reader import ReaderScreen
 from askdoc.tui.widgets.answer import Answer
 from askdoc.tui.widgets.hit_quote import HitQuote
 from askdoc.tui.widgets.question_input import QuestionInput
+from chat_helpers import ask, news_corpus, settle
 
 SIZE = (100, 40)
 

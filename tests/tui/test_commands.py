@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from chat_helpers import ask, news_corpus, settle
-
 from askdoc.tui.app import make_app
 from askdoc.tui.commands import AskdocCommands
 from askdoc.tui.screens.articles import ArticlesScreen
 from askdoc.tui.widgets.answer import Answer
 from askdoc.tui.widgets.hit_quote import HitQuote
+from chat_helpers import ask, news_corpus, settle
 
 SIZE = (100, 40)
 

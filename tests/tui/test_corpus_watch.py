@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from chat_helpers import ask, news_corpus, settle
-
 from askdoc.tui.app import make_app
 from askdoc.tui.widgets.corpus_watch import CorpusWatch, pasted_paths
 from askdoc.tui.widgets.hit_quote import HitQuote
+from chat_helpers import ask, news_corpus, settle
 from conftest import write_corpus
 
 SIZE = (100, 40)

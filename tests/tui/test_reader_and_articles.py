@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from chat_helpers import ask, news_corpus, settle
 from textual.widgets import OptionList
 
 from askdoc.tui.app import make_app
@@ -10,6 +9,7 @@ from askdoc.tui.screens.articles import ArticlesScreen
 from askdoc.tui.screens.chat import ChatScreen
 from askdoc.tui.screens.reader import ReaderScreen
 from askdoc.tui.widgets.hit_quote import HitQuote
+from chat_helpers import ask, news_corpus, settle
 
 SIZE = (100, 40)
 

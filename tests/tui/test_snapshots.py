@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from chat_helpers import ask, news_corpus, settle
 
 from askdoc.tui.app import make_app
+from chat_helpers import ask, news_corpus, settle
 
 SIZE = (80, 24)
 
