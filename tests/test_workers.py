@@ -41,3 +41,26 @@ def test_no_worker_processes_when_stderr_has_no_file_descriptor(monkeypatch):
     monkeypatch.setenv("ASKDOC_WORKERS", "2")
     monkeypatch.setattr(sys, "stderr", Captured())
     assert workers.worker_count() == 1
+
+
+def test_a_script_without_a_main_guard_gets_its_answer_and_a_clear_message_instead_of_hanging(tmp_path):
+    """Spawned workers re-import the caller's script; its askdoc.open() used to wait forever on the lock."""
+    import os
+    import subprocess
+
+    files = {f"a{i:04d}.txt": f"Story {i}\n\nThe mayor of town {i} opened a bridge.\n" for i in range(1000)}
+    files["z.txt"] = "Zeppelin\n\nThe zeppelin landed in the harbour.\n"
+    write_corpus(tmp_path / "corpus", files)
+    script = tmp_path / "script.py"
+    script.write_text(
+        'import askdoc\nhits = askdoc.open("corpus").search("where did the zeppelin land?")\n'
+        "print(hits[0].article.id, hits[0].quote.text)\n"
+    )
+    env = os.environ | {"ASKDOC_WORKERS": "2", "ASKDOC_CACHE_DIR": str(tmp_path / "cache")}
+    done = subprocess.run(
+        [sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "z The zeppelin landed in the harbour.\n"
+    assert "worker processes could not start" in done.stderr
+    assert 'if __name__ == "__main__":' in done.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -48,6 +49,8 @@ def open_index(
     askdoc command starts before it imports numpy).
     """
     check_engine(engine)
+    if _worker_importing_main():
+        raise RuntimeError(UNGUARDED)
     root = Path(corpus) if corpus is not None else default_corpus()
     if not root.is_dir():
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
@@ -62,6 +65,19 @@ def open_index(
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
+
+
+UNGUARDED = (
+    "askdoc.open() ran while a worker process was importing your script: a script that opens a corpus "
+    "of 1,000 files or more must do so under `if __name__ == \"__main__\":`"
+)
+
+
+def _worker_importing_main() -> bool:
+    """Whether this is a spawned worker re-importing the caller's script (whose askdoc.open would then
+    wait forever on the write lock its parent holds): what multiprocessing itself flags as bootstrapping."""
+    mp = sys.modules.get("multiprocessing")
+    return mp is not None and bool(getattr(mp.current_process(), "_inheriting", False))
 
 
 def _load(folder: Path, attempts: int = 3) -> store.IndexData | None:
@@ -207,7 +223,7 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
     in_this_process = read
     if len(read) >= workers.PARALLEL_FROM and workers.worker_count() > 1:
         done = 0
-        for count, part in workers.analysed_parts(read, analyzer.stems):
+        for count, part in workers.parts_or_none(read, analyzer.stems):
             for meta in part["articles"]:
                 if meta["id"] in taken:  # notes.html beside notes.pdf: the later one is known by its file name
                     meta["id"] = meta["id"].replace(article_id_for(meta["rel"]), meta["rel"], 1)
@@ -218,7 +234,7 @@ def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
             done += count
             if progress:
                 progress(done, len(read))
-        in_this_process = []
+        in_this_process = read[done:]  # all of them when the workers could not start
     for done, file in enumerate(in_this_process, 1):
         for article in workers.articles_in(file, skipped, read_articles):
             if article.id in taken:  # notes.html beside notes.pdf: the later one is known by its file name

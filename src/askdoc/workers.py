@@ -13,6 +13,7 @@ import os
 import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .analysis import Analyzer
@@ -68,6 +69,23 @@ def analysed_parts(files: Sequence[SourceFile], stems: dict[str, str]) -> Iterat
     with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(stems,)) as pool:
         for chunk, part in zip(chunks, pool.map(_analyse, chunks)):
             yield len(chunk), part
+
+
+def parts_or_none(files: Sequence[SourceFile], stems: dict[str, str]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """``analysed_parts``, or nothing (the caller then reads the files itself) when the workers die
+    before their first part, as they do when importing the caller's script fails in them."""
+    parts = analysed_parts(files, stems)
+    try:
+        first = next(parts, None)
+    except BrokenProcessPool:
+        log.warning(
+            "worker processes could not start (a script that opens a corpus must do so under "
+            '`if __name__ == "__main__":`); reading the files in this process'
+        )
+        return
+    if first is not None:
+        yield first
+        yield from parts
 
 
 def _start(stems: dict[str, str]) -> None:
