@@ -69,7 +69,7 @@ def open_index(
 
 UNGUARDED = (
     "askdoc.open() ran while a worker process was importing your script: a script that opens a corpus "
-    "of 1,000 files or more must do so under `if __name__ == \"__main__\":`"
+    'of 1,000 files or more must do so under `if __name__ == "__main__":`'
 )
 
 
