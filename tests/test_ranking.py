@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 import askdoc
 from askdoc.ranking import Weights
 
@@ -40,20 +42,19 @@ def test_who_question_prefers_the_passage_with_a_name():
     assert_verbatim(top)
 
 
-def test_when_question_prefers_the_passage_with_a_date():
+@pytest.mark.parametrize(
+    ("question", "absent", "quoted"),
+    [
+        ("When did the museum reopen after repairs?", "2004", "March 2004"),  # when -> a date
+        ("How many workers did the plant have?", "2,000", "2,000"),  # how many -> a number
+    ],
+)
+def test_answer_type_prefers_the_passage_with_the_wanted_kind_of_answer(question, absent, quoted):
     index = index_of(BRIDGE)
     index.ranking_weights = NO_ANSWER
-    assert "2004" not in index.search("When did the museum reopen after repairs?", k=1)[0].passage.text
+    assert absent not in index.search(question, k=1)[0].passage.text
     index.ranking_weights = Weights()
-    assert "March 2004" in index.search("When did the museum reopen after repairs?", k=1)[0].quote.text
-
-
-def test_how_many_question_prefers_the_passage_with_a_number():
-    index = index_of(BRIDGE)
-    index.ranking_weights = NO_ANSWER
-    assert "2,000" not in index.search("How many workers did the plant have?", k=1)[0].passage.text
-    index.ranking_weights = Weights()
-    assert "2,000" in index.search("How many workers did the plant have?", k=1)[0].quote.text
+    assert quoted in index.search(question, k=1)[0].quote.text
 
 
 def test_quote_is_the_sentence_with_the_wanted_kind_of_answer():
