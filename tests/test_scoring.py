@@ -26,10 +26,12 @@ def exhaustive(index, terms, k, allowed=None):
     return rows, scores[rows]
 
 
+@pytest.mark.parametrize("spread_below", [0, 8, 10**9], ids=["search", "either", "spread"])
 @pytest.mark.parametrize("seed_passages", [4, 64, 2048])
-def test_pruned_top_k_equals_exhaustive_on_random_queries(index, monkeypatch, seed_passages):
+def test_pruned_top_k_equals_exhaustive_on_random_queries(index, monkeypatch, seed_passages, spread_below):
     monkeypatch.setattr(scoring, "EXHAUSTIVE_BELOW", 0)  # prune even on a small index
     monkeypatch.setattr(scoring, "SEED_PASSAGES", seed_passages)
+    monkeypatch.setattr(scoring, "SPREAD_BELOW", spread_below)  # binary search, spreading, or by length
     rng = random.Random(seed_passages)
     vocab = [t for t in index.data.vocab if index.data.arrays["df"][index._term_ids[t]] > 0]
     pruned_some = False
@@ -41,6 +43,7 @@ def test_pruned_top_k_equals_exhaustive_on_random_queries(index, monkeypatch, se
         want_rows, want_scores = exhaustive(index, terms, k, allowed)
         assert rows.tolist() == want_rows.tolist()
         assert scores.tolist() == want_scores.tolist()  # bit for bit, not approximately
+        assert not index._scratch.any()  # the shared accumulator is left zeroed for the next search
         pruned_some |= (
             scoring._first_threshold(
                 scoring.Query.of(*_query_parts(index, terms)),
@@ -48,6 +51,7 @@ def test_pruned_top_k_equals_exhaustive_on_random_queries(index, monkeypatch, se
                 index.data.arrays["post_impact"],
                 np.ones(len(set(terms))),
                 k,
+                index._scratch,
             )
             > 0
         )
@@ -70,6 +74,13 @@ def test_ties_at_the_kth_score_go_to_the_lower_passage(monkeypatch):
     rows, scores = index.best(["alpha"], 5)
     assert rows.tolist() == [0, 1, 2, 3, 4]
     assert len(set(scores.tolist())) == 1
+
+
+def test_sorted_unique_equals_numpy_unique():
+    rng = np.random.default_rng(5)
+    for size in [0, 1, 2, 17, 5000]:
+        values = rng.integers(0, max(size // 3, 1), size).astype(np.int32)
+        assert scoring.sorted_unique(values).tolist() == np.unique(values).tolist()
 
 
 def test_term_bounds_cover_every_impact(index):

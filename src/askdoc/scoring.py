@@ -95,8 +95,9 @@ def top_k(values: np.ndarray, k: int, candidates: np.ndarray | None = None) -> n
 # essential terms only, and the non-essential terms are looked up for the survivors alone.
 # Final scores are summed in the same order as ``scores`` does, so they are bit-for-bit equal.
 
-SEED_PASSAGES = 2048  # passages scored exactly to set the first threshold
-EXHAUSTIVE_BELOW = 50_000  # with fewer postings than this, pruning does not pay
+SEED_PASSAGES = 512  # passages scored exactly to set the first threshold
+EXHAUSTIVE_BELOW = 20_000  # with fewer postings than this, pruning does not pay
+SPREAD_BELOW = 8  # a list shorter than this many times the passages looked up is spread, not searched
 _MARGIN = 1e-9  # relative slack on bounds, so rounding never prunes a passage that ties
 
 
@@ -115,14 +116,37 @@ class Query:
         return cls(ids, np.asarray(weights, dtype=np.float64) * idf[ids], term_ptr[ids], term_ptr[ids + 1])
 
 
-def scores_of(docs: np.ndarray, query: Query, post_doc: np.ndarray, post_impact: np.ndarray) -> np.ndarray:
-    """Exact scores of the given passages (sorted or not), summed term by term as ``scores`` does."""
+def scores_of(
+    docs: np.ndarray, query: Query, post_doc: np.ndarray, post_impact: np.ndarray, scratch: np.ndarray | None = None
+) -> np.ndarray:
+    """Exact scores of the given passages (sorted or not), summed term by term as ``scores`` does.
+
+    With ``scratch`` (n_passages zeros, left zeroed) a long posting list is spread over it and
+    read at the passages, instead of binary-searching each passage in it.
+    """
     out = np.zeros(len(docs), dtype=np.float64)
     for j in range(len(query.ids)):
-        found, where = _lookup(docs, post_doc, int(query.lo[j]), int(query.hi[j]))
-        if found.any():
-            out[found] += query.multipliers[j] * post_impact[where[found]]
+        out += _term_scores(docs, query, j, post_doc, post_impact, scratch)
     return out
+
+
+def _term_scores(docs: np.ndarray, query: Query, j: int, post_doc, post_impact, scratch) -> np.ndarray:
+    """Term j's part of the score of each passage (0.0 where the passage lacks it).
+
+    Adding 0.0 leaves a sum unchanged, so the sums equal adding only where the term is found.
+    """
+    lo, hi = int(query.lo[j]), int(query.hi[j])
+    if scratch is not None and hi - lo < SPREAD_BELOW * len(docs):
+        plist = post_doc[lo:hi]
+        scratch[plist] = query.multipliers[j] * post_impact[lo:hi]
+        part = scratch[docs]
+        scratch[plist] = 0.0
+        return part
+    part = np.zeros(len(docs), dtype=np.float64)
+    found, where = _lookup(docs, post_doc, lo, hi)
+    if found.any():
+        part[found] = query.multipliers[j] * post_impact[where[found]]
+    return part
 
 
 def _lookup(docs: np.ndarray, post_doc: np.ndarray, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
@@ -154,7 +178,7 @@ def best(
     bounds = np.maximum(query.multipliers * term_max[query.ids], 0.0)
     theta = 0.0
     if lengths.sum() >= EXHAUSTIVE_BELOW:
-        theta = _first_threshold(query, post_doc, post_impact, bounds, k, allowed)
+        theta = _first_threshold(query, post_doc, post_impact, bounds, k, scratch, allowed)
     if theta <= 0.0:  # few postings, or scores that can be negative: score every match
         pool, values = _accumulate(query, np.arange(len(query.ids)), post_doc, post_impact, scratch)
         if allowed is not None:
@@ -171,10 +195,9 @@ def best(
         rest = bounds[minor[: n_minor - step]].sum()
         keep = (partial + rest) * (1.0 + _MARGIN) >= theta
         docs, partial = docs[keep], partial[keep]
-        found, where = _lookup(docs, post_doc, int(query.lo[j]), int(query.hi[j]))
-        partial[found] += query.multipliers[j] * post_impact[where[found]]
+        partial += _term_scores(docs, query, j, post_doc, post_impact, scratch)
     docs = np.sort(docs[partial * (1.0 + _MARGIN) >= theta])
-    return _ranked(docs, scores_of(docs, query, post_doc, post_impact), k)
+    return _ranked(docs, scores_of(docs, query, post_doc, post_impact, scratch), k)
 
 
 def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch: np.ndarray):
@@ -196,7 +219,7 @@ def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch:
     return pool, values
 
 
-def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int, allowed=None) -> float:
+def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int, scratch, allowed=None) -> float:
     """A score that at least k passages reach: the k-th best exact score of promising passages."""
     if (query.multipliers <= 0).any():
         return 0.0
@@ -211,12 +234,12 @@ def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k:
         total += len(seeds[-1])
         if total >= SEED_PASSAGES:
             break
-    docs = np.unique(np.concatenate(seeds))
+    docs = sorted_unique(np.concatenate(seeds))
     if allowed is not None:
         docs = docs[allowed[docs]]
     if len(docs) < k:
         return 0.0
-    exact = scores_of(docs, query, post_doc, post_impact)
+    exact = scores_of(docs, query, post_doc, post_impact, scratch)
     return float(-np.partition(-exact, k - 1)[k - 1])
 
 
@@ -230,7 +253,18 @@ def _union(query: Query, which: np.ndarray, post_doc: np.ndarray) -> np.ndarray:
     lists = [post_doc[int(query.lo[j]) : int(query.hi[j])] for j in which.tolist()]
     if not lists:
         return np.zeros(0, dtype=np.int64)
-    return np.unique(np.concatenate(lists)) if len(lists) > 1 else np.asarray(lists[0])
+    return sorted_unique(np.concatenate(lists)) if len(lists) > 1 else np.asarray(lists[0])
+
+
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of an integer array by sorting: numpy 2's hashing ``unique`` is ~15x slower on a few thousand ids."""
+    values = np.sort(values)
+    if len(values) < 2:
+        return values
+    keep = np.empty(len(values), dtype=bool)
+    keep[0] = True
+    np.not_equal(values[1:], values[:-1], out=keep[1:])
+    return values[keep]
 
 
 def _ranked(docs: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
