@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from . import store, timing
-from .corpus import FoundFile, PendingScan, default_corpus, sample_corpus, scan  # noqa: F401 - re-exported
+from .corpus import FoundFile, PendingScan, Scan, default_corpus, sample_corpus, scan  # noqa: F401 - re-exported
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
@@ -136,7 +136,7 @@ def _refresh(
     walk = pending.result() if pending is not None else None
     if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
-    scanned = FileList.of_columns(walk.rels, walk.sizes, walk.mtimes)
+    scanned = _file_list(walk)
     if data is not None and data.files is not None and data.files.same_as(scanned):
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
@@ -160,6 +160,11 @@ def _refresh(
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
         return _rebuilt(data, files, scanned, progress)
+
+
+def _file_list(walk: Scan) -> FileList:
+    """The walk's columns as they came (no list of 100,000 names and numbers made only to compare them)."""
+    return FileList(walk.blob, np.frombuffer(walk.size_bytes, np.int64), np.frombuffer(walk.mtime_bytes, np.int64))
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +195,7 @@ def changes_since(index: Index) -> Changes:
     walk = scan(index.corpus)
     data = index.data
     stored = data.files if data.files is not None else _files_of(data)
-    if stored.same_as(FileList.of_columns(walk.rels, walk.sizes, walk.mtimes)):
+    if stored.same_as(_file_list(walk)):
         return Changes()
     files = walk.files()
     known = dict(zip(stored.rels(), zip(stored.sizes.tolist(), stored.mtimes.tolist())))

@@ -167,7 +167,7 @@ def test_the_cli_names_bad_files_inertly_and_never_crashes_on_their_names(root, 
 def test_unreadable_files_and_folders_are_skipped_with_a_warning(tmp_path, monkeypatch, caplog):
     """Root reads anything, so permission errors are simulated where askdoc opens files and folders."""
     root = write_corpus(tmp_path / "corpus", {"good.txt": GOOD, "locked.txt": "x", "closed/inner.txt": "y"})
-    real_open, real_scandir = open, os.scandir
+    real_open, real_scandir, real_os_open = open, os.scandir, os.open
 
     def guarded_open(path, *args, **kwargs):
         if Path(path).name == "locked.txt":
@@ -175,12 +175,18 @@ def test_unreadable_files_and_folders_are_skipped_with_a_warning(tmp_path, monke
         return real_open(path, *args, **kwargs)
 
     def guarded_scandir(path="."):
-        if Path(path).name == "closed":
+        if not isinstance(path, int) and Path(path).name == "closed":
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real_scandir(path)
 
+    def guarded_os_open(path, *args, **kwargs):  # the walk opens each folder and lists it by descriptor
+        if Path(path).name == "closed":
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_os_open(path, *args, **kwargs)
+
     monkeypatch.setattr(formats, "open", guarded_open, raising=False)
     monkeypatch.setattr(os, "scandir", guarded_scandir)
+    monkeypatch.setattr(os, "open", guarded_os_open)
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)
     assert {a.id for a in index.articles()} == {"good"}
