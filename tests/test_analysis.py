@@ -57,6 +57,20 @@ def test_shipped_stems_are_nltks():
         assert table[word] == stemmer.stem(word), word
 
 
+def test_a_question_finds_its_stems_in_the_shipped_tables_text_as_the_parsed_table_has_them():
+    from askdoc.analysis import _stem_text, common_stem, common_stems
+
+    common_stems.cache_clear()
+    entries = [line.partition("\t")[0] for line in _stem_text().splitlines() if line and line[0] != "#"]
+    words = [*entries[::37], entries[0], entries[-1], "volodinesque", "zzzq", "", "#", "a\tb"]
+    Analyzer().terms("What did the minister warn about the running costs?")
+    found = {word: common_stem(word) for word in words}
+    assert common_stems.cache_info().currsize == 0  # a question never parsed the whole table
+    table = common_stems()
+    assert found == {word: table.get(word) for word in words}
+    assert found["volodinesque"] is None and found[entries[-1]] is not None
+
+
 def test_a_question_of_common_words_never_imports_nltk():
     import subprocess
     import sys

@@ -11,31 +11,55 @@ import re
 import unicodedata
 from collections.abc import Iterable, Iterator
 from functools import cache
-from importlib import resources
+from pathlib import Path
 
 # A number (with its decimal/thousands separators and a unit suffix: "1.13bn", "2,000"),
 # or a word that may carry inner hyphens, apostrophes or dots ("long-range", "Ukraine's", "U.S").
 WORD = re.compile(r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?|[^\W_]+(?:[-'’.][^\W_]+)*")
 _APOSTROPHES = "'’"
 _CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
+DATA = Path(__file__).parent / "data"  # shipped beside the code (askdoc is never run from a zip)
+TABLE_AFTER = 64  # words looked up in the text of stems.txt before it is parsed into a dict (~10 ms)
 
 
 @cache
 def stop_words() -> frozenset[str]:
-    text = resources.files("askdoc.data").joinpath("stopwords.txt").read_text("utf-8")
+    text = (DATA / "stopwords.txt").read_text("utf-8")
     return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+@cache
+def _stem_text() -> str:
+    """data/stems.txt (lines ``word<TAB>stem``, or ``word`` alone when it is its own stem), a newline first."""
+    return "\n" + (DATA / "stems.txt").read_text("utf-8")
 
 
 @cache
 def common_stems() -> dict[str, str]:
     """Stems of ~19,000 common English words, shipped so that most questions never import NLTK."""
-    text = resources.files("askdoc.data").joinpath("stems.txt").read_text("utf-8")
     table = {}
-    for line in text.splitlines():
+    for line in _stem_text().splitlines():
         if line and not line.startswith("#"):
             word, _, stem = line.partition("\t")
             table[word] = stem or word
     return table
+
+
+def common_stem(word: str) -> str | None:
+    """One word's stem from the shipped table, or None: a question's few words are found in the table's
+    text (a few µs each) rather than paying for the whole dict, which a build's thousands of words use."""
+    if common_stems.cache_info().currsize:
+        return common_stems().get(word)
+    if not word or "\n" in word or "\t" in word or word.startswith("#"):
+        return None
+    text = _stem_text()
+    at = text.find(f"\n{word}\t")
+    if at >= 0:
+        start = at + len(word) + 2
+        end = text.find("\n", start)
+        return text[start : end if end >= 0 else len(text)] or word
+    at = text.find(f"\n{word}\n")
+    return word if at >= 0 or text.endswith(f"\n{word}") else None
 
 
 def _fold(token: str) -> str:
@@ -73,11 +97,13 @@ class Analyzer:
         self._token_terms: dict[str, tuple[str, ...]] = {}
         self._stopwords = stop_words()
         self._stemmer = None
+        self._table_words = 0  # words looked up in the shipped stem table (see TABLE_AFTER)
 
     def stem(self, word: str) -> str:
         stem = self.stems.get(word)
         if stem is None:
-            stem = common_stems().get(word)
+            self._table_words += 1
+            stem = common_stem(word) if self._table_words <= TABLE_AFTER else common_stems().get(word)
             if stem is not None:
                 self.stems[word] = stem
         if stem is None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from . import ENGINES, feedback, ranking, scoring, timing
-from .analysis import Analyzer, common_stems
+from .analysis import Analyzer, common_stem
 from .errors import ArticleNotFound
 from .filters import Filter, split_question
 from .model import Article, Hit, Hits, Passage, Quote, page_at
@@ -270,7 +270,7 @@ class Index:
             evidence[ranked[0][0]].terms, self._context_weights(ranked[0][0], query.weights), query.weights,
             len(missing_names) * self._missing_weight,
         ) < ranking.WEAK_COVERAGE  # fmt: skip
-        telling = tuple(w for w in missing if w in missing_names or w not in common_stems()) if weak else ()
+        telling = tuple(w for w in missing if w in missing_names or common_stem(w) is None) if weak else ()
         return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak,
                     weak_words=telling)  # fmt: skip
 
