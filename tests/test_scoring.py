@@ -88,3 +88,12 @@ def test_term_bounds_cover_every_impact(index):
     for term in range(0, len(index.data.vocab), 7):
         lo, hi = a["t_ptr"][term], a["t_ptr"][term + 1]
         assert a["t_max"][term] == a["post_impact"][lo:hi].max()
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 7, 1000])
+def test_sorted_unique_is_numpys_unique(size):
+    from askdoc.scoring import sorted_unique
+
+    values = np.random.default_rng(size).integers(0, max(size // 3, 1), size=size).astype(np.int32)
+    got = sorted_unique(values)
+    assert got.dtype == values.dtype and np.array_equal(got, np.unique(values))

@@ -188,7 +188,7 @@ def _articles_with(index: Index, weights: dict[str, float]) -> dict[str, set[int
         if term_id is None:
             continue
         lo, hi = int(a["t_ptr"][term_id]), int(a["t_ptr"][term_id + 1])
-        out[term] = set(np.unique(np.asarray(a["p_article"])[np.asarray(a["post_doc"][lo:hi])]).tolist())
+        out[term] = set(np.asarray(a["p_article"])[np.asarray(a["post_doc"][lo:hi])].tolist())
     return out
 
 
