@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import json
 import mmap
 import os
@@ -110,9 +109,18 @@ class IndexData:
 
 def index_dir_for(corpus: Path, cache_root: Path) -> Path:
     corpus = corpus.resolve()
-    digest = hashlib.sha1(str(corpus).encode("utf-8", "surrogateescape")).hexdigest()[:12]
+    digest = sha1(str(corpus).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     slug = "".join(c if c.isalnum() else "-" for c in corpus.name)[:40] or "root"
     return cache_root / "indexes" / f"{slug}-{digest}"
+
+
+def sha1(data: bytes):
+    """CPython's own SHA-1 (``import hashlib`` loads OpenSSL too: ~3 ms of every one-shot query)."""
+    try:
+        from _sha1 import sha1
+    except ImportError:  # a Python built without it
+        from hashlib import sha1
+    return sha1(data)
 
 
 @contextlib.contextmanager
