@@ -145,3 +145,17 @@ def test_default_corpus_is_the_bundled_sample_outside_a_project(tmp_path):
         cwd=tmp_path, capture_output=True, text=True, env={**os.environ}, timeout=60,
     )  # fmt: skip
     assert result.returncode == 0 and "Volodin" in result.stdout
+
+
+@pytest.mark.parametrize(("given", "kept"), [(None, "1"), ("4", "4")])
+def test_the_command_keeps_numpys_blas_to_one_thread_unless_told_otherwise(monkeypatch, given, kept):
+    """OpenBLAS would start a spinning thread per core when numpy loads; askdoc does no linear algebra."""
+    from askdoc import cli as cli_module
+
+    environ = {k: v for k, v in os.environ.items() if k != "OPENBLAS_NUM_THREADS"}
+    if given is not None:
+        environ["OPENBLAS_NUM_THREADS"] = given
+    monkeypatch.setattr(os, "environ", environ)
+    monkeypatch.setattr(cli_module, "cli", lambda **kwargs: None)
+    cli_module.main()
+    assert environ["OPENBLAS_NUM_THREADS"] == kept

@@ -336,6 +336,10 @@ def _print_articles(rows: list[dict]) -> None:
 
 
 def main() -> None:
+    # askdoc does no linear algebra, and OpenBLAS (in numpy's wheels) otherwise starts a thread per core
+    # when numpy is imported, which spins on the other core: ~50 ms of CPU in every one-shot query,
+    # taken from the walkers (and from the build's worker processes, which inherit the setting).
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
         cli(prog_name="askdoc")
     except KeyboardInterrupt:
