@@ -9,7 +9,7 @@ import os
 import numpy as np
 
 import askdoc
-from askdoc import store
+from askdoc import checks, store
 from conftest import write_corpus
 
 
@@ -190,3 +190,16 @@ def test_a_refresh_splices_new_terms_and_stems_into_the_stored_tables(tmp_path):
     assert data.stems.all() == askdoc.open(root, rebuild=True).data.stems
     assert data.stems.get("aardvarks") == "aardvark" and data.stems.get("ripened") == "ripen"
     assert answers(refreshed, "zebras quokkas") == answers(askdoc.open(root, rebuild=True), "zebras quokkas")
+
+
+def test_pointers_that_run_backwards_are_caught_across_the_chunks_they_are_checked_in(monkeypatch):
+    for rows in (1, 2, 3, 1 << 15):
+        monkeypatch.setattr(checks, "CHECK_ROWS", rows)
+        growing = np.arange(0, 20, 2, dtype=np.int64)
+        assert checks._grows(growing) and checks._grows(growing, 2) and not checks._grows(growing, 3)
+        for place in range(1, len(growing)):
+            bad = growing.copy()
+            bad[place] = bad[place - 1] - 1  # steps back right at, before or after a chunk boundary
+            assert not checks._grows(bad), (rows, place)
+        assert checks._any(10, lambda r: np.arange(10)[r] == 9)  # the last row is asked too
+        assert not checks._any(10, lambda r: np.arange(10)[r] > 9)

@@ -29,7 +29,10 @@ from typing import Any
 
 import numpy as np
 
+from .checks import CorruptIndex, check_forward, check_pointers, check_shapes, check_tables, check_values
 from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_tables
+
+__all__ = ["CorruptIndex", "IndexData", "check_forward", "load", "save"]
 
 FORMAT_VERSION = 5  # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
@@ -70,11 +73,6 @@ TABLE_ARRAYS: dict[str, str] = {
     "file_mtime": "int64",
 }
 BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "files.bin")
-SAMPLED_ARTICLES = 64  # metadata lines parsed at load time to tell a damaged table (all: ~0.3 s at 1M)
-
-
-class CorruptIndex(Exception):
-    """The stored index cannot be trusted; the caller rebuilds it."""
 
 
 @dataclass
@@ -187,7 +185,7 @@ def _load_generation(gen: Path) -> IndexData:
         ("ids.bin", "a_id_ptr"),
     )
     for name, ptr in pointers:
-        _check_pointers(table[ptr], len(blobs[name]), name)
+        check_pointers(table[ptr], len(blobs[name]), name)
     files = FileList(blobs["files.bin"], table["file_size"], table["file_mtime"])
     data = IndexData(
         arrays,
@@ -200,17 +198,18 @@ def _load_generation(gen: Path) -> IndexData:
         table["a_file"],
         Packed(blobs["ids.bin"], table["a_id_ptr"]),
     )
-    _check_shapes(data)
-    _check_tables(data)
-    _check_values(data)
-    for array in [*arrays.values(), *table.values()]:
+    check_shapes(data)
+    check_tables(data)
+    check_values(data)
+    for array in [*arrays.values(), *table.values(), *blobs.values()]:
         _release(array)
     return data
 
 
-def _release(array: np.ndarray) -> None:
+def _release(array: np.ndarray | bytes) -> None:
     """Let go of the pages the checks read (they stay in the page cache): a loaded index stays small in
-    memory, and a query brings back only the pages it reads, as tantivy's memory maps do."""
+    memory, and a query brings back only the pages it reads, as tantivy's memory maps do. (Where the
+    page cache holds large folios, as ext4 does on Linux 6.x, one byte read maps up to 2 MB.)"""
     base = array
     while base is not None and not isinstance(base, mmap.mmap):
         base = getattr(base, "base", None)
@@ -230,102 +229,6 @@ def _array(gen: Path, name: str, dtype: str, meta: dict) -> np.ndarray:
     if array.dtype != np.dtype(dtype) or array.ndim != 1:
         raise CorruptIndex(f"{name}.npy has the wrong type")
     return array.view(np.ndarray)  # still mapped; a plain view slices ~10x faster than np.memmap
-
-
-def _check_pointers(ptr: np.ndarray, blob_size: int, name: str) -> None:
-    ends_right = int(ptr[-1]) == blob_size + (1 if len(ptr) > 1 else 0)
-    if not len(ptr) or ptr[0] != 0 or not ends_right or (np.diff(ptr) < 1).any():
-        raise CorruptIndex(f"the offsets into {name} do not fit it")
-
-
-def _check_shapes(data: IndexData) -> None:
-    """Cheap structural checks, so that a tampered index is rebuilt rather than trusted."""
-    a = data.arrays
-    n, v, n_articles = len(a["p_article"]), len(data.vocab), len(data.articles)
-    same_length = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")
-    checks = [
-        all(len(a[name]) == n for name in same_length),
-        len(a["s_ptr"]) == n + 1 and len(a["f_ptr"]) == n + 1,
-        len(a["t_ptr"]) == v + 1 and len(a["df"]) == v == len(a["t_max"]),
-        len(a["a_text_start"]) == n_articles == len(a["a_text_end"]),
-        int(a["t_ptr"][-1]) == len(a["post_doc"]) == len(a["post_impact"]) == len(a["post_tf"]) if v else True,
-        int(a["f_ptr"][-1]) == len(a["f_term"]) == len(a["f_tf"]) if n else True,
-        int(a["s_ptr"][-1]) == len(a["s_start"]) == len(a["s_end"]) if n else True,
-        data.stats.get("n_passages") == n,
-    ]
-    if n:
-        checks.append(int(a["p_article"].min()) >= 0 and int(a["p_article"].max()) < n_articles)
-    if len(a["post_doc"]):
-        checks.append(int(a["post_doc"].min()) >= 0 and int(a["post_doc"].max()) < n)
-    if n_articles:
-        checks.append(int(a["a_text_end"].max()) <= len(data.texts))
-    if not all(checks):
-        raise CorruptIndex("its arrays do not fit together")
-
-
-def _check_tables(data: IndexData) -> None:
-    """The tables fit the arrays: a term order that is a permutation, files that exist, sampled metadata."""
-    v, n_articles = len(data.vocab), len(data.articles)
-    order = np.asarray(data.vocab.order)
-    if len(order) != v or (v and (order.min() < 0 or order.max() >= v or (np.bincount(order, minlength=v) != 1).any())):
-        raise CorruptIndex("its term order is not a permutation of the vocabulary")
-    if len(data.stems.pairs) % 2:
-        raise CorruptIndex("its stem table does not pair words with stems")
-    files, article_files = data.files, np.asarray(data.article_files)
-    if len(files.mtimes) != len(files) or (len(files) and bytes(files.blob).count(b"\0") != len(files) - 1):
-        raise CorruptIndex("its file list does not fit together")
-    if len(data.article_ids) != n_articles:
-        raise CorruptIndex("its article ids do not fit its articles")
-    if len(article_files) != n_articles or (
-        n_articles and (article_files.min() < -1 or article_files.max() >= len(files))
-    ):
-        raise CorruptIndex("its articles name files it does not list")
-    for number in {*range(0, n_articles, max(1, n_articles // SAMPLED_ARTICLES)), n_articles - 1} - {-1}:
-        try:
-            meta = json.loads(data.articles.raw(number))
-        except ValueError:
-            meta = None
-        if not (
-            isinstance(meta, dict) and meta.get("id") == data.article_ids[number] and isinstance(meta.get("title"), str)
-        ):
-            raise CorruptIndex("an article's metadata is damaged")
-
-
-def _check_values(data: IndexData) -> None:
-    """Spans inside their texts, pointers that only grow (O(passages))."""
-    a, n_articles = data.arrays, len(data.articles)
-    text_start, text_end = np.asarray(a["a_text_start"]), np.asarray(a["a_text_end"])
-    text_len = text_end - text_start  # bytes: never fewer than the characters the spans count
-    if n_articles and (text_start.min() < 0 or text_len.min() < 0):
-        raise CorruptIndex("its article texts overlap or run backwards")
-    for name in ("s_ptr", "f_ptr", "t_ptr"):
-        ptr = np.asarray(a[name])
-        if ptr[0] != 0 or (np.diff(ptr) < 0).any():
-            raise CorruptIndex(f"{name} runs backwards")
-    if len(a["df"]) and (np.diff(np.asarray(a["t_ptr"])) != np.asarray(a["df"])).any():
-        raise CorruptIndex("document frequencies do not match the postings")
-    if len(a["p_article"]):
-        start, end = np.asarray(a["p_start"]), np.asarray(a["p_end"])
-        limit = text_len[np.asarray(a["p_article"])]
-        h_start, h_end = np.asarray(a["p_heading_start"]), np.asarray(a["p_heading_end"])
-        no_heading = (h_start == -1) & (h_end == -1)
-        heading_ok = no_heading | ((h_start >= 0) & (h_start <= h_end) & (h_end <= limit))
-        if (start < 0).any() or (start > end).any() or (end > limit).any() or not heading_ok.all():
-            raise CorruptIndex("a passage span lies outside its article")
-    s_start, s_end = np.asarray(a["s_start"]), np.asarray(a["s_end"])
-    if len(s_start) and ((s_start < 0).any() or (s_start > s_end).any()):
-        raise CorruptIndex("a sentence span runs backwards")
-    stats = data.stats
-    if not all(isinstance(stats.get(key, 1.0), (int, float)) for key in ("k1", "b", "epsilon")):
-        raise CorruptIndex("its BM25 parameters are not numbers")
-
-
-def check_forward(data: IndexData) -> None:
-    """The forward index's term ids lie in the vocabulary: checked where it is read (a refresh, rank-bm25),
-    not at load time, where it would touch as many pages as the postings for nothing."""
-    f_term = np.asarray(data.arrays["f_term"])
-    if len(f_term) and (int(f_term.min()) < 0 or int(f_term.max()) >= len(data.vocab)):
-        raise CorruptIndex("its forward index names terms it does not have")
 
 
 def save(folder: Path, data: IndexData) -> Path:

@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 import askdoc
-from askdoc import store
+from askdoc import checks, store
 from askdoc.cli import cli
 from conftest import write_corpus
 
@@ -206,7 +206,9 @@ def tamper_cases(marker: Path):
     ]
 
 
-def test_a_tampered_index_is_detected_rebuilt_and_never_executed(tmp_path, caplog):
+@pytest.mark.parametrize("rows_at_a_time", [checks.CHECK_ROWS, 1])  # 1: every row its own chunk of the checks
+def test_a_tampered_index_is_detected_rebuilt_and_never_executed(tmp_path, caplog, monkeypatch, rows_at_a_time):
+    monkeypatch.setattr(checks, "CHECK_ROWS", rows_at_a_time)
     root = write_corpus(
         tmp_path / "corpus",
         {
