@@ -1,9 +1,10 @@
-"""Turn articles into index arrays, and refresh them: unchanged articles keep their analysed rows."""
+"""Turn articles into index arrays: passages, sentences and a forward index, inverted into BM25 postings."""
 
 from __future__ import annotations
 
 from array import array
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,6 +15,7 @@ from .model import Article
 from .passages import pieces_for
 from .sentences import sentence_spans
 from .store import IndexData
+from .texts import TextBuffer
 
 Progress = Callable[[int], None]  # called with the number of articles just done
 DEFAULT_PARAMS = scoring.Params()
@@ -21,46 +23,30 @@ POSTINGS_BLOCK = 1 << 20  # forward rows inverted at a time: its temporaries are
 FLUSH_TOKENS = 4_000_000  # pending token ids turned into forward-index rows at this size (memory stays bounded)
 
 
-class Builder:
-    """Accumulates analysed articles (possibly on top of kept rows of an older index)."""
+# every column a build grows, and its array typecode: passages, their sentences, the forward index
+COLUMNS = {"p_article": "i", "p_start": "q", "p_end": "q", "p_paragraph": "i", "p_heading_start": "q",
+           "p_heading_end": "q", "p_len": "i", "s_count": "q", "s_start": "q", "s_end": "q", "f_term": "i",
+           "f_tf": "H", "f_count": "q"}  # fmt: skip
 
-    def __init__(self, analyzer: Analyzer, vocab: list[str] | None = None) -> None:
+
+class Builder:
+    """Accumulates analysed articles.
+
+    Every column is one growing array (appends reallocate in place), never a list of parts
+    joined at the end: at 1M passages the columns are ~350 MB, and parts would exist twice
+    while joined and leave the C heap full of holes after.
+    """
+
+    def __init__(self, analyzer: Analyzer, vocab: list[str] | None = None, spill_to: Path | None = None) -> None:
         self.analyzer = analyzer
         self.vocab: list[str] = list(vocab or [])
         self.term_ids: dict[str, int] = {t: i for i, t in enumerate(self.vocab)}
-        self.cols: dict[str, array] = {
-            name: array(code)
-            for name, code in [
-                ("p_article", "i"), ("p_start", "q"), ("p_end", "q"), ("p_paragraph", "i"),
-                ("p_heading_start", "q"), ("p_heading_end", "q"),
-                ("s_count", "q"), ("s_start", "q"), ("s_end", "q"), ("p_tokens", "i"), ("tokens", "i"),
-            ]
-        }  # fmt: skip
-        self.kept: list[dict[str, np.ndarray]] = []
+        self.cols: dict[str, array] = {name: array(code) for name, code in COLUMNS.items()}
+        self.tokens = array("i")  # keys of the tokens not yet counted into forward rows
+        self.p_tokens = array("i")  # how many of them each passage has
         self.articles: list[dict[str, Any]] = []
-        self.texts: list[bytes] = []
+        self.texts = TextBuffer(spill_to)  # in a temporary file in ``spill_to`` if given: not in memory
         self._keys = TokenKeys(self._ids_of)  # raw token -> a small key; its term ids are in flat arrays
-
-    def keep(self, old: IndexData, article_numbers: np.ndarray) -> None:
-        """Carry over the given articles of ``old`` with their analysed passages, unchanged."""
-        if not len(article_numbers):
-            return
-        a = old.arrays
-        passage_mask = np.isin(a["p_article"], article_numbers)
-        rows = np.flatnonzero(passage_mask)
-        renumber = np.full(len(old.articles), -1, dtype=np.int64)
-        renumber[article_numbers] = np.arange(len(article_numbers)) + len(self.articles)
-        part = {name: np.asarray(a[name])[rows] for name in
-                ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")}  # fmt: skip
-        part["p_article"] = renumber[np.asarray(a["p_article"])[rows]]
-        part.update(_ragged(a["s_ptr"], rows, {"s_start": a["s_start"], "s_end": a["s_end"]}, "s_count"))
-        part.update(_ragged(a["f_ptr"], rows, {"f_term": a["f_term"], "f_tf": a["f_tf"]}, "f_count"))
-        self._flush_columns()
-        self.kept.append(part)
-        for number in article_numbers.tolist():
-            self.articles.append(old.articles[number])
-            start, end = int(a["a_text_start"][number]), int(a["a_text_end"][number])
-            self.texts.append(bytes(old.texts[start:end]))
 
     def add(self, article: Article, source: dict[str, Any] | None = None) -> None:
         """Analyse one article: its passages, their sentences and terms.
@@ -72,7 +58,7 @@ class Builder:
         number = len(self.articles)
         text = article.text
         cols = self.cols
-        tokens = cols["tokens"]
+        tokens = self.tokens
         key_of = self._keys.__getitem__
         findall = WORD.findall
         introduced: set[int] = set()
@@ -89,7 +75,7 @@ class Builder:
             cols["p_paragraph"].append(piece.paragraph)
             cols["p_heading_start"].append(piece.heading_start)
             cols["p_heading_end"].append(piece.heading_end)
-            cols["p_tokens"].append(len(tokens) - before)
+            self.p_tokens.append(len(tokens) - before)
             cols["s_count"].append(len(sentences))
             if len(sentences) == 1:
                 cols["s_start"].append(sentences[0][0])
@@ -99,9 +85,9 @@ class Builder:
                 cols["s_end"].extend([e for _, e in sentences])
         self.articles.append({**article.to_json(), "body_start": article.body_start,
                               "meta": article.meta, **(source or {})})  # fmt: skip
-        self.texts.append(text.encode("utf-8", "surrogatepass"))
+        self.texts.add(text.encode("utf-8", "surrogatepass"))
         if len(tokens) >= FLUSH_TOKENS:
-            self._flush_columns()
+            self._flush_tokens()
 
     def _ids_of(self, token: str) -> tuple[int, ...]:
         return tuple(self.term_id(t) for t in self.analyzer.token_terms(token))
@@ -113,68 +99,71 @@ class Builder:
             self.vocab.append(term)
         return term_id
 
-    def _flush_columns(self) -> None:
-        """Move rows added so far into a numpy part, so that parts stay in article order."""
-        if not len(self.cols["p_article"]):
+    def _flush_tokens(self) -> None:
+        """Count the pending tokens into forward-index rows (term, tf) of their passages."""
+        if not len(self.p_tokens):
             return
-        part = {name: np.frombuffer(col, dtype=col.typecode).copy() for name, col in self.cols.items()
-                if name not in ("tokens", "p_tokens")}  # fmt: skip
-        terms, part["p_len"] = self._keys.terms(np.frombuffer(self.cols["tokens"], dtype=np.int32),
-                                                np.frombuffer(self.cols["p_tokens"], dtype=np.int32))  # fmt: skip
-        part.update(forward_rows(terms, part["p_len"], len(self.vocab)))
-        self.kept.append(part)
-        for col in self.cols.values():
-            del col[:]
+        terms, p_len = self._keys.terms(_numpy(self.tokens), _numpy(self.p_tokens))
+        rows = forward_rows(terms, p_len, len(self.vocab))
+        for name, values in (("p_len", p_len), ("f_term", rows["f_term"]), ("f_tf", rows["f_tf"]),
+                             ("f_count", rows["f_count"])):  # fmt: skip
+            _append(self.cols[name], values)
+        del self.tokens[:]
+        del self.p_tokens[:]
 
     def part(self) -> dict[str, Any]:
         """What was added, as a part another builder can ``merge`` (term ids local to it)."""
-        self._flush_columns()
-        return {"vocab": self.vocab, "columns": self.kept, "articles": self.articles, "texts": self.texts}
+        self._flush_tokens()
+        texts, lengths = self.texts.joined()
+        return {"vocab": self.vocab, "columns": self.cols, "articles": self.articles, "texts": texts,
+                "text_lengths": lengths}  # fmt: skip
 
     def merge(self, part: dict[str, Any]) -> None:
         """Append a part made by another builder (in a worker process), renumbering its terms and articles."""
-        self._flush_columns()
+        self._flush_tokens()
         new_ids = np.array([self.term_id(t) for t in part["vocab"]], dtype=np.int32)
         first_article = len(self.articles)
-        for columns in part["columns"]:
-            columns = dict(columns)
-            columns["f_term"] = new_ids[columns["f_term"]] if len(new_ids) else columns["f_term"]
-            columns["p_article"] = columns["p_article"] + first_article
-            self.kept.append(columns)
+        for name, column in part["columns"].items():
+            values = _numpy(column)
+            if name == "f_term" and len(new_ids):
+                values = new_ids[values]
+            elif name == "p_article":
+                values = values + first_article
+            _append(self.cols[name], values)
         self.articles.extend(part["articles"])
-        self.texts.extend(part["texts"])
+        self.texts.add_many(part["texts"], part["text_lengths"])
 
     def finish(self, params: scoring.Params = DEFAULT_PARAMS) -> IndexData:
-        """The index arrays, made with as little memory as can be: at 1M passages the parts, the
-        texts and the postings are each hundreds of MB, so each is freed as soon as it is copied."""
-        self._flush_columns()
-        parts, self.kept = self.kept or [_empty_part()], []
-        cat = {}
-        for name in list(parts[0]):  # column by column, each part's copy dropped once concatenated
-            cat[name] = np.concatenate([part.pop(name) for part in parts])
-        del parts
-        arrays = {name: cat.pop(name) for name in
+        """The index arrays: the columns as they are (no copy), the postings inverted from them."""
+        self._flush_tokens()
+        cols, self.cols = self.cols, {name: array(code) for name, code in COLUMNS.items()}
+        arrays = {name: _numpy(cols.pop(name)) for name in
                   ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
                    "s_start", "s_end", "f_term", "f_tf")}  # fmt: skip
-        arrays["s_ptr"] = _pointers(cat.pop("s_count"))
-        arrays["f_ptr"] = _pointers(cat.pop("f_count"))
+        arrays["s_ptr"] = _pointers(_numpy(cols.pop("s_count")))
+        arrays["f_ptr"] = _pointers(_numpy(cols.pop("f_count")))
         n = len(arrays["p_article"])
         total_len = int(arrays["p_len"].sum())
         avgdl = total_len / n if n else 1.0
         with timing.stage("build: postings"):
             arrays.update(postings(arrays["f_ptr"], arrays["f_term"], arrays["f_tf"], arrays["p_len"],
                                    len(self.vocab), avgdl, params))  # fmt: skip
-        offsets = _pointers(np.array([len(t) for t in self.texts], dtype=np.int64))
+        offsets = _pointers(_numpy(self.texts.lengths))
         arrays["a_text_start"] = offsets[:-1]
         arrays["a_text_end"] = offsets[1:]
-        texts = np.empty(int(offsets[-1]), dtype=np.uint8)  # one buffer, filled as the pieces are let go
-        for number, start in enumerate(offsets[:-1].tolist()):
-            piece, self.texts[number] = self.texts[number], b""
-            texts[start : start + len(piece)] = np.frombuffer(piece, dtype=np.uint8)
-        self.texts = []
+        texts, self.texts = self.texts.finished(), TextBuffer()
         stats = {"n_passages": n, "total_len": total_len, "k1": params.k1, "b": params.b,
                  "epsilon": params.epsilon}  # fmt: skip
         return IndexData(arrays, texts, self.vocab, {}, self.articles, stats)
+
+
+def _numpy(column: array) -> np.ndarray:
+    """A growing column as a numpy array, without a copy."""
+    return np.frombuffer(column, dtype=column.typecode)
+
+
+def _append(column: array, values: np.ndarray) -> None:
+    column.frombytes(memoryview(np.ascontiguousarray(values, dtype=column.typecode)).cast("B"))
 
 
 def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: scoring.Params) -> dict[str, np.ndarray]:
@@ -271,14 +260,6 @@ def forward_rows(tokens: np.ndarray, p_len: np.ndarray, n_terms: int) -> dict[st
     }
 
 
-def _empty_part() -> dict[str, np.ndarray]:
-    dtypes = {"p_article": np.int32, "p_paragraph": np.int32, "p_len": np.int32, "f_term": np.int32,
-              "f_tf": np.uint16}  # fmt: skip
-    names = ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
-             "s_count", "s_start", "s_end", "f_term", "f_tf", "f_count")  # fmt: skip
-    return {name: np.zeros(0, dtype=dtypes.get(name, np.int64)) for name in names}
-
-
 def build(articles: Iterable[Article], analyzer: Analyzer, progress: Progress | None = None) -> IndexData:
     builder = Builder(analyzer)
     for article in articles:
@@ -291,15 +272,4 @@ def build(articles: Iterable[Article], analyzer: Analyzer, progress: Progress | 
 def _pointers(counts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
-    return out
-
-
-def _ragged(ptr, rows: np.ndarray, columns: dict, count_name: str) -> dict[str, np.ndarray]:
-    """Select the rows of ragged columns (CSR-style) for the given passages."""
-    ptr = np.asarray(ptr)
-    starts, ends = ptr[rows], ptr[rows + 1]
-    counts = ends - starts
-    index = np.repeat(starts - _pointers(counts)[:-1], counts) + np.arange(counts.sum())
-    out = {name: np.asarray(col)[index] for name, col in columns.items()}
-    out[count_name] = counts
     return out

@@ -150,7 +150,7 @@ def _refresh(
                 data = _load(folder)
                 if data is not None and data.files is not None and data.files.same_as(scanned):
                     return data
-            fresh = _rebuilt(data, files, scanned, progress)
+            fresh = _rebuilt(data, files, scanned, progress, spill_to=folder)
             try:
                 with timing.stage("save index"):
                     store.save(folder, fresh)
@@ -213,14 +213,16 @@ def refreshed(index: Index, progress: Progress | None = None) -> Index:
     return open_index(index.corpus, engine=index.engine, progress=progress)
 
 
-def _rebuilt(data, files, scanned: FileList, progress) -> store.IndexData:
+def _rebuilt(data, files, scanned: FileList, progress, spill_to: Path | None = None) -> store.IndexData:
+    """The index of ``files``: unchanged articles of ``data`` kept, the others read. ``spill_to``: a
+    folder where the texts read wait in a temporary file rather than in memory (see texts.py)."""
     from . import workers  # reading and analysing: only when something must be (re)read
     from .analysis import Analyzer
     from .build import Builder
 
     keep, read = _changes(files, data)
     analyzer = Analyzer(data.all_stems() if data is not None else None)
-    builder = Builder(analyzer, list(data.vocab) if data is not None else None)
+    builder = Builder(analyzer, list(data.vocab) if data is not None else None, spill_to)
     ids = data.ids() if data is not None else []
     kept_ids = [ids[number] for number in keep.tolist()]
     skipped: dict[str, list] = {}

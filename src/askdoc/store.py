@@ -73,6 +73,7 @@ TABLE_ARRAYS: dict[str, str] = {
     "file_mtime": "int64",
 }
 BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "files.bin")
+WRITE_PIECE = 1 << 24  # bytes of a memory-mapped blob written at a time
 
 
 @dataclass
@@ -206,13 +207,32 @@ def _load_generation(gen: Path) -> IndexData:
     return data
 
 
+def _write_blob(path: Path, blob) -> None:
+    """Write bytes; a memory-mapped blob (a build's texts, see texts.py) a piece at a time, each piece's
+    pages let go once written, so that its ~0.5 GB at 1M passages never become resident together."""
+    with open(path, "wb") as handle:
+        if _mapping(blob) is None:
+            handle.write(blob)
+            return
+        view = memoryview(blob)
+        for start in range(0, len(view), WRITE_PIECE):
+            handle.write(view[start : start + WRITE_PIECE])
+            _release(blob)
+
+
+def _mapping(array) -> mmap.mmap | None:
+    """The memory map under an array, if any."""
+    base = array
+    while base is not None and not isinstance(base, mmap.mmap):
+        base = getattr(base, "base", None)
+    return base
+
+
 def _release(array: np.ndarray | bytes) -> None:
     """Let go of the pages the checks read (they stay in the page cache): a loaded index stays small in
     memory, and a query brings back only the pages it reads, as tantivy's memory maps do. (Where the
     page cache holds large folios, as ext4 does on Linux 6.x, one byte read maps up to 2 MB.)"""
-    base = array
-    while base is not None and not isinstance(base, mmap.mmap):
-        base = getattr(base, "base", None)
+    base = _mapping(array)
     if base is not None and hasattr(mmap, "MADV_DONTNEED"):
         with contextlib.suppress(OSError, ValueError):
             base.madvise(mmap.MADV_DONTNEED)
@@ -251,8 +271,7 @@ def save(folder: Path, data: IndexData) -> Path:
             sizes[name] = path.stat().st_size
         blobs["texts.bin"] = data.texts
         for name in BLOBS:
-            with open(tmp / name, "wb") as handle:
-                handle.write(blobs[name])
+            _write_blob(tmp / name, blobs[name])
             sizes[name] = (tmp / name).stat().st_size
         meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats}
         _write_json(tmp / "meta.json", meta)
