@@ -133,6 +133,24 @@ def test_a_walk_in_a_child_process_sees_what_a_walk_here_sees(tmp_path):
     assert "z/\udcff.txt" in walked.rels and "notes.bin" not in walked.rels
 
 
+def test_walkers_are_forked_only_where_they_pay(tmp_path, monkeypatch):
+    from askdoc import corpus
+
+    monkeypatch.delenv("ASKDOC_NO_FORK", raising=False)
+    monkeypatch.setattr(corpus, "FORK_FROM", 4)
+    flat = write_corpus(tmp_path / "flat", {f"{n}.txt": "T\n\nText." for n in range(3)})
+    assert corpus.scan_in_background(flat) is None  # a few files: walked in the calling process
+    (flat / "3.txt").write_text("T\n\nText.")
+    one = corpus.scan_in_background(flat)
+    assert one is not None and len(one.children) == 1  # a flat folder cannot be split
+    nested = write_corpus(tmp_path / "nested", {"a/1.txt": "T\n\nText.", "b/2.txt": "T\n\nText.", "0.txt": "T"})
+    two = corpus.scan_in_background(nested)
+    assert two is not None and len(two.children) == 2
+    for pending, root in [(one, flat), (two, nested)]:
+        walked, here = pending.result(), corpus.scan(root)
+        assert walked is not None and (walked.rels, walked.sizes, walked.mtimes) == (here.rels, here.sizes, here.mtimes)
+
+
 def test_a_child_walk_that_meets_an_odd_file_leaves_the_warning_to_the_caller(tmp_path):
     from askdoc.corpus import PendingScan
 

@@ -191,14 +191,33 @@ def _received(pid: int, fd: int, root: str) -> Scan | None:
     return part if not count or part.blob.count(0) == count - 1 else None
 
 
+FORK_FROM = 256  # a flat folder of fewer files is walked in this process sooner than a child is forked
+
+
 def scan_in_background(root: Path) -> PendingScan | None:
-    """Start walking ``root`` in a child process, where forking is safe (one thread, POSIX)."""
+    """Start walking ``root`` in child processes, where forking is safe (one thread, POSIX) and pays.
+
+    Two walkers split the top-level folders; a flat folder gets one, and none when it holds fewer
+    than FORK_FROM entries (the bundled sample: forking would cost more than the walk).
+    """
     if not hasattr(os, "fork") or threading.active_count() > 1 or os.environ.get("ASKDOC_NO_FORK"):
         return None
     try:
-        return PendingScan(root)
+        walkers = _walkers_for(root)
+        return PendingScan(root, walkers) if walkers else None
     except OSError:
         return None
+
+
+def _walkers_for(root: Path) -> int:
+    """2 when ``root`` has a subfolder, 1 when it is a flat folder of FORK_FROM entries or more, else 0."""
+    with os.scandir(root) as entries:
+        for count, entry in enumerate(entries, 1):
+            if entry.is_dir() and not entry.name.startswith("."):
+                return 2
+            if count >= FORK_FROM:
+                return 1
+    return 0
 
 
 def _send_scan(root: Path, part: tuple[int, int], fd: int) -> int:
