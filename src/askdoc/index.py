@@ -333,6 +333,14 @@ class Index:
             terms = terms | frozenset(self.analyzer.terms(self._article(article_number).text[h_start:h_end]))
         return terms
 
+    def lead_row(self, row: int) -> int:
+        """The first passage of a passage's article (an article's passages are consecutive rows)."""
+        p_article = self.data.arrays["p_article"]
+        article = p_article[row]
+        while row > 0 and p_article[row - 1] == article:
+            row -= 1
+        return row
+
     @cached_property
     def _title_terms(self) -> dict[int, frozenset[str]]:
         return {}

@@ -12,8 +12,9 @@ passage never falls below one that was not reranked):
 - answer: for "who / when / how many / where" questions, a sentence that holds most of the
   question's weight and something of the wanted kind (a name, a date, a number);
 - phrases: a passage holding every "quoted phrase" (its words in a row, stop words included)
-  ranks above any
-  passage that does not.
+  ranks above any passage that does not;
+- lead: a later passage that, read with its article's lead paragraph, covers more of the
+  question than the lead takes the lead's place (see ``_past_the_lead``).
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ class Weights:
     title: float = 1.0
     article: float = 0.0
     answer: float = 0.5
+    lead: bool = (
+        True  # a later passage that, read with its article's lead, covers more of the question takes the lead's place
+    )
     feedback: float = 1.0  # one hit per article: RM3's feedback against the question, (1 - lambda) / lambda
 
 
@@ -82,6 +86,8 @@ def rerank(
     in_article = _articles_with(index, query.weights) if weights.article else {}
     tokens: dict[str, tuple[str, ...]] = {}
     final, evidence = [], {}
+    covered: dict[int, float] = {}  # row -> question weight it holds with its title and heading
+    answers: set[int] = set()  # rows with a sentence holding the wanted kind of answer
     for row, score in zip(rows.tolist(), bm25.tolist()):
         article_number = int(a["p_article"][row])
         article = index._article(article_number)
@@ -92,21 +98,68 @@ def rerank(
             weights.proximity * proximity(seen.positions, query.weights, params.k1, norm) if weights.proximity else 0.0
         )
         context = index.context_terms(article_number, row)
+        covered[row] = sum(w for t, w in query.weights.items() if t in found or t in context)
         for term, weight in query.weights.items():
             if term in context:
                 bonus += weights.title * weight
             elif term not in found and article_number in in_article.get(term, ()):
                 bonus += weights.article * weight
         if query.answer_type and weights.answer:
-            bonus += weights.answer * answer_evidence(article.text, seen, query)
+            answer = answer_evidence(article.text, seen, query)
+            bonus += weights.answer * answer
+            if answer:
+                answers.add(row)
         if query.phrases:
             words = WORD.findall(article.text, int(a["p_start"][row]), int(a["p_end"][row]))
             keys = [word_key(index.analyzer, w) for w in words]
             seen.has_phrases = all(_has_phrase(keys, phrase) for phrase in query.phrases)
         evidence[row] = seen
-        final.append((not seen.has_phrases, -(score + bonus), row))
+        final.append((not seen.has_phrases, -(score + bonus), 0, row))
+    if weights.lead:
+        final = _past_the_lead(index, query, final, evidence, covered, answers)
     final.sort()
-    return [row for _, _, row in final], [-negative for _, negative, _ in final], evidence
+    return [row for *_, row in final], [-key[1] for key in final], evidence
+
+
+def _past_the_lead(
+    index: Index,
+    query: Query,
+    final: list[tuple[bool, float, int, int]],
+    evidence: dict[int, Evidence],
+    covered: dict[int, float],
+    answers: set[int],
+) -> list[tuple[bool, float, int, int]]:
+    """Let a later passage that, read with its article's lead, answers more of the question take the lead's place.
+
+    A news article's lead restates what the article is about, in one short sentence that packs
+    its names: BM25 (short passages score high) and proximity ("Mia Hamm", side by side) put it
+    first, while the paragraph after it, which holds the answer, says "Hamm" for "Mia Hamm".
+    Read in its article, a later passage carries the lead's terms, fading with its distance from
+    the lead (1/d paragraphs: the next one fully, the tenth a tenth). When its own terms and those
+    cover more of the question's weight than the lead does with its title and heading (or as much,
+    holding the wanted kind of answer the lead lacks), the lead is only its context: the best such
+    passage is ranked where the lead was, just above it. Articles keep their order.
+    """
+    keys = {key[-1]: key for key in final}
+    typed = query.answer_type is not None
+    best: dict[int, tuple[float, float, int]] = {}  # lead -> (weight, score, row) of the passage taking its place
+    for row, (phrases, negative, _, _) in keys.items():
+        lead = index.lead_row(row)
+        if lead == row or lead not in keys or keys[lead][:2] >= (phrases, negative) or phrases > keys[lead][0]:
+            continue  # a lead; its lead is not ranked above it; it lacks a quoted phrase the lead holds
+        if typed and lead in answers and row not in answers:
+            continue
+        own = evidence[row].terms | index.context_terms(int(index.data.arrays["p_article"][row]), row)
+        inherited = evidence[lead].terms - own
+        fade = 1.0 / (row - lead)
+        weight = sum(w for t, w in query.weights.items() if t in own) + fade * sum(query.weights[t] for t in inherited)
+        more = weight > covered[lead] * (1 + 1e-9)
+        as_much_with_answer = typed and row in answers and lead not in answers and weight >= covered[lead] * (1 - 1e-9)
+        if (more or as_much_with_answer) and (weight, -negative) > best.get(lead, (0.0, 0.0, 0))[:2]:
+            best[lead] = (weight, -negative, row)
+    for lead, (_, _, row) in best.items():
+        keys[row] = (keys[lead][0], keys[lead][1], -1, row)  # the lead's place, just above it
+    return list(keys.values())
 
 
 def read_passage(
