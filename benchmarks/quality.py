@@ -1,6 +1,6 @@
 """The answer-quality yardstick: askdoc beside its BM25 peers on SQuAD, Cranfield and BBC questions, one run.
 
-    python benchmarks/quality.py [--data ../shared/data] [--only squad,cranfield,bbc] [--rerank/--no-rerank]
+    python benchmarks/quality.py [--data ../shared/data] [--only squad,cranfield,bbc] [--questions FILE ...]
 
 Prints one Markdown table per collection (see README, "Answer quality"). How each collection is fed:
 
@@ -11,7 +11,10 @@ Prints one Markdown table per collection (see README, "Answer quality"). How eac
   ``max_per_article=1`` (so it ranks articles, with pseudo-relevance feedback, see ``askdoc.feedback``)
   and the article ranking is judged (gain 5 - code for codes 1..4).
 - BBC: ``askdoc.open`` on the folder; the peers index askdoc's passages. A hit is right when it
-  comes from the expected article, its quote is right when it holds the expected phrase.
+  comes from the expected article (or an exact duplicate of it: the collection holds 98), its
+  passage is the answer passage when it holds the expected phrase, and askdoc's quote is right
+  when it holds it too. Every ``questions/*.jsonl`` file is read: one table for all of them,
+  then one per file.
 
 A quote counts only as a real excerpt: at most 250 characters or half its passage, whichever is more.
 """
@@ -217,35 +220,73 @@ def _average_precision(ranked: list[str], gains: dict[str, int]) -> float:
 # -- BBC ---------------------------------------------------------------------------------------
 
 
-def bbc(data: Path, questions_file: Path) -> list[Row]:
-    questions = [json.loads(line) for line in questions_file.read_text("utf-8").splitlines() if line.strip()]
+def bbc(data: Path, question_files: Sequence[Path]) -> tuple[list[Row], dict[str, list[Row]]]:
+    """All questions together, and the same figures for each question file apart."""
+    sets = {f.name: [json.loads(line) for line in f.read_text("utf-8").splitlines() if line.strip()]
+            for f in question_files}  # fmt: skip
     index = askdoc.open(data / "bbc")
+    same = _same_text(index)
     passages = [(a.id, p.text) for a in index.articles() for p in index.passages(a.id)]
-    rows = []
+    systems: list[tuple[str, Callable[[str], tuple[str, str, str | None] | None]]] = []
     for label, weights in VARIANTS:
-        index.ranking_weights = weights
-        top1, quoted, baseline, ms = [], [], [], []
-        for q in questions:
-            hits, took = timed(index.search, q["question"], k=5)
-            ms.append(took)
-            top = hits[0] if hits else None
-            right = bool(top) and top.article.id == q["article"]
-            top1.append(right)
-            quoted.append(right and short_enough(top.quote.text, top.passage.text) and q["quote"] in top.quote.text)
-            baseline.append(right and q["quote"] in baseline_quote(top.passage.text, q["question"]))
-        figures = {"P@1": _mean(top1), "quote holds answer": _mean(quoted), "most-terms sentence": _mean(baseline)}
-        rows.append(Row(label, figures, ms))
+
+        def ask(question: str, weights=weights) -> tuple[str, str, str | None] | None:
+            index.ranking_weights = weights
+            hits = index.search(question, k=5)
+            return (hits[0].article.id, hits[0].passage.text, hits[0].quote.text) if hits else None
+
+        systems.append((label, ask))
     for name in peers.PEERS:
         searcher = peers.build(name, [text for _, text in passages])
-        top1, baseline, ms = [], [], []
-        for q in questions:
-            hits, took = timed(searcher.search, q["question"], 1)
-            ms.append(took)
-            right = bool(hits) and passages[hits[0][0]][0] == q["article"]
-            top1.append(right)
-            baseline.append(right and q["quote"] in baseline_quote(passages[hits[0][0]][1], q["question"]))
-        rows.append(Row(name, {"P@1": _mean(top1), "most-terms sentence": _mean(baseline)}, ms))
-    return rows
+
+        def ask(question: str, searcher=searcher) -> tuple[str, str, str | None] | None:
+            hits = searcher.search(question, 1)
+            return (*passages[hits[0][0]], None) if hits else None
+
+        systems.append((name, ask))
+    together: list[Row] = []
+    apart: dict[str, list[Row]] = {name: [] for name in sets}
+    for label, ask in systems:
+        marks: dict[str, list[dict[str, bool]]] = {}
+        ms: list[float] = []
+        for set_name, questions in sets.items():
+            for q in questions:
+                top, took = timed(ask, q["question"])
+                ms.append(took)
+                marks.setdefault(set_name, []).append(_bbc_marks(q, top, same))
+        together.append(Row(label, _bbc_figures([m for ms_ in marks.values() for m in ms_]), ms))
+        for set_name, set_marks in marks.items():
+            apart[set_name].append(Row(label, _bbc_figures(set_marks), ms))
+    return together, apart
+
+
+def _same_text(index: askdoc.Index) -> dict[str, str]:
+    """Each article id -> the first id with the same text: BBC holds 98 exact duplicates, either one is right."""
+    first: dict[str, str] = {}
+    out = {}
+    for article in index.articles():
+        out[article.id] = first.setdefault(article.text.strip(), article.id)
+    return out
+
+
+def _bbc_marks(q: dict, top: tuple[str, str, str | None] | None, same: dict[str, str]) -> dict[str, bool]:
+    if top is None:
+        return {"P@1": False, "answer passage": False, "quote holds answer": False, "most-terms sentence": False}
+    article, passage, quote = top
+    right = same.get(article, article) == same.get(q["article"], q["article"])
+    marks = {
+        "P@1": right,
+        "answer passage": right and q["quote"] in passage,
+        "most-terms sentence": right and q["quote"] in baseline_quote(passage, q["question"]),
+    }
+    if quote is not None:
+        marks["quote holds answer"] = right and short_enough(quote, passage) and q["quote"] in quote
+    return marks
+
+
+def _bbc_figures(marks: list[dict[str, bool]]) -> dict[str, float]:
+    columns = ("P@1", "answer passage", "quote holds answer", "most-terms sentence")
+    return {c: _mean(m[c] for m in marks) for c in columns if marks and c in marks[0]}
 
 
 # -- the table ---------------------------------------------------------------------------------
@@ -265,7 +306,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
     parser.add_argument("--only", default="squad,cranfield,bbc", help="collections to run, comma-separated")
-    parser.add_argument("--questions", type=Path, default=HERE / "questions" / "bbc.jsonl")
+    parser.add_argument("--questions", type=Path, nargs="+", default=sorted((HERE / "questions").glob("*.jsonl")),
+                        help="BBC question files (JSON lines: question, article, quote)")  # fmt: skip
     args = parser.parse_args(argv)
     os.environ.setdefault("ASKDOC_CACHE_DIR", str(Path(tempfile.gettempdir()) / "askdoc-bench-cache"))
     wanted = args.only.split(",")
@@ -276,8 +318,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     if "cranfield" in wanted:
         print(table("Cranfield, 1400 abstracts, 225 queries (graded, one hit per article)", cranfield(args.data)), "\n")
     if "bbc" in wanted:
-        n = sum(1 for line in args.questions.read_text("utf-8").splitlines() if line.strip())
-        print(table(f"BBC news, 2225 articles, {n} questions (expected article)", bbc(args.data, args.questions)))
+        together, apart = bbc(args.data, args.questions)
+        counts = {f.name: sum(1 for line in f.read_text("utf-8").splitlines() if line.strip()) for f in args.questions}
+        print(table(f"BBC news, 2225 articles, {sum(counts.values())} questions (expected article)", together))
+        for name, rows in apart.items():
+            print("\n" + table(f"BBC news, {name} alone ({counts[name]} questions)", rows))
 
 
 if __name__ == "__main__":

@@ -20,7 +20,11 @@ from askdoc.question import answer_type_of, borrowed_text, holds_answer, phrases
         ("Where is the factory?", "place"),
         ("In which country is Normandy?", "place"),
         ("How long did the strike last?", "duration"),
-        ("What did Volodin warn?", None),
+        ("What did Volodin warn?", "speech"),
+        ("What did the LSE say about the approach?", "speech"),
+        ("What odds did the bookmaker give him?", "number"),
+        ("Which band won the award?", "name"),
+        ("What did Southampton offer for Reid?", None),
         ("Why did prices rise?", None),
     ],
 )
@@ -38,6 +42,17 @@ def test_an_answer_must_be_new_to_the_question():
     assert holds_answer("number", "They paid £1.3bn for it.", frozenset())
     assert holds_answer("duration", "The strike lasted three weeks.", frozenset())
     assert not holds_answer(None, "Anything at all, 2004.", frozenset())
+    assert holds_answer("date", "The deal should go through in the next two to three months.", frozenset())
+    assert holds_answer("speech", 'The approach is at "an early stage", it said.', frozenset())
+    assert holds_answer("speech", "The minister warned that talks could fail.", frozenset())
+    assert not holds_answer("speech", "Talks could fail.", frozenset())
+
+
+def test_a_possessive_in_the_question_is_not_a_new_name():
+    words = question_words("Who is Mia Hamm's husband?")
+    assert not holds_answer("person", "Women's football legend Mia Hamm has played her final game.", words)
+    assert not holds_answer("person", "Fans cheered Hamm's last game.", words)
+    assert holds_answer("person", "Hamm will now live with husband Nomar Garciaparra.", words)
 
 
 def test_quoted_phrases_are_found_in_straight_and_curly_quotes():

@@ -341,6 +341,23 @@ class Index:
             row -= 1
         return row
 
+    def read_in_article(self, row: int, weights: Mapping[str, float]) -> dict[str, float]:
+        """The question terms a passage's article gives it as context, each with its share.
+
+        Its title and section heading count fully; its article's lead (first passage), for a later
+        passage, fades with the distance: 1/d for the passage d rows after it.
+        """
+        context = dict.fromkeys(self._context_weights(row, dict(weights)), 1.0)
+        lead = self.lead_row(row)
+        if lead != row:
+            a = self.data.arrays
+            ids = {self._term_ids[t]: t for t in weights if t in self._term_ids}
+            held = np.asarray(a["f_term"][int(a["f_ptr"][lead]) : int(a["f_ptr"][lead + 1])]).tolist()
+            for term_id in held:
+                if term_id in ids:
+                    context.setdefault(ids[term_id], 1.0 / (row - lead))
+        return context
+
     @cached_property
     def _title_terms(self) -> dict[int, frozenset[str]]:
         return {}
@@ -420,7 +437,8 @@ class Index:
         weights = query.weights
         spans = [span for span in self.analyzer.spans(article.text, passage.start, passage.end) if span[0] in weights]
         sentences = seen.sentences if seen is not None else ranking.read_passage(self, row, weights).sentences
-        quote = best_quote(article.text, sentences, spans, weights, query.answer_type, query.words)
+        quote = best_quote(article.text, sentences, spans, weights, query.answer_type, query.words,
+                           self.read_in_article(row, weights) if self.ranking_weights.lead else {})  # fmt: skip
         matched = {t for t, _, _ in spans} | set(self._context_weights(row, weights))
         return Hit(
             rank=rank,

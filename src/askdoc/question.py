@@ -11,16 +11,31 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-ANSWER_TYPES = ("person", "date", "number", "place", "duration")
+ANSWER_TYPES = ("person", "date", "number", "place", "duration", "speech")
+
+# "What did X say / warn / tell ...?" wants what was said: a quotation or reported speech.
+_SAYING = (
+    "say|said|says|warn|warned|tell|told|claim|call|called|argue|predict|admit|insist|suggest|announce|promise"
+    "|describe|reply|respond|think|believe|add|add|urge|threaten|deny|accuse|criticise|criticize|pledge"
+)
+_REPORTING = (
+    "said|says|told|tells|warned|warns|added|adds|claimed|claims|insisted|insists|argued|argues|admitted|"
+    "explained|stated|described|urged|predicted|accused|denied|according to"
+)
 
 # Checked in order: the first pattern that matches the start of the question decides.
 _TYPE_PATTERNS = [
     ("duration", r"how long\b"),
     ("number", r"(how (many|much|far|big|large|old|tall|high|often|fast|deep|wide|heavy))\b"),
-    ("number", r"(what|which) (percentage|proportion|share|number|amount|price|sum|fraction|size|population)\b"),
+    (
+        "number",
+        r"(what|which) (percentage|proportion|share|number|amount|price|sum|fraction|size|population|odds|score|rate|cost|fee|salary|total|value|margin|age)\b",
+    ),
     ("date", r"when\b|(in |by |during |since )?(what|which) (year|date|day|month|century|decade|time|era|period)\b"),
     ("person", r"who(m|se)?\b|(what|which) (person|man|woman|people|king|leader|president|author|player|actor)\b"),
     ("place", r"where\b|(in |from |to )?(what|which) (country|city|town|place|region|state|county|area|nation)\b"),
+    ("name", r"which\b"),
+    ("speech", rf"what (did|does|do|has|have|had|will|would|was|is)\b[^?]*?\b({_SAYING})\b"),
 ]
 _TYPE_RES = [(kind, re.compile(r"(?:^|[^\w'])(?:" + pattern + ")")) for kind, pattern in _TYPE_PATTERNS]
 
@@ -36,13 +51,17 @@ _ANSWER_RES = {
     "date": re.compile(
         rf"\b(?:1\d{{3}}|20\d{{2}})s?\b|\b(?:{'|'.join(m.capitalize() for m in _MONTHS.split())})\b"
         r"|\b\d+(?:st|nd|rd|th) century\b|\b(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\b"
+        rf"|\b(?:next|last|this|coming|within|in)\s+(?:[\w-]+\s+){{0,3}}?(?:{_UNITS})\b"  # "in the next two months"
+        r"|\b(?:yesterday|today|tomorrow)\b"
     ),
+    "speech": re.compile(rf"[\"“”]|\b(?:{_REPORTING})\b", re.IGNORECASE),
     "duration": re.compile(rf"(?:\d[\d.,]*|\b(?:{'|'.join(_NUMBER_WORDS.split())}))[\s-]+(?:{_UNITS})\b", re.I),
 }
 # A capitalised word that does not start a sentence: the shape of a name or a place.
 _NAME = re.compile(r"(?<=[\w,;:()’'\"] )[A-Z][\w'’.-]*[a-z][\w'’-]*|(?<=[\w,;:] )[A-Z]{2,}\b")
 _PHRASE = re.compile(r"[\"“”]([^\"“”]+)[\"“”]")
 _WORD = re.compile(r"[\w'’.-]+")
+_POSSESSIVE = re.compile(r"['’]s?$")
 PRONOUNS = frozenset("he she it they him her his hers its their theirs them".split())
 _ELLIPSIS = re.compile(r"^\s*(and|what about|how about|and what about|same for|what of)\b", re.IGNORECASE)
 
@@ -93,13 +112,17 @@ def holds_answer(answer_type: str | None, text: str, question_words: frozenset[s
     """Whether ``text`` holds something of the wanted kind that the question does not already say."""
     if answer_type is None:
         return False
-    if answer_type in ("person", "place"):
-        return any(name.casefold() not in question_words for name in _NAME.findall(" " + text))
+    if answer_type in ("person", "place", "name"):
+        return any(_POSSESSIVE.sub("", name.casefold()) not in question_words for name in _NAME.findall(" " + text))
+    if answer_type == "speech":  # a quotation or a reporting verb: what someone said is always new
+        return bool(_ANSWER_RES["speech"].search(text))
     return any(m.group().casefold() not in question_words for m in _ANSWER_RES[answer_type].finditer(text))
 
 
 def question_words(text: str) -> frozenset[str]:
-    return frozenset(w.casefold() for w in _WORD.findall(text))
+    """The question's folded words, each also without a possessive ("Hamm's" -> "hamm's", "hamm")."""
+    words = [w.casefold().strip(".") for w in _WORD.findall(text)]
+    return frozenset(words + [_POSSESSIVE.sub("", w) for w in words])
 
 
 def borrowed_text(question: Question, context: Sequence[str]) -> str:

@@ -30,18 +30,26 @@ def best_quote(
     weights: dict[str, float],
     answer_type: str | None = None,
     question_words: frozenset[str] = frozenset(),
+    context: dict[str, float] | None = None,
 ) -> Quote:
     """The best sentence, extended by a neighbour that adds to it; ``text`` is the article text.
 
-    Sentences and term spans are offsets into ``text``.
+    Sentences and term spans are offsets into ``text``. ``context`` holds the question terms the
+    passage's article gives every sentence (title, heading, lead), each with its share: a
+    sentence lacking one counts that share of its weight, so that the sentence saying "the band
+    came second" is not outweighed by one that repeats the article's name for the band.
     """
     if not sentences:
         raise ValueError("a passage has at least one sentence")
+    context = context or {}
     found = [_terms_in(term_spans, s, e) for s, e in sentences]
     answers = [holds_answer(answer_type, text[s:e], question_words) for s, e in sentences]
     bonus = ANSWER_SHARE * sum(weights.values())
     gain = [
-        sum(weights.get(t, 0.0) for t in terms) + (bonus if answer else 0.0) for terms, answer in zip(found, answers)
+        sum(weights.get(t, 0.0) for t in terms)
+        + sum(share * weights.get(t, 0.0) for t, share in context.items() if t not in terms)
+        + (bonus if answer else 0.0)
+        for terms, answer in zip(found, answers)
     ]
     best = max(range(len(sentences)), key=lambda i: (gain[i], -i))
     start, end = sentences[best]
