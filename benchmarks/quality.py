@@ -49,7 +49,10 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 QUOTE_CHARS = 250
 _WORD = re.compile(r"\w+")
 # askdoc as shipped, and with its reranker and feedback off (plain BM25 order; quotes still chosen by askdoc)
-VARIANTS = [("askdoc", ranking.Weights()), ("askdoc, rerank off", ranking.Weights(0.0, 0.0, 0.0, 0.0, 0.0))]
+VARIANTS = [
+    ("askdoc", ranking.Weights()),
+    ("askdoc, rerank off", ranking.Weights(proximity=0, title=0, article=0, answer=0, lead=False, feedback=0)),
+]
 
 
 @dataclass

@@ -44,10 +44,8 @@ class Weights:
     title: float = 1.0
     article: float = 0.0
     answer: float = 0.5
-    lead: bool = (
-        True  # a later passage that, read with its article's lead, covers more of the question takes the lead's place
-    )
     feedback: float = 1.0  # one hit per article: RM3's feedback against the question, (1 - lambda) / lambda
+    lead: bool = True  # a later passage read with its article's lead may take the lead's place
 
 
 @dataclass
