@@ -49,9 +49,13 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 QUOTE_CHARS = 250
 _WORD = re.compile(r"\w+")
 # askdoc as shipped, and with its reranker and feedback off (plain BM25 order; quotes still chosen by askdoc)
+_OFF = {"proximity": 0, "title": 0, "article": 0, "answer": 0, "lead": False, "feedback": 0}
 VARIANTS = [
     ("askdoc", ranking.Weights()),
-    ("askdoc, rerank off", ranking.Weights(proximity=0, title=0, article=0, answer=0, lead=False, feedback=0)),
+    (
+        "askdoc, rerank off",
+        ranking.Weights(**{k: v for k, v in _OFF.items() if k in ranking.Weights.__dataclass_fields__}),
+    ),
 ]
 
 
