@@ -268,12 +268,40 @@ def bbc(data: Path, question_files: Sequence[Path]) -> tuple[list[Row], dict[str
 
 
 def _same_text(index: askdoc.Index) -> dict[str, str]:
-    """Each article id -> the first id with the same text: BBC holds 98 exact duplicates, either one is right."""
-    first: dict[str, str] = {}
-    out = {}
-    for article in index.articles():
-        out[article.id] = first.setdefault(article.text.strip(), article.id)
-    return out
+    """Each article id -> the first id of its group of (near-)duplicates: either one is right.
+
+    BBC holds the same story twice under two ids (98 exact copies, and more that differ by a
+    word or a line). Two articles are one when their sets of five-word shingles overlap by 90%
+    or more (Jaccard); shingles found in at most 8 articles propose the pairs to compare.
+    """
+    articles = list(index.articles())
+    shingles = []
+    for article in articles:
+        words = _WORD.findall(article.text.casefold())
+        shingles.append({hash(tuple(words[i : i + 5])) for i in range(max(1, len(words) - 4))})
+    holders: dict[int, list[int]] = {}
+    for number, found in enumerate(shingles):
+        for shingle in found:
+            holders.setdefault(shingle, []).append(number)
+    group = list(range(len(articles)))
+
+    def root(n: int) -> int:
+        while group[n] != n:
+            group[n] = group[group[n]]
+            n = group[n]
+        return n
+
+    compared: set[tuple[int, int]] = set()
+    for numbers in holders.values():
+        if 1 < len(numbers) <= 8:
+            for i, a in enumerate(numbers):
+                for b in numbers[i + 1 :]:
+                    if (a, b) not in compared:
+                        compared.add((a, b))
+                        union = len(shingles[a] | shingles[b])
+                        if union and len(shingles[a] & shingles[b]) >= 0.9 * union:
+                            group[root(b)] = root(a)
+    return {article.id: articles[root(n)].id for n, article in enumerate(articles)}
 
 
 def _bbc_marks(q: dict, top: tuple[str, str, str | None] | None, same: dict[str, str]) -> dict[str, bool]:
