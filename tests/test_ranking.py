@@ -167,3 +167,36 @@ def test_weak_answer_names_only_the_missing_names_and_rare_words():
     assert rare.weak and rare.weak_words == ("macron", "zeitgeber")
     assert not index.search("Did the zeitgeber shut the museum?").weak  # only names and numbers make it weak
     assert index.search("When did the museum reopen?").weak_words == ()
+
+
+@pytest.mark.parametrize("max_per_article", [None, 1])
+def test_a_passage_saved_twice_is_shown_once_and_the_next_answer_takes_its_place(max_per_article):
+    story = "Ministers agreed the harbour budget.\n\nThe harbour budget rose to 4 million pounds, the council said."
+    copy = story.replace("the council said", "the council  said").replace("The harbour", "THE harbour")
+    other = "The harbour budget was cut in 2003, the mayor said."
+    index = index_of(
+        askdoc.Article(id="wire/original", title="Budget", text=story),
+        askdoc.Article(id="paper/copy", title="Budget agreed", text=copy),  # same words, other spacing and case
+        askdoc.Article(id="other", title="Earlier", text=other),
+    )
+    hits = index.search("How much did the harbour budget rise?", k=3, max_per_article=max_per_article)
+    texts = [" ".join(hit.passage.text.split()).casefold() for hit in hits]
+    assert len(texts) == len(set(texts))  # no quote twice
+    assert hits[0].quote.text.startswith(("The harbour budget rose", "THE harbour budget rose"))
+    assert "other" in {hit.article.id for hit in hits}  # the slot a copy would have taken
+    for hit in hits:
+        assert_verbatim(hit)
+    # Both copies stay in the index and are found on their own.
+    assert index.search("harbour budget rose in:paper")[0].article.id == "paper/copy"
+
+
+def test_question_weight_of_terms_does_not_depend_on_the_order_the_set_holds_them():
+    from askdoc.quotes import weight_of
+
+    # Float sums depend on order: 0.1 + 0.2 + 0.3 != 0.3 + 0.2 + 0.1. A set's order changes with
+    # each process's string hashing, so summing in it gave a quote one run and another the next.
+    weights = {"a": 0.1, "b": 0.2, "c": 0.3, "d": 5.0}
+    in_question_order = 0.1 + 0.2 + 0.3
+    assert in_question_order != 0.3 + 0.2 + 0.1
+    for held in (["c", "b", "a"], ["a", "b", "c"], ("b", "c", "a"), {"c", "a", "b"}):
+        assert weight_of(weights, held) == in_question_order

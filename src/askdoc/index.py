@@ -218,7 +218,8 @@ class Index:
     ) -> Hits:
         """The k best passages for a question, each with its quote and citation.
 
-        ``max_per_article`` caps how many hits one article may give. ``context`` holds the
+        ``max_per_article`` caps how many hits one article may give; a passage that repeats an
+        earlier hit's text word for word (an article saved twice) is left out. ``context`` holds the
         earlier questions of a conversation, newest last: a follow-up such as "what did he
         warn?" or "and Putin?" borrows their names or words (see ``question.borrowed_text``).
         When none of the question's terms occurs in the corpus the result is empty and
@@ -369,7 +370,12 @@ class Index:
     def _ranked(
         self, query: ranking.Query, k: int, max_per_article: int | None, allowed: np.ndarray | None
     ) -> tuple[list[tuple[int, float]], dict[int, ranking.Evidence]]:
-        """(row, score) best first: BM25's best passages reranked, then, if more are needed, BM25's order."""
+        """(row, score) best first: BM25's best passages reranked, then, if more are needed, BM25's order.
+
+        A passage whose text (spacing and case aside) is that of a passage already taken is left
+        out: a news archive holds the same story under two names, and a second copy of a quote
+        answers nothing new.
+        """
         depth = max(ranking.RERANK_DEPTH, k)
         top, scores = self.best(query.terms, depth, allowed)
         extra = None
@@ -386,27 +392,35 @@ class Index:
             scores = np.array([score for _, score in pairs], dtype=np.float64)
         rows, final, evidence = ranking.rerank(self, query, top, scores, self.ranking_weights)
         ranked = list(zip(rows, final))
-        if max_per_article is None:
-            return ranked[:k], evidence
         p_article = self.data.arrays["p_article"]
         taken: list[tuple[int, float]] = []
         per_article: Counter[int] = Counter()
+        said: set[str] = set()  # the text of each passage taken: a copy of one (a duplicated article) adds nothing
         seen = set(rows)
         want = depth
         while True:
             for row, score in ranked:
                 article = int(p_article[row])
-                if per_article[article] < max_per_article:
-                    per_article[article] += 1
-                    taken.append((row, score))
-                    if len(taken) == k:
-                        return taken, evidence
+                if max_per_article is not None and per_article[article] >= max_per_article:
+                    continue
+                text = " ".join(self._passage_text(row).split()).casefold()
+                if text in said:
+                    continue
+                said.add(text)
+                per_article[article] += 1
+                taken.append((row, score))
+                if len(taken) == k:
+                    return taken, evidence
             if len(top) < want:  # no more passages that match
                 return taken, evidence
             want *= 4
             top, scores = self.best(query.terms, want, allowed, extra)
             ranked = [(row, score) for row, score in zip(top.tolist(), scores.tolist()) if row not in seen]
             seen.update(row for row, _ in ranked)
+
+    def _passage_text(self, row: int) -> str:
+        a = self.data.arrays
+        return self._article(int(a["p_article"][row])).text[int(a["p_start"][row]) : int(a["p_end"][row])]
 
     def _feedback(self, query: ranking.Query, top: np.ndarray, scores: np.ndarray) -> dict[str, float]:
         """The terms pseudo-relevance feedback adds, from the best passage of each of the best articles."""

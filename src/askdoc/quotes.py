@@ -12,7 +12,7 @@ sentence that says who is meant. A single sentence longer than that is cut to it
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from .model import Quote
 from .question import holds_answer
@@ -46,7 +46,7 @@ def best_quote(
     answers = [holds_answer(answer_type, text[s:e], question_words) for s, e in sentences]
     bonus = ANSWER_SHARE * sum(weights.values())
     gain = [
-        sum(weights.get(t, 0.0) for t in terms)
+        weight_of(weights, terms)
         + sum(share * weights.get(t, 0.0) for t, share in context.items() if t not in terms)
         + (bonus if answer else 0.0)
         for terms, answer in zip(found, answers)
@@ -58,7 +58,7 @@ def best_quote(
         if not 0 <= neighbour < len(sentences):
             continue
         s, e = sentences[neighbour]
-        adds_terms = sum(weights.get(t, 0.0) for t in found[neighbour] - found[best]) > 0
+        adds_terms = weight_of(weights, found[neighbour] - found[best]) > 0
         adds_answer = answer_type is not None and answers[neighbour] and not answers[best]
         if (adds_terms or adds_answer) and max(e, end) - min(s, start) <= limit:
             start, end = min(s, start), max(e, end)
@@ -93,7 +93,7 @@ def _best_clauses(
             if b - s > limit:
                 break
             e = b
-        gain = sum(weights.get(t, 0.0) for t in _terms_in(term_spans, s, e))
+        gain = weight_of(weights, _terms_in(term_spans, s, e))
         if holds_answer(answer_type, text[s:e], question_words):
             gain += bonus
         if gain > best_gain:
@@ -104,6 +104,16 @@ def _best_clauses(
     while e > s and text[e - 1].isspace():
         e -= 1
     return s, e
+
+
+def weight_of(weights: Mapping[str, float], terms: Collection[str]) -> float:
+    """The question weight of a set of terms, summed in the question's order.
+
+    Summed in the set's own order, the float total would depend on string hashing, which
+    changes with every process: two sentences holding the same weight could then tie one way
+    in one run and the other way in the next, and the same question get another quote.
+    """
+    return sum(w for t, w in weights.items() if t in terms)
 
 
 def _terms_in(term_spans: Sequence[tuple[str, int, int]], start: int, end: int) -> set[str]:

@@ -27,6 +27,7 @@ import numpy as np
 
 from .analysis import WORD
 from .question import holds_answer
+from .quotes import weight_of
 
 if TYPE_CHECKING:
     from .index import Index
@@ -150,7 +151,7 @@ def _past_the_lead(
         own = evidence[row].terms | index.context_terms(int(index.data.arrays["p_article"][row]), row)
         inherited = evidence[lead].terms - own
         fade = 1.0 / (row - lead)
-        weight = sum(w for t, w in query.weights.items() if t in own) + fade * sum(query.weights[t] for t in inherited)
+        weight = sum(w for t, w in query.weights.items() if t in own) + fade * weight_of(query.weights, inherited)
         more = weight > covered[lead] * (1 + 1e-9)
         as_much_with_answer = typed and row in answers and lead not in answers and weight >= covered[lead] * (1 - 1e-9)
         if (more or as_much_with_answer) and (weight, -negative) > best.get(lead, (0.0, 0.0, 0))[:2]:
@@ -208,7 +209,7 @@ def answer_evidence(text: str, seen: Evidence, query: Query) -> float:
     """The question weight of the best sentence that also holds an answer of the wanted kind."""
     best = 0.0
     for (start, end), terms in zip(seen.sentences, seen.sentence_terms):
-        weight = sum(query.weights[t] for t in terms)
+        weight = weight_of(query.weights, terms)
         if weight > best and holds_answer(query.answer_type, text[start:end], query.words):
             best = weight
     return best
@@ -253,4 +254,4 @@ def coverage(
     Macron is mostly unanswered even if "finance minister" is common.
     """
     total = sum(weights.values()) + missing_weight
-    return sum(weights[t] for t in held | context.keys()) / total if total else 0.0
+    return weight_of(weights, held | context.keys()) / total if total else 0.0

@@ -125,7 +125,8 @@ def test_each_bad_file_is_indexed_or_skipped_with_a_warning_naming_it(root, capl
     assert ids == set(INDEXED)
     for article_id, words in INDEXED.items():
         hits = index.search(words, k=20)
-        assert article_id in {h.article.id for h in hits}, article_id
+        copies = {"good", "dup"} if article_id in ("good", "dup") else {article_id}  # dup.txt is good.txt: one is shown
+        assert copies & {h.article.id for h in hits}, article_id
         for hit in hits:
             assert hit.article.text[hit.quote.start : hit.quote.end] == hit.quote.text
     assert index.article("front-tag").title != "0"  # the YAML tag was refused, never run
