@@ -84,3 +84,25 @@ def test_a_question_of_common_words_never_imports_nltk():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_short_letters_joined_by_an_ampersand_are_one_term():
+    a = Analyzer()
+    assert a.terms("AT&T's R&D, M&S and B&Q") == ["at&t", "r&d", "m&s", "b&q"]
+    assert a.terms("rock&roll") == ["rock", "roll"]  # words, not initials
+    text = "Who runs M&S?"
+    assert [(t, text[s:e]) for t, s, e in a.spans(text)] == [("run", "runs"), ("m&s", "M&S")]
+
+
+def test_a_question_about_initials_finds_them():
+    import askdoc
+
+    index = askdoc.Index.from_articles(
+        [
+            askdoc.Article(id="shops", title="Retail", text="Stuart Rose is the head of M&S, the retailer said."),
+            askdoc.Article(id="dept", title="Schools", text="The head of the school and the head of maths spoke."),
+        ]
+    )
+    hits = index.search("Who is the head of M&S?")
+    assert hits[0].article.id == "shops" and hits.matched == ("head", "m&s")
+    assert "M&S" in hits[0].quote.text

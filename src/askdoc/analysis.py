@@ -15,7 +15,14 @@ from pathlib import Path
 
 # A number (with its decimal/thousands separators and a unit suffix: "1.13bn", "2,000"),
 # or a word that may carry inner hyphens, apostrophes or dots ("long-range", "Ukraine's", "U.S").
-WORD = re.compile(r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?|[^\W_]+(?:[-'’.][^\W_]+)*")
+# A number ("1,000", "1.13bn"); short letters joined by "&", a name of its own ("M&S", "AT&T's",
+# "R&D": apart, its letters would be single-letter words, dropped); a word, with its hyphens,
+# apostrophes and dots ("long-range", "Ukraine's", "U.S.").
+WORD = re.compile(
+    r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?"
+    r"|[^\W\d_]{1,3}(?:&[^\W\d_]{1,3})+(?:['’][^\W\d_]+)?(?![\w&])"
+    r"|[^\W_]+(?:[-'’.][^\W_]+)*"
+)
 _APOSTROPHES = "'’"
 _CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
 DATA = Path(__file__).parent / "data"  # shipped beside the code (askdoc is never run from a zip)

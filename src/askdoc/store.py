@@ -34,7 +34,9 @@ from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_
 
 __all__ = ["CorruptIndex", "IndexData", "check_forward", "load", "save"]
 
-FORMAT_VERSION = 5  # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf
+FORMAT_VERSION = (
+    6  # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf; 6: "M&S" one term
+)
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
