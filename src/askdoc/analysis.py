@@ -13,16 +13,10 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
-# A number (with its decimal/thousands separators and a unit suffix: "1.13bn", "2,000"),
-# or a word that may carry inner hyphens, apostrophes or dots ("long-range", "Ukraine's", "U.S").
-# A number ("1,000", "1.13bn"); short letters joined by "&", a name of its own ("M&S", "AT&T's",
-# "R&D": apart, its letters would be single-letter words, dropped); a word, with its hyphens,
-# apostrophes and dots ("long-range", "Ukraine's", "U.S.").
-WORD = re.compile(
-    r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?"
-    r"|[^\W\d_]{1,3}(?:&[^\W\d_]{1,3})+(?:['’][^\W\d_]+)?(?![\w&])"
-    r"|[^\W_]+(?:[-'’.][^\W_]+)*"
-)
+# A number (with its decimal/thousands separators and a unit suffix: "1.13bn", "2,000"), or a
+# word that may carry inner hyphens, apostrophes, dots or ampersands ("long-range", "Ukraine's",
+# "U.S", "M&S"; _words_of splits them into words).
+WORD = re.compile(r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?|[^\W_]+(?:[-'’.&][^\W_]+)*")
 _APOSTROPHES = "'’"
 _CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
 DATA = Path(__file__).parent / "data"  # shipped beside the code (askdoc is never run from a zip)
@@ -79,7 +73,7 @@ def _fold(token: str) -> str:
 
 
 def _words_of(token: str) -> list[str]:
-    """The folded words inside one raw token: possessives dropped, hyphenated parts apart."""
+    """The folded words inside one raw token: possessives dropped, hyphenated parts apart, "M&S" whole."""
     folded = _fold(token)
     if folded[0].isdigit():
         return [folded.replace(",", "")]
@@ -91,6 +85,12 @@ def _words_of(token: str) -> list[str]:
                 part = head if tail in _CONTRACTION_ENDINGS else head + tail
                 part = part.replace(mark, "")
         part = part.replace(".", "")
+        if "&" in part:
+            pieces = part.split("&")
+            if not all(len(p) <= 3 and p.isalpha() for p in pieces):  # "rock&roll": two words
+                words.extend(p for p in pieces if p)
+                continue
+            # short letters joined by "&" are one name: "m&s", "at&t", "r&d" (apart, single letters, dropped)
         if part:
             words.append(part)
     return words
