@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -80,17 +81,27 @@ def _worker_importing_main() -> bool:
     return mp is not None and bool(getattr(mp.current_process(), "_inheriting", False))
 
 
-def _load(folder: Path, attempts: int = 3) -> store.IndexData | None:
-    for attempt in range(attempts):
+def _load(folder: Path, patience: float = 10.0) -> store.IndexData | None:
+    """The stored index, or None (with a warning) when it is damaged and must be rebuilt.
+
+    A writer removes the generation it replaces as soon as it has committed, so a load can fail
+    only because a writer committed meanwhile: CURRENT then names another generation, and the
+    load is tried again, with a growing pause, for as long as writers keep committing (up to
+    ``patience`` seconds). A load that fails with CURRENT unchanged found real damage.
+    """
+    deadline = time.monotonic() + patience
+    pause = 0.0
+    while True:
         before = store.current_generation(folder)
         try:
             return store.load(folder)
         except store.CorruptIndex as err:
-            if attempt + 1 < attempts and store.current_generation(folder) != before:
+            if store.current_generation(folder) != before and time.monotonic() < deadline:
+                time.sleep(pause)
+                pause = min(0.05, pause * 2 or 0.001)
                 continue  # a writer committed (and removed what we were reading): read its generation
             log.warning("the stored index at %s is unusable (%s); rebuilding it", folder, err)
             return None
-    return None
 
 
 def _changes(files: list[FoundFile], data: store.IndexData | None):

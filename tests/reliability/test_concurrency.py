@@ -119,7 +119,7 @@ def test_readers_never_see_a_half_written_index_while_a_writer_commits(tmp_path,
         deadline = time.monotonic() + 3.0
         with caplog.at_level(logging.WARNING, logger="askdoc"):
             while time.monotonic() < deadline:
-                data = collection._load(folder, attempts=10)
+                data = collection._load(folder)
                 if data is None:  # the writer has not committed its first generation yet
                     continue
                 index = askdoc.Index(data)
