@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 import askdoc
+from askdoc import render
 from askdoc.ranking import Weights
 
 BRIDGE = askdoc.Article(
@@ -170,7 +171,7 @@ def test_weak_answer_names_only_the_missing_names_and_rare_words():
 
 
 @pytest.mark.parametrize("max_per_article", [None, 1])
-def test_a_passage_saved_twice_is_shown_once_and_the_next_answer_takes_its_place(max_per_article):
+def test_a_passage_saved_twice_is_shown_once_naming_the_copy_and_the_next_answer_takes_its_place(max_per_article):
     story = "Ministers agreed the harbour budget.\n\nThe harbour budget rose to 4 million pounds, the council said."
     copy = story.replace("the council said", "the council  said").replace("The harbour", "THE harbour")
     other = "The harbour budget was cut in 2003, the mayor said."
@@ -184,6 +185,11 @@ def test_a_passage_saved_twice_is_shown_once_and_the_next_answer_takes_its_place
     assert len(texts) == len(set(texts))  # no quote twice
     assert hits[0].quote.text.startswith(("The harbour budget rose", "THE harbour budget rose"))
     assert "other" in {hit.article.id for hit in hits}  # the slot a copy would have taken
+    top = hits[0]
+    assert {top.article.id, *top.also_in} == {"wire/original", "paper/copy"}  # the copy is named, not lost
+    assert top.to_json()["also_in"] == list(top.also_in)
+    assert f"also in {top.also_in[0]}" in render.hits_plain(hits).splitlines()[0]
+    assert next(hit for hit in hits if hit.article.id == "other").also_in == ()
     for hit in hits:
         assert_verbatim(hit)
     # Both copies stay in the index and are found on their own.

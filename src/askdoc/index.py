@@ -260,10 +260,11 @@ class Index:
             question_words(question),
         )
         with timing.stage("retrieve and rerank"):
-            ranked, evidence = self._ranked(query, k, max_per_article, allowed)
+            ranked, evidence, copies = self._ranked(query, k, max_per_article, allowed)
         with timing.stage("quotes and hits"):
             hits = [
-                self._hit(rank, row, score, query, evidence.get(row)) for rank, (row, score) in enumerate(ranked, 1)
+                self._hit(rank, row, score, query, evidence.get(row), copies.get(row, ()))
+                for rank, (row, score) in enumerate(ranked, 1)
             ]
         names = set(self.analyzer.words(" ".join(asked.names)))
         missing_names = [w for w in missing if w in names or w[0].isdigit()]
@@ -369,12 +370,13 @@ class Index:
 
     def _ranked(
         self, query: ranking.Query, k: int, max_per_article: int | None, allowed: np.ndarray | None
-    ) -> tuple[list[tuple[int, float]], dict[int, ranking.Evidence]]:
+    ) -> tuple[list[tuple[int, float]], dict[int, ranking.Evidence], dict[int, tuple[str, ...]]]:
         """(row, score) best first: BM25's best passages reranked, then, if more are needed, BM25's order.
 
         A passage whose text (spacing and case aside) is that of a passage already taken is left
         out: a news archive holds the same story under two names, and a second copy of a quote
-        answers nothing new.
+        answers nothing new. The third result names, for a row taken, the other articles whose
+        copies of it were left out.
         """
         depth = max(ranking.RERANK_DEPTH, k)
         top, scores = self.best(query.terms, depth, allowed)
@@ -395,24 +397,29 @@ class Index:
         p_article = self.data.arrays["p_article"]
         taken: list[tuple[int, float]] = []
         per_article: Counter[int] = Counter()
-        said: set[str] = set()  # the text of each passage taken: a copy of one (a duplicated article) adds nothing
+        said: dict[str, int] = {}  # the text of each passage taken -> its row
+        copies: dict[int, tuple[str, ...]] = {}
         seen = set(rows)
         want = depth
         while True:
             for row, score in ranked:
+                text = " ".join(self._passage_text(row).split()).casefold()
                 article = int(p_article[row])
+                if text in said:
+                    first = said[text]
+                    name = self.data.articles[article]["id"]
+                    if article != int(p_article[first]) and name not in copies.get(first, ()):
+                        copies[first] = (*copies.get(first, ()), name)
+                    continue
                 if max_per_article is not None and per_article[article] >= max_per_article:
                     continue
-                text = " ".join(self._passage_text(row).split()).casefold()
-                if text in said:
-                    continue
-                said.add(text)
+                said[text] = row
                 per_article[article] += 1
                 taken.append((row, score))
                 if len(taken) == k:
-                    return taken, evidence
+                    return taken, evidence, copies
             if len(top) < want:  # no more passages that match
-                return taken, evidence
+                return taken, evidence, copies
             want *= 4
             top, scores = self.best(query.terms, want, allowed, extra)
             ranked = [(row, score) for row, score in zip(top.tolist(), scores.tolist()) if row not in seen]
@@ -445,7 +452,15 @@ class Index:
             out &= scoring.matching(ids, a["t_ptr"], a["post_doc"], self.n_passages) if ids[0] >= 0 else False
         return out
 
-    def _hit(self, rank: int, row: int, score: float, query: ranking.Query, seen: ranking.Evidence | None) -> Hit:
+    def _hit(
+        self,
+        rank: int,
+        row: int,
+        score: float,
+        query: ranking.Query,
+        seen: ranking.Evidence | None,
+        also_in: tuple[str, ...] = (),
+    ) -> Hit:
         passage = self._passage(row)
         article = self._article(int(self.data.arrays["p_article"][row]))
         weights = query.weights
@@ -462,6 +477,7 @@ class Index:
             quote=quote,
             matched_terms=tuple(t for t in weights if t in matched),
             highlights=tuple((s, e) for _, s, e in spans),
+            also_in=also_in,
         )
 
 

@@ -77,6 +77,7 @@ class Hit:
     quote: Quote
     matched_terms: tuple[str, ...]
     highlights: tuple[tuple[int, int], ...]  # spans in article.text of the question's words
+    also_in: tuple[str, ...] = ()  # ids of other articles holding this passage word for word, left out of the hits
 
     @property
     def citation(self) -> str:
@@ -97,6 +98,7 @@ class Hit:
             },
             "quote": {"start": self.quote.start, "end": self.quote.end, "text": self.quote.text},
             "matched_terms": list(self.matched_terms),
+            "also_in": list(self.also_in),
             "citation": self.citation,
         }
 

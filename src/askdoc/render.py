@@ -72,12 +72,17 @@ def citation_text(hit: Hit) -> Text:
     return Text(inert(hit.citation), style=CITATION_STYLE)
 
 
+def also_in(hit: Hit) -> str:
+    """``  · also in b, c``: the articles that hold the same passage word for word, or nothing."""
+    return f"  · also in {', '.join(inert(name) for name in hit.also_in)}" if hit.also_in else ""
+
+
 def hit_renderable(hit: Hit):
     from rich.console import Group
     from rich.padding import Padding
 
     header = citation_text(hit)
-    header.append(f"  score {hit.score:.2f}", style="dim")
+    header.append(f"  score {hit.score:.2f}{also_in(hit)}", style="dim")
     return Group(header, Padding(passage_text(hit), (0, 0, 1, 4)))
 
 
@@ -92,7 +97,7 @@ def hits_plain(hits: Sequence[Hit]) -> str:
     blocks = []
     for hit in hits:
         body = inert(hit.passage.text).replace("\n", "\n    ")
-        blocks.append(f"{inert(hit.citation)}  score {hit.score:.2f}\n    {body}\n")
+        blocks.append(f"{inert(hit.citation)}  score {hit.score:.2f}{also_in(hit)}\n    {body}\n")
     return "\n".join(blocks)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content, Span
 
 from askdoc import Hit
-from askdoc.render import inert, passage_text
+from askdoc.render import also_in, inert, passage_text
 
 # Styles name theme variables, so answers stay readable when the theme changes (light or dark).
 QUOTE_STYLE = "bold $foreground"
@@ -34,7 +34,7 @@ def citation_content(hit: Hit) -> Content:
     return Content.assemble(
         (f"[{hit.rank}] ", CITATION_NUMBER_STYLE),
         literal(hit.article.title, TITLE_STYLE),
-        "  " + inert(details),  # in the widget's muted colour
+        "  " + inert(details) + also_in(hit),  # in the widget's muted colour
     )
 
 
