@@ -11,12 +11,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-ANSWER_TYPES = ("person", "date", "number", "place", "duration", "speech")
+ANSWER_TYPES = ("person", "date", "number", "place", "duration", "name", "speech")
 
 # "What did X say / warn / tell ...?" wants what was said: a quotation or reported speech.
 _SAYING = (
     "say|said|says|warn|warned|tell|told|claim|call|called|argue|predict|admit|insist|suggest|announce|promise"
-    "|describe|reply|respond|think|believe|add|add|urge|threaten|deny|accuse|criticise|criticize|pledge"
+    "|describe|reply|respond|think|believe|add|urge|threaten|deny|accuse|criticise|criticize|pledge"
 )
 _REPORTING = (
     "said|says|told|tells|warned|warns|added|adds|claimed|claims|insisted|insists|argued|argues|admitted|"
