@@ -74,6 +74,43 @@ def test_show_prints_an_article_or_a_cited_paragraph(corpus):
     assert "Storm Shadow" in whole.output and "Vyacheslav Volodin" in whole.output
 
 
+def test_each_printed_hit_names_what_show_takes_and_show_prints_that_paragraph(corpus):
+    result = run("query", "what did Volodin warn?", "-k", "1")
+    citation = result.output.splitlines()[0]
+    assert citation.endswith(f"  · {SEED_ID}:11")
+    shown = run("show", citation.rsplit("· ", 1)[1])
+    assert shown.exit_code == 0 and "Vyacheslav Volodin" in shown.output
+
+
+def test_a_bad_filter_on_one_stdin_line_is_reported_and_the_other_lines_answered(corpus):
+    result = run("query", "--json", "-", input="Storm Shadow\nafter:garbage Putin\nwhat did Volodin warn?\n")
+    answered = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [a["question"] for a in answered] == ["Storm Shadow", "what did Volodin warn?"]
+    assert "line 2: a date filter needs a date" in result.stderr
+    assert result.exit_code == 2
+    assert run("query", "after:garbage Putin").exit_code == 2  # one question: the error alone
+
+
+def test_an_article_id_ending_in_colon_digits_is_shown_whole(tmp_path, monkeypatch):
+    root = write_corpus(tmp_path / "c", {"a:7.txt": "Seven\n\nThe colon article.", "a.txt": "A\n\nPlain a."})
+    monkeypatch.setenv("ASKDOC_CORPUS", str(root))
+    assert "The colon article." in run("show", "a:7").output
+    assert "Plain a." in run("show", "a:1").output and "Plain a." not in run("show", "a:7").output
+
+
+def test_articles_json_escapes_undecodable_names_and_bidi_controls(tmp_path, monkeypatch):
+    root = tmp_path / "c"
+    root.mkdir()
+    (root / os.fsdecode(b"bad\xffname.txt")).write_text("Bad\n\nHerons nest.", encoding="utf-8")
+    (root / "bidi\u202eevil.txt").write_text("Bidi\n\nHerons fly.", encoding="utf-8")
+    monkeypatch.setenv("ASKDOC_CORPUS", str(root))
+    result = subprocess.run([sys.executable, "-m", "askdoc", "articles", "--json"], capture_output=True)
+    assert result.returncode == 0
+    assert b"\xff" not in result.stdout and "\u202e".encode() not in result.stdout  # escaped: \\udcff, \\u202e
+    rows = [json.loads(line) for line in result.stdout.decode("utf-8").splitlines()]
+    assert {row["id"] for row in rows} == {"bad\udcffname", "bidi\u202eevil"}
+
+
 def test_show_unknown_article_or_paragraph_is_an_error(corpus):
     assert run("show", "nope").exit_code == 2
     result = run("show", f"{SEED_ID}:99")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import functools
 import gc
 import io
-import json
 import logging
 import os
 import sys
@@ -190,13 +189,20 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
     if question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
     questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
-    answered = False
+    answered = failed = False
     console = _terminal()
-    for text in questions:
+    for number, text in enumerate(questions, 1):
         if not text:
             continue
-        with timing.stage("search"):
-            hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
+        try:
+            with timing.stage("search"):
+                hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
+        except askdoc.FilterError as err:
+            if question != "-":
+                raise
+            click.echo(f"askdoc: error: line {number}: {err}", err=True)  # the other lines still get answers
+            failed = True
+            continue
         answered = answered or bool(hits)
         if hits.weak and not json_:
             click.echo(f"askdoc: {render.weak_message(hits)}", err=True)
@@ -210,6 +216,8 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
             else:
                 click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
     timing.since_start("total since import")
+    if failed:
+        raise click.exceptions.Exit(EXIT_ERROR)
     if not answered:
         raise click.exceptions.Exit(EXIT_NO_MATCH)
 
@@ -229,6 +237,14 @@ def index(corpus: Path | None, rebuild: bool) -> None:
     )
 
 
+def _is_article(index: askdoc.Index, article_id: str) -> bool:
+    try:
+        index.article(article_id)
+    except askdoc.ArticleNotFound:
+        return False
+    return True
+
+
 @cli.command()
 @corpus_option
 @click.argument("target", metavar="ARTICLE_ID[:PARAGRAPH]")
@@ -237,7 +253,7 @@ def show(corpus: Path | None, target: str) -> None:
     """Print an article, or one of its paragraphs as cited (¶N)."""
     built = _open(corpus)
     article_id, _, paragraph = target.rpartition(":")
-    if not article_id or not paragraph.isdigit():
+    if not article_id or not paragraph.isdigit() or _is_article(built, target):  # "a:7.txt" is article "a:7"
         article_id, paragraph = target, ""
     article = built.article(article_id)
     from rich.console import Console
@@ -302,7 +318,7 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool) -> N
     rows = index.catalog(_filter(within, sites, since, until))
     if json_:
         for row in rows:
-            click.echo(json.dumps(row, ensure_ascii=False))
+            click.echo(render.json_line(row))
         return
     _print_articles(rows)
     for rel, reason in sorted(index.skipped().items()):

@@ -72,6 +72,11 @@ def citation_text(hit: Hit) -> Text:
     return Text(inert(hit.citation), style=CITATION_STYLE)
 
 
+def where_to_read(hit: Hit) -> str:
+    """``  · business/184:2``: what ``askdoc show`` takes to print the cited paragraph."""
+    return f"  · {inert(hit.article.id)}:{hit.passage.paragraph}"
+
+
 def also_in(hit: Hit) -> str:
     """``  · also in b, c``: the articles that hold the same passage word for word, or nothing."""
     return f"  · also in {', '.join(inert(name) for name in hit.also_in)}" if hit.also_in else ""
@@ -82,7 +87,7 @@ def hit_renderable(hit: Hit):
     from rich.padding import Padding
 
     header = citation_text(hit)
-    header.append(f"  score {hit.score:.2f}{also_in(hit)}", style="dim")
+    header.append(f"  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}", style="dim")
     return Group(header, Padding(passage_text(hit), (0, 0, 1, 4)))
 
 
@@ -97,7 +102,7 @@ def hits_plain(hits: Sequence[Hit]) -> str:
     blocks = []
     for hit in hits:
         body = inert(hit.passage.text).replace("\n", "\n    ")
-        blocks.append(f"{inert(hit.citation)}  score {hit.score:.2f}{also_in(hit)}\n    {body}\n")
+        blocks.append(f"{inert(hit.citation)}  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}\n    {body}\n")
     return "\n".join(blocks)
 
 
@@ -133,9 +138,14 @@ def weak_message(hits: Hits) -> str:
 
 
 def hits_json(hits: Hits) -> str:
-    """One JSON object; the same data, but C1 controls, bidi controls and lone surrogates are
+    """One JSON object (see ``json_line``)."""
+    return json_line(hits.to_json())
+
+
+def json_line(value) -> str:
+    """JSON on one line; C1 controls, bidi controls and lone surrogates (undecodable file names) are
     written as \\u escapes, so that printing it on a terminal is safe and it always encodes."""
-    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(hits.to_json(), ensure_ascii=False))
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
 
 
 def hits_markdown(hits: Hits) -> str:
