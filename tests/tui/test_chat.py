@@ -217,3 +217,28 @@ async def test_slow_answer_still_lands_with_its_question_at_the_top(tmp_path, mo
         question = app.query(".question").last()
         assert transcript.scroll_y == min(question.virtual_region.y, transcript.max_scroll_y), "as far as it goes"
         assert transcript.region.contains_region(question.region), "the question is in view"
+
+
+@pytest.mark.parametrize("since", ["changed", "removed"])
+async def test_a_citation_whose_file_changed_or_went_opens_the_text_it_quoted(tmp_path, since):
+    corpus = news_corpus(tmp_path)
+    app = make_app(corpus)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "when did the lighthouse keeper retire?")
+        hit = app.query(HitQuote).first().hit
+        path = next(corpus.glob("harbour.*"))
+        if since == "changed":  # a new first paragraph moves every offset of the file
+            path.write_text(path.read_text("utf-8").replace("\n\n", "\n\nA new first paragraph.\n\n", 1), "utf-8")
+        else:
+            path.unlink()
+        app.index = askdoc.open(corpus)  # what the chat's watcher does when it sees the change
+        await pilot.press("1")
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.since == since
+        assert reader.query_one("#cited").render().plain == hit.passage.text  # the quoted text, cited as then
+        assert hit.article.text[hit.quote.start : hit.quote.end] == hit.quote.text
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ChatScreen) and app.query(HitQuote).first().hit == hit

@@ -56,3 +56,15 @@ def test_only_lines_made_of_existing_paths_count_as_pasted(tmp_path):
     assert pasted_paths(f"file://{str(target).replace(' ', '%20')}") == [str(target)]
     assert pasted_paths("what did Volodin warn?") is None
     assert pasted_paths(f"{target} and more") is None
+
+
+async def test_a_plain_absolute_path_pasted_is_added_not_taken_for_a_command(tmp_path):
+    corpus = news_corpus(tmp_path)
+    outside = write_corpus(tmp_path / "downloads", {"ferry.txt": NEW})
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, str(outside / "ferry.txt"))  # unquoted, as a terminal pastes a path without spaces
+        assert (corpus / "ferry.txt").exists() and app.index.n_articles == 5
+        await ask(pilot, "/nosuchcommand")
+        assert "Unknown command" in str(app.query(".note.error").last().render())

@@ -140,12 +140,12 @@ class ChatScreen(Screen):
         if not text:
             return
         self.prompt.remember(text)
-        if text.startswith("/"):
+        if paths := pasted_paths(text):  # a file or folder dragged or pasted in ("/tmp/a.txt" too): add it
+            self.query_one(CorpusWatch).add(paths)
+        elif text.startswith("/"):
             from ..commands import run_slash
 
             run_slash(self.app, text)
-        elif paths := pasted_paths(text):  # a file or folder dragged or pasted in: add it
-            self.query_one(CorpusWatch).add(paths)
         else:
             self.ask(text)
 

@@ -29,7 +29,17 @@ class ReaderScreen(Screen):
         super().__init__()
         self.article = article
         self.hit = hit
-        self.passages = index.passages(article.id)
+        self.since = None  # "changed" or "removed": the file, since the answer that cites it
+        try:
+            current = index.article(article.id)
+        except askdoc.ArticleNotFound:
+            current, self.since = None, "removed"
+        if current is not None and current.text != article.text:
+            self.since = "changed"
+        if self.since:  # show the text the answer quoted, cut into passages as it was then
+            self.passages = askdoc.Index.from_articles([article]).passages(article.id)
+        else:
+            self.passages = index.passages(article.id)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="?")
@@ -38,6 +48,12 @@ class ReaderScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = inert(self.article.title)
+        if self.since:
+            self.notify(
+                f"This article was {self.since} on disk after the answer: shown as it was when quoted.",
+                severity="warning",
+                markup=False,
+            )
         self.query_one(ArticleView).focus()
         if self.hit is not None:
             self.call_after_refresh(self.query_one(ArticleView).scroll_to_cited)
