@@ -59,6 +59,12 @@ async def test_no_match_names_the_missing_terms(tmp_path):
         assert "No passage mentions: quokka, zebra." in rendered(answer.query_one(".no-match"))
         await ask(pilot, "Volodin quokka")
         assert "Not in any article: quokka" in rendered(app.query(Answer).last().query_one(".missing"))
+        await ask(pilot, "what did Volodin say about weapons?")  # "say" is missing, but it is no news
+        assert not app.query(Answer).last().query(".missing")
+        await ask(pilot, "What did Macron say about the lighthouse?")
+        assert "No passage mentions macron; these passages match only the rest" in rendered(
+            app.query(Answer).last().query_one(".missing")
+        )
 
 
 async def test_follow_up_borrows_the_previous_question(tmp_path):

@@ -7,7 +7,8 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from askdoc import Hits
-from askdoc.render import no_match_message
+from askdoc.analysis import common_stem
+from askdoc.render import no_match_message, weak_message
 
 from ..text import literal
 from .hit_quote import HitQuote
@@ -32,8 +33,11 @@ class Answer(Vertical):
         elif self.hits:
             if self.hits.scope:
                 yield Static(literal(f"Filtered: {self.hits.scope}"), classes="scope")
-            if self.hits.missing:
-                yield Static(literal("Not in any article: " + ", ".join(self.hits.missing)), classes="missing")
+            if self.hits.weak:  # as askdoc query says it: these passages match only the rest of the question
+                message = weak_message(self.hits)
+                yield Static(literal(message[0].upper() + message[1:] + "."), classes="missing")
+            elif telling := [w for w in self.hits.missing if common_stem(w) is None]:  # not "say" or "tell"
+                yield Static(literal("Not in any article: " + ", ".join(telling)), classes="missing")
             yield from (HitQuote(hit) for hit in self.hits)
         else:
             yield Static(literal(sentence(self.hits)), classes="no-match")
