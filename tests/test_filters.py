@@ -81,3 +81,18 @@ def test_nothing_inside_the_filter_gives_no_hits_and_says_so(index):
 def test_unreadable_dates_are_a_clear_error(index, bad):
     with pytest.raises(askdoc.FilterError, match="a date filter needs a date like"):
         index.search(f"budget after:{bad}")
+
+
+def test_dates_a_script_gives_in_other_shapes_are_no_dates_to_filter_by():
+    index = askdoc.Index.from_articles(
+        [
+            article("iso", "2024-09-05T10:00:00"),
+            article("short", "2024-9-5"),
+            article("us", "05/09/2024"),
+            article("words", "September 5, 2024"),
+            article("year", "2024"),
+        ]
+    )
+    assert ids(index.search("budget after:2024-09-01", k=10)) == ["iso"]
+    assert ids(index.search("budget until:2024", k=10)) == ["iso", "year"]
+    assert len(index.search("budget", k=10)) == 5  # unfiltered, every article answers

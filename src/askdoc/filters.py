@@ -25,6 +25,7 @@ import numpy as np
 from .errors import AskdocError
 
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
+_STORED_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(?![\d-])")  # ISO dates compare as text (a time may follow)
 _TOKEN = re.compile(r"(?<!\S)(site|in|after|since|before|until):(\"[^\"]*\"|\S+)", re.IGNORECASE)
 
 
@@ -74,7 +75,7 @@ class Filter:
             return False
         if self.since or self.until or self.before:
             date = meta.get("date")
-            if not date:
+            if not date or not _STORED_DATE.match(date):  # "05/09/2024" from a script: no date it can be compared by
                 return False
             if self.since and date < self.since:
                 return False
