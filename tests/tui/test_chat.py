@@ -163,6 +163,20 @@ async def test_focused_quote_is_copied_with_its_citation(tmp_path):
         assert hit.citation in app.clipboard
 
 
+async def test_escape_or_typing_on_a_quote_goes_back_to_the_question(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab")
+        assert isinstance(app.focused, HitQuote)
+        await pilot.press("escape")
+        assert app.focused is app.query_one(QuestionInput)
+        await pilot.press("tab")
+        await pilot.press(*"who")  # typed on a quote: the next question starts
+        assert app.focused is app.query_one(QuestionInput) and app.query_one(QuestionInput).value == "who"
+
+
 async def test_question_asked_while_indexing_is_answered_when_ready(tmp_path, monkeypatch):
     release = threading.Event()
     real_open = askdoc.open

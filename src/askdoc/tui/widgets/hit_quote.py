@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from textual import events
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
@@ -22,6 +23,7 @@ class HitQuote(Widget, can_focus=True):
         Binding("c", "copy", "Copy quote", id="quote.copy"),
         Binding("up", "app.focus_previous", "Previous", show=False),
         Binding("down", "app.focus_next", "Next", show=False),
+        Binding("escape", "to_prompt", "Ask", show=False),
     ]
 
     @dataclass
@@ -43,6 +45,17 @@ class HitQuote(Widget, can_focus=True):
 
     def action_open(self) -> None:
         self.post_message(self.Opened(self.hit))
+
+    def action_to_prompt(self) -> None:
+        self.screen.query_one("#question").focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing goes to the question: a letter pressed on a quote starts the next question."""
+        if event.is_printable and event.character and event.character != "c" and not event.character.isdigit():
+            event.stop()
+            prompt = self.screen.query_one("#question")
+            prompt.focus()
+            prompt.insert_text_at_cursor(event.character)
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(quote_with_citation(self.hit))

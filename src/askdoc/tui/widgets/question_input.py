@@ -25,6 +25,8 @@ class QuestionInput(Input):
         number: int
 
     def __init__(self, **kwargs) -> None:
+        # Coming back to the prompt (from a quote, the reader) continues the question, never selects it to be replaced.
+        kwargs.setdefault("select_on_focus", False)
         super().__init__(**kwargs)
         self.history: list[str] = []
         self.citations = 0  # how many citations the latest answer has (0: digits are typed as usual)
