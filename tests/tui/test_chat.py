@@ -6,6 +6,7 @@ import threading
 import time
 
 import pytest
+from textual import events
 
 import askdoc
 from askdoc.tui.app import make_app
@@ -262,3 +263,13 @@ async def test_a_citation_whose_file_changed_or_went_opens_the_text_it_quoted(tm
         await pilot.press("escape")
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen) and app.query(HitQuote).first().hit == hit
+
+
+async def test_several_lines_pasted_are_one_question(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        prompt = app.query_one(QuestionInput)
+        prompt.post_message(events.Paste("what did Volodin\n  warn about\n\nweapons?\n"))
+        await pilot.pause()
+        assert prompt.value == "what did Volodin warn about weapons?"

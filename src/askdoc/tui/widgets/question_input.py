@@ -24,6 +24,16 @@ class QuestionInput(Input):
 
         number: int
 
+    def _on_paste(self, event: events.Paste) -> None:
+        """Several lines pasted are one question, joined by spaces (Input would keep only the first)."""
+        event.prevent_default()  # Input's own handler
+        event.stop()
+        text = " ".join(line.strip() for line in event.text.splitlines() if line.strip())
+        if text and self.selection.is_empty:
+            self.insert_text_at_cursor(text)
+        elif text:
+            self.replace(text, *self.selection)
+
     def __init__(self, **kwargs) -> None:
         # Coming back to the prompt (from a quote, the reader) continues the question, never selects it to be replaced.
         kwargs.setdefault("select_on_focus", False)
