@@ -160,3 +160,17 @@ def test_a_child_walk_that_meets_an_odd_file_leaves_the_warning_to_the_caller(tm
     (root / "out.txt").symlink_to(tmp_path / "elsewhere.txt")
     (tmp_path / "elsewhere.txt").write_text("outside")
     assert PendingScan(root).result() is None
+
+
+def test_an_index_cache_set_inside_the_corpus_is_not_indexed(tmp_path, monkeypatch, caplog):
+    from askdoc import store
+
+    root = write_corpus(tmp_path / "c", {"h.txt": "Herons\n\nHerons nest by the river."})
+    monkeypatch.setenv("ASKDOC_CACHE_DIR", str(root / "cache"))
+    first = askdoc.open(root)
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        again = askdoc.open(root)
+    assert [a.id for a in again.articles()] == ["h"]
+    assert store.current_generation(again.location) == store.current_generation(first.location)  # nothing new
+    assert not caplog.records
+    assert (root / "cache" / "indexes" / "CACHEDIR.TAG").read_bytes().startswith(b"Signature: 8a477f597d28d172")

@@ -291,6 +291,8 @@ def _walk(root: Path, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, lis
                 descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
             with os.scandir(folder if descriptor is None else descriptor) as scan:
                 entries = list(scan)
+            if any(entry.name == CACHE_TAG for entry in entries) and _is_cache(os.path.join(folder, CACHE_TAG)):
+                continue  # askdoc's own indexes (a cache folder set inside the corpus), or another tool's cache
             folders, files = _split(folder, entries)
             if folder is top and part != (0, 1):
                 number, count = part
@@ -304,6 +306,18 @@ def _walk(root: Path, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, lis
             if descriptor is not None:
                 os.close(descriptor)
         stack.extend(os.path.join(folder, name) for name in reversed(folders))
+
+
+CACHE_TAG = "CACHEDIR.TAG"  # https://bford.info/cachedir/: backup tools skip such folders, and so does the walk
+CACHE_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
+
+
+def _is_cache(path: str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(len(CACHE_SIGNATURE)) == CACHE_SIGNATURE
+    except OSError:
+        return False
 
 
 def _split(folder: str, entries: list[os.DirEntry]) -> tuple[list[str], list[os.DirEntry]]:

@@ -256,6 +256,7 @@ def _array(gen: Path, name: str, dtype: str, meta: dict) -> np.ndarray:
 def save(folder: Path, data: IndexData) -> Path:
     """Write ``data`` as a new generation and commit it; older generations are removed."""
     folder.mkdir(parents=True, exist_ok=True)
+    _tag_as_cache(folder.parent)
     previous = current_generation(folder)
     number = int(previous.name[4:]) + 1 if previous and previous.name[4:].isdigit() else 1
     gen = folder / f"gen-{number:06d}"
@@ -293,6 +294,19 @@ def save(folder: Path, data: IndexData) -> Path:
         raise
     remove_stale(folder, keep=gen)
     return gen
+
+
+def _tag_as_cache(indexes: Path) -> None:
+    """Mark the folder of indexes with a CACHEDIR.TAG: corpus walks (ours, if the cache is set inside a
+    corpus) and backup tools leave it out."""
+    from .corpus import CACHE_SIGNATURE, CACHE_TAG
+
+    tag = indexes / CACHE_TAG
+    if not tag.exists():
+        with contextlib.suppress(OSError):
+            tag.write_bytes(
+                CACHE_SIGNATURE + b"\n# This folder holds askdoc's indexes, which it rebuilds when they are missing.\n"
+            )
 
 
 def remove_stale(folder: Path, keep: Path | None) -> None:
