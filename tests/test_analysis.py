@@ -106,3 +106,9 @@ def test_a_question_about_initials_finds_them():
     hits = index.search("Who is the head of M&S?")
     assert hits[0].article.id == "shops" and hits.matched == ("head", "m&s")
     assert "M&S" in hits[0].quote.text
+
+
+def test_won_and_don_are_words_and_their_negations_stop_words():
+    a = Analyzer()
+    assert a.terms("Who won the Grammy? Don King said he won't and don't.") == ["won", "grammi", "don", "king", "said"]
+    assert a.terms("We shan’t, they won’t") == []

@@ -19,6 +19,8 @@ from pathlib import Path
 WORD = re.compile(r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?|[^\W_]+(?:[-'’.&][^\W_]+)*")
 _APOSTROPHES = "'’"
 _CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
+# Negations whose stem is another word: "won't", "don't", "shan't" are stop words, "won" and "Don" not.
+_NEGATED_STEMS = {"won": "will", "don": "do", "shan": "shall"}
 DATA = Path(__file__).parent / "data"  # shipped beside the code (askdoc is never run from a zip)
 TABLE_AFTER = 64  # words looked up in the text of stems.txt before it is parsed into a dict (~10 ms)
 
@@ -82,6 +84,8 @@ def _words_of(token: str) -> list[str]:
         for mark in _APOSTROPHES:
             if mark in part:
                 head, _, tail = part.rpartition(mark)
+                if tail == "t" and head in _NEGATED_STEMS:  # "won't" is "will not", not "won"
+                    head = _NEGATED_STEMS[head]
                 part = head if tail in _CONTRACTION_ENDINGS else head + tail
                 part = part.replace(mark, "")
         part = part.replace(".", "")

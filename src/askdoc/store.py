@@ -34,9 +34,10 @@ from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_
 
 __all__ = ["CorruptIndex", "IndexData", "check_forward", "load", "save"]
 
-FORMAT_VERSION = (
-    6  # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf; 6: "M&S" one term
-)
+# 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf; 6: "M&S" one term;
+# 7: "won" and "Don" are words. A change to the analysis (stop words, the token pattern) changes the
+# terms an index holds, so it takes a new version: older indexes are then rebuilt.
+FORMAT_VERSION = 7
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
