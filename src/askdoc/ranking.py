@@ -97,7 +97,7 @@ def rerank(
             weights.proximity * proximity(seen.positions, query.weights, params.k1, norm) if weights.proximity else 0.0
         )
         context = index.context_terms(article_number, row)
-        covered[row] = sum(w for t, w in query.weights.items() if t in found or t in context)
+        covered[row] = weight_of(query.weights, found | context)
         for term, weight in query.weights.items():
             if term in context:
                 bonus += weights.title * weight
@@ -151,7 +151,7 @@ def _past_the_lead(
         own = evidence[row].terms | index.context_terms(int(index.data.arrays["p_article"][row]), row)
         inherited = evidence[lead].terms - own
         fade = 1.0 / (row - lead)
-        weight = sum(w for t, w in query.weights.items() if t in own) + fade * weight_of(query.weights, inherited)
+        weight = weight_of(query.weights, own) + fade * weight_of(query.weights, inherited)
         more = weight > covered[lead] * (1 + 1e-9)
         as_much_with_answer = typed and row in answers and lead not in answers and weight >= covered[lead] * (1 - 1e-9)
         if (more or as_much_with_answer) and (weight, -negative) > best.get(lead, (0.0, 0.0, 0))[:2]:
