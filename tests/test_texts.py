@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import askdoc
 from askdoc import store
 from askdoc.analysis import Analyzer
-from askdoc.build import Builder
+from askdoc.build import Builder, Terms
 from askdoc.texts import TextBuffer
 from conftest import synthetic_articles, write_corpus
 
@@ -81,6 +82,35 @@ def test_a_part_merged_from_another_builder_equals_the_same_articles_added_here(
         if name not in ("f_term", "f_tf", "df", "t_max", "t_ptr", "post_doc", "post_tf", "post_impact"):
             assert np.array_equal(a.arrays[name], b.arrays[name]), name
     assert forward_rows(a) == forward_rows(b)
+
+
+def test_parts_of_one_worker_share_its_terms_and_merge_in_order_to_the_same_index(monkeypatch):
+    """A worker keeps one Terms for all its chunks: each distinct token is analysed once, and each part
+    brings only the terms new since the part before it."""
+    articles = synthetic_articles(30, seed=9)
+    analysed: list[str] = []
+    analyzer = Analyzer()
+    real = analyzer.analyse_token
+    monkeypatch.setattr(analyzer, "analyse_token", lambda token: analysed.append(token) or real(token))
+    terms = Terms(analyzer)
+    parts = []
+    for chunk in (articles[:10], articles[10:20], articles[20:]):
+        builder = Builder(analyzer, terms=terms)
+        for article in chunk:
+            builder.add(article)
+        parts.append(builder.part())
+    assert len(analysed) == len(set(analysed))  # no token analysed again in a later chunk
+    assert sum(len(part["vocab"]) for part in parts) == len(terms.vocab)  # no term sent twice
+    direct, merged = Builder(Analyzer()), Builder(Analyzer())
+    for article in articles:
+        direct.add(article)
+    for part in parts:
+        merged.merge(part)
+    a, b = direct.finish(), merged.finish()
+    assert a.articles == b.articles and forward_rows(a) == forward_rows(b)
+    out_of_order = Builder(Analyzer())
+    with pytest.raises(ValueError, match="part starts at term"):
+        out_of_order.merge(parts[1])  # its term ids refer to terms numbered in parts[0]
 
 
 def forward_rows(data) -> set[tuple[int, str, int]]:

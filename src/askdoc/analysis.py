@@ -130,10 +130,13 @@ class Analyzer:
         """The terms of one raw token as the WORD pattern found it (often none: a stop word)."""
         terms = self._token_terms.get(token)
         if terms is None:
-            stop = self._stopwords
-            terms = tuple(self.stem(w) for w in _words_of(token) if w not in stop)
-            self._token_terms[token] = terms
+            terms = self._token_terms[token] = self.analyse_token(token)
         return terms
+
+    def analyse_token(self, token: str) -> tuple[str, ...]:
+        """``token_terms`` without its cache (a build keeps its own, see build.Terms)."""
+        stop = self._stopwords
+        return tuple(self.stem(w) for w in _words_of(token) if w not in stop)
 
     def terms(self, text: str) -> list[str]:
         """All terms of a text, in order, with repeats (what BM25 counts)."""

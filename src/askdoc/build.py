@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from array import array
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -37,16 +38,19 @@ class Builder:
     while joined and leave the C heap full of holes after.
     """
 
-    def __init__(self, analyzer: Analyzer, vocab: list[str] | None = None, spill_to: Path | None = None) -> None:
+    def __init__(self, analyzer: Analyzer, vocab: list[str] | None = None, spill_to: Path | None = None,
+                 terms: Terms | None = None) -> None:  # fmt: skip
         self.analyzer = analyzer
-        self.vocab: list[str] = list(vocab or [])
-        self.term_ids: dict[str, int] = {t: i for i, t in enumerate(self.vocab)}
+        self.terms = terms if terms is not None else Terms(analyzer, vocab)
+        self.vocab = self.terms.vocab  # this builder's term ids index it
+        self._vocab_start = len(self.vocab)  # terms before it were numbered by an earlier builder (see part)
         self.cols: dict[str, array] = {name: array(code) for name, code in COLUMNS.items()}
         self.tokens = array("i")  # keys of the tokens not yet counted into forward rows
         self.p_tokens = array("i")  # how many of them each passage has
         self.articles: list[dict[str, Any]] = []
         self.texts = TextBuffer(spill_to)  # in a temporary file in ``spill_to`` if given: not in memory
-        self._keys = TokenKeys(self._ids_of)  # raw token -> a small key; its term ids are in flat arrays
+        self._keys = self.terms.keys
+        self._merged_ids: dict[str, array] = {}  # a merged vocabulary's term ids here (see merge)
 
     def add(self, article: Article, source: dict[str, Any] | None = None) -> None:
         """Analyse one article: its passages, their sentences and terms.
@@ -89,15 +93,8 @@ class Builder:
         if len(tokens) >= FLUSH_TOKENS:
             self._flush_tokens()
 
-    def _ids_of(self, token: str) -> tuple[int, ...]:
-        return tuple(self.term_id(t) for t in self.analyzer.token_terms(token))
-
     def term_id(self, term: str) -> int:
-        term_id = self.term_ids.get(term)
-        if term_id is None:
-            term_id = self.term_ids[term] = len(self.vocab)
-            self.vocab.append(term)
-        return term_id
+        return self.terms.id(term)
 
     def _flush_tokens(self) -> None:
         """Count the pending tokens into forward-index rows (term, tf) of their passages."""
@@ -112,16 +109,26 @@ class Builder:
         del self.p_tokens[:]
 
     def part(self) -> dict[str, Any]:
-        """What was added, as a part another builder can ``merge`` (term ids local to it)."""
+        """What was added, as a part another builder can ``merge``: its term ids are those of this
+        builder's ``terms``, and the part carries the terms numbered since the previous part of them."""
         self._flush_tokens()
         texts, lengths = self.texts.joined()
-        return {"vocab": self.vocab, "columns": self.cols, "articles": self.articles, "texts": texts,
+        return {"vocab": self.vocab[self._vocab_start :], "vocab_start": self._vocab_start,
+                "vocab_of": self.terms.name, "columns": self.cols, "articles": self.articles, "texts": texts,
                 "text_lengths": lengths}  # fmt: skip
 
     def merge(self, part: dict[str, Any]) -> None:
-        """Append a part made by another builder (in a worker process), renumbering its terms and articles."""
+        """Append a part made by another builder (in a worker process), renumbering its terms and articles.
+
+        Parts made with one ``Terms`` (a worker's chunks) must come in the order they were made:
+        each brings only the terms that are new since the one before.
+        """
         self._flush_tokens()
-        new_ids = np.array([self.term_id(t) for t in part["vocab"]], dtype=np.int32)
+        here = self._merged_ids.setdefault(part["vocab_of"], array("i"))
+        if part["vocab_start"] != len(here):
+            raise ValueError(f"part starts at term {part['vocab_start']}, but {len(here)} terms of it were merged")
+        here.extend(map(self.term_id, part["vocab"]))
+        new_ids = _numpy(here)
         first_article = len(self.articles)
         for name, column in part["columns"].items():
             values = _numpy(column)
@@ -213,6 +220,31 @@ def _blocks(f_ptr: np.ndarray) -> list[tuple[int, int]]:
     cuts = np.searchsorted(f_ptr, np.arange(POSTINGS_BLOCK, int(f_ptr[-1]), POSTINGS_BLOCK), side="right") - 1
     bounds = [0, *sorted(set(cuts.tolist()) - {0, n}), n]
     return list(zip(bounds[:-1], bounds[1:]))
+
+
+class Terms:
+    """A vocabulary (term <-> id) and the raw tokens met so far with their term ids (see TokenKeys).
+
+    A worker process keeps one for all its chunks of files, so that each distinct token is
+    analysed, and each term numbered, once per process rather than once per chunk.
+    """
+
+    def __init__(self, analyzer: Analyzer, vocab: list[str] | None = None) -> None:
+        self.analyzer = analyzer
+        self.vocab: list[str] = list(vocab or [])
+        self.ids: dict[str, int] = {t: i for i, t in enumerate(self.vocab)}
+        self.keys = TokenKeys(self._ids_of)
+        self.name = os.urandom(8).hex()  # names the parts made with it (see Builder.merge)
+
+    def id(self, term: str) -> int:
+        term_id = self.ids.get(term)
+        if term_id is None:
+            term_id = self.ids[term] = len(self.vocab)
+            self.vocab.append(term)
+        return term_id
+
+    def _ids_of(self, token: str) -> tuple[int, ...]:
+        return tuple(map(self.id, self.analyzer.analyse_token(token)))
 
 
 class TokenKeys(dict):

@@ -2,7 +2,9 @@
 
 Reading, tokenising and stemming are pure Python and hold the GIL, so a large build uses
 one process per core. Parts travel back through the pool's pipe (in memory, never written
-to disk); term ids in a part are local to it and renumbered by ``Builder.merge``.
+to disk). Each worker numbers terms in its own vocabulary (``build.Terms``), kept across its
+chunks so that a token is analysed once per process; a part carries the terms new since that
+worker's previous part, and ``Builder.merge`` renumbers them.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import sys
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from itertools import islice
 from typing import Any
 
 from .analysis import Analyzer
-from .build import Builder
+from .build import Builder, Terms
 from .formats import SourceFile, Unreadable, read_articles
 from .model import Article
 
@@ -26,7 +29,7 @@ log = logging.getLogger("askdoc")
 PARALLEL_FROM = 1000  # fewer files than this are read in the calling process (starting workers costs ~0.5 s)
 CHUNK_FILES = 250
 
-_analyzer: Analyzer | None = None  # one per worker process: its stem and token caches serve every chunk
+_terms: Terms | None = None  # one per worker process: its stems, tokens and terms serve every chunk
 
 
 def worker_count() -> int:
@@ -89,18 +92,19 @@ def parts_or_none(files: Sequence[SourceFile], stems: dict[str, str]) -> Iterato
 
 
 def _start(stems: dict[str, str]) -> None:
-    global _analyzer
-    _analyzer = Analyzer(stems)
+    global _terms
+    _terms = Terms(Analyzer(stems))
 
 
 def _analyse(files: Sequence[SourceFile]) -> dict[str, Any]:
-    """One chunk of files as a part: columns with local term ids, and what they refer to."""
-    analyzer = _analyzer or Analyzer()
-    known = set(analyzer.stems)
-    builder = Builder(analyzer)
+    """One chunk of files as a part: columns with the worker's term ids, and what they refer to."""
+    terms = _terms or Terms(Analyzer())
+    stems = terms.analyzer.stems
+    known = len(stems)
+    builder = Builder(terms.analyzer, terms=terms)
     skipped: dict[str, list] = {}
     for file in files:
         for article in articles_in(file, skipped):
             builder.add(article, source_of(file))
-    learned = {word: stem for word, stem in analyzer.stems.items() if word not in known}
+    learned = dict(islice(stems.items(), known, None))  # a dict keeps its order: the stems added since
     return builder.part() | {"skipped": skipped, "stems": learned}
