@@ -39,12 +39,9 @@ def heading_text(block: str) -> str | None:
         return None
     if block.startswith("#"):
         return block.lstrip("#").strip() or None
-    words = block.split()
-    if len(words) > 12 or len(block) > 100 or block.endswith(_SENTENCE_END):
+    if len(block) > 100 or block.endswith(_SENTENCE_END) or not (block[0].isupper() or block[0].isdigit()):
         return None
-    if not (block[0].isupper() or block[0].isdigit()):
-        return None
-    return block
+    return block if len(block.split()) <= 12 else None
 
 
 class Piece(NamedTuple):
@@ -72,7 +69,8 @@ def pieces_for(article: Article) -> list[Piece]:
     pieces: list[Piece] = []
     heading = (-1, -1)
     paragraph = 0
-    titles = [heading_text(text[start:end]) for start, end in spans]
+    # (a block of over 100 characters is a heading only as a "#" line: most are not sliced to be looked at)
+    titles = [heading_text(text[s:e]) if e - s <= 100 or text.startswith("#", s) else None for s, e in spans]
     for i, (start, end) in enumerate(spans):
         title = titles[i]
         followed_by_paragraph = i + 1 < len(spans) and titles[i + 1] is None
