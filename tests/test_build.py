@@ -6,6 +6,8 @@ from collections import Counter
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from askdoc import build, scoring
 from askdoc.analysis import Analyzer
@@ -56,6 +58,21 @@ def test_forward_rows_and_lengths_match_the_analyzer(monkeypatch, flush_tokens):
     assert stored_rows(data) == expected
     assert data.arrays["p_len"].tolist() == [sum(row.values()) for row in expected]
     assert "long" in data.vocab and "rang" in data.vocab  # a hyphenated token gives two terms
+
+
+# letters, digits, the separators WORD keeps inside a token, other punctuation, and every kind of whitespace
+ALPHABET = "aZé9_-'’.,&;:()“”!?" + " \t\n\u00a0\u2003\u3000\x1c\x85"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(ALPHABET, min_size=1, max_size=40), min_size=1, max_size=4))
+def test_a_build_cutting_text_at_whitespace_finds_the_terms_the_analyzer_finds(paragraphs):
+    """The builder looks up pieces between whitespace, not WORD tokens: no token may be split or lost by it."""
+    article = Article(id="a", title="A", text="\n\n".join(paragraphs))
+    if not pieces_for(article):
+        return
+    data = build.build([article], Analyzer())
+    assert stored_rows(data) == expected_rows(article, Analyzer())
 
 
 @pytest.mark.parametrize("block", [build.POSTINGS_BLOCK, 5])

@@ -45,7 +45,7 @@ class Builder:
         self.vocab = self.terms.vocab  # this builder's term ids index it
         self._vocab_start = len(self.vocab)  # terms before it were numbered by an earlier builder (see part)
         self.cols: dict[str, array] = {name: array(code) for name, code in COLUMNS.items()}
-        self.tokens = array("i")  # keys of the tokens not yet counted into forward rows
+        self.tokens = array("i")  # keys of the text pieces not yet counted into forward rows
         self.p_tokens = array("i")  # how many of them each passage has
         self.articles: list[dict[str, Any]] = []
         self.texts = TextBuffer(spill_to)  # in a temporary file in ``spill_to`` if given: not in memory
@@ -55,23 +55,24 @@ class Builder:
     def add(self, article: Article, source: dict[str, Any] | None = None) -> None:
         """Analyse one article: its passages, their sentences and terms.
 
-        Each raw token becomes a key through a dict in C (``map`` over its ``__getitem__``, no
-        Python code per token unless the token is new); keys become term ids and (term, tf) rows
-        in numpy at flush time, so there is no Python work per token or per posting.
+        The text is cut at whitespace (``str.split``, in C), and each piece ("said," or
+        "(long-range") becomes a key through a dict in C (``map`` over its ``__getitem__``): only a
+        piece not met before is searched with the WORD pattern (no match spans whitespace, so the
+        terms are those of ``Analyzer.terms``). Keys become term ids and (term, tf) rows in numpy
+        at flush time, so there is no Python work per token or per posting.
         """
         number = len(self.articles)
         text = article.text
         cols = self.cols
         tokens = self.tokens
         key_of = self._keys.__getitem__
-        findall = WORD.findall
         introduced: set[int] = set()
         for piece in pieces_for(article):
             before = len(tokens)
             if piece.heading_start >= 0 and piece.heading_start not in introduced:
                 introduced.add(piece.heading_start)  # a heading is indexed with its first passage
-                tokens.extend(map(key_of, findall(text, piece.heading_start, piece.heading_end)))
-            tokens.extend(map(key_of, findall(text, piece.start, piece.end)))
+                tokens.extend(map(key_of, text[piece.heading_start : piece.heading_end].split()))
+            tokens.extend(map(key_of, text[piece.start : piece.end].split()))
             sentences = sentence_spans(text, piece.start, piece.end)
             cols["p_article"].append(number)
             cols["p_start"].append(piece.start)
@@ -223,7 +224,7 @@ def _blocks(f_ptr: np.ndarray) -> list[tuple[int, int]]:
 
 
 class Terms:
-    """A vocabulary (term <-> id) and the raw tokens met so far with their term ids (see TokenKeys).
+    """A vocabulary (term <-> id) and the pieces of text met so far with their term ids (see TokenKeys).
 
     A worker process keeps one for all its chunks of files, so that each distinct token is
     analysed, and each term numbered, once per process rather than once per chunk.
@@ -234,6 +235,7 @@ class Terms:
         self.vocab: list[str] = list(vocab or [])
         self.ids: dict[str, int] = {t: i for i, t in enumerate(self.vocab)}
         self.keys = TokenKeys(self._ids_of)
+        self._token_ids: dict[str, tuple[int, ...]] = {}  # a WORD token's term ids ("said" in "said," "said.")
         self.name = os.urandom(8).hex()  # names the parts made with it (see Builder.merge)
 
     def id(self, term: str) -> int:
@@ -243,13 +245,23 @@ class Terms:
             self.vocab.append(term)
         return term_id
 
-    def _ids_of(self, token: str) -> tuple[int, ...]:
-        return tuple(map(self.id, self.analyzer.analyse_token(token)))
+    def _ids_of(self, piece: str) -> tuple[int, ...]:
+        """The term ids of a piece of text between whitespace: of each WORD token in it, in order."""
+        tokens = WORD.findall(piece)
+        if len(tokens) == 1:
+            return self._ids_of_token(tokens[0])
+        return tuple(term_id for token in tokens for term_id in self._ids_of_token(token))
+
+    def _ids_of_token(self, token: str) -> tuple[int, ...]:
+        ids = self._token_ids.get(token)
+        if ids is None:
+            ids = self._token_ids[token] = tuple(map(self.id, self.analyzer.analyse_token(token)))
+        return ids
 
 
 class TokenKeys(dict):
-    """Raw token -> key (0, 1, ...); each key's term ids (none for a stop word, two for
-    "long-range") are kept flat, so that numpy turns a run of keys into term ids at once."""
+    """A piece of text between whitespace -> key (0, 1, ...); each key's term ids (none for a stop
+    word, two for "long-range") are kept flat, so that numpy turns a run of keys into term ids at once."""
 
     def __init__(self, ids_of: Callable[[str], tuple[int, ...]]) -> None:
         super().__init__()
