@@ -73,8 +73,22 @@ def test_nothing_inside_the_filter_gives_no_hits_and_says_so(index):
     from askdoc.render import no_match_message
 
     hits = index.search("budget site:nowhere.org", k=3)
-    assert not hits and hits.matched
-    assert no_match_message(hits) == "no passage answers this question within site:nowhere.org"
+    assert not hits and hits.matched and hits.scope_empty
+    assert no_match_message(hits) == "no article of this corpus is within site:nowhere.org"
+    assert hits.to_json()["filter_empty"] is True
+    hits = index.search("zeppelin in:uk", k=3)  # articles are there, but none answers
+    assert not hits and not hits.scope_empty and hits.to_json()["filter_empty"] is False
+    assert no_match_message(hits) == "no passage answers this question within in:uk"
+
+
+def test_in_takes_a_folder_as_a_shell_spells_it(index):
+    assert ids(index.search("budget in:./us/", k=10)) == ["us/c", "us/d"]
+    assert len(index.search("budget in:.", k=10)) == 5  # the corpus folder itself
+
+
+def test_a_script_may_give_one_folder_or_site_as_a_string(index):
+    assert ids(index.search("budget", k=10, where=Filter(within="us"))) == ["us/c", "us/d"]
+    assert ids(index.search("budget", k=10, where=Filter(sites="bbc.co.uk", within=["uk/b"]))) == ["uk/b"]
 
 
 @pytest.mark.parametrize("bad", ["2024-13", "2024-02-30", "yesterday", "24"])

@@ -67,6 +67,26 @@ def test_from_articles_builds_an_in_memory_index():
     assert hit.citation == "[1] T, ¶1"
 
 
+def test_a_script_mistake_in_the_arguments_is_a_clear_error_not_a_wrong_answer():
+    article = askdoc.Article(id="a1", title="T", text="The harbour bridge reopened.")
+    index = askdoc.Index.from_articles([article])
+    for bad in (2.5, "3", True):
+        with pytest.raises(TypeError, match="k must be a whole number"):
+            index.search("bridge", k=bad)
+    with pytest.raises(ValueError, match="at least 1"):
+        index.search("bridge", max_per_article=0)
+    import numpy as np
+
+    assert len(index.search("bridge", k=np.int64(2))) == 1  # numpy's integers are whole numbers
+    with pytest.raises(ValueError, match="two articles have the id 'a1'"):
+        askdoc.Index.from_articles([article, askdoc.Article(id="a1", title="U", text="Another text.")])
+
+
+def test_an_untitled_article_is_cited_by_its_id():
+    index = askdoc.Index.from_articles([askdoc.Article(id="notes/a1", title="", text="The harbour bridge reopened.")])
+    assert index.search("bridge")[0].citation == "[1] notes/a1, ¶1"
+
+
 def test_quote_is_the_best_sentence_not_the_whole_passage():
     text = "The weather was mild. Officials said the dam would open in May. Traffic was light."
     (hit,) = askdoc.Index.from_articles([askdoc.Article(id="a", title="T", text=text)]).search("when will the dam open")

@@ -44,6 +44,12 @@ class Filter:
     before: str | None = None  # strictly before
 
     def __post_init__(self) -> None:
+        for name in ("within", "sites"):  # Filter(within="world") is one folder, not five letters
+            value = getattr(self, name)
+            if isinstance(value, str):
+                object.__setattr__(self, name, (value,))
+            elif not isinstance(value, tuple):
+                object.__setattr__(self, name, tuple(value))
         for name in ("since", "until", "before"):
             value = getattr(self, name)
             if value is not None and not _is_date(value):
@@ -120,6 +126,10 @@ def _is_date(value: str) -> bool:
 
 def _is_within(meta: dict[str, Any], place: str) -> bool:
     place = place.strip("/")
+    while place.startswith("./"):  # a path as a shell completes it: "./business/"
+        place = place[2:].lstrip("/")
+    if place in ("", "."):
+        return True  # the corpus folder itself
     names = (meta.get("id") or "", meta.get("rel") or "")
     return any(name == place or name.startswith(place + "/") for name in names)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import operator
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -59,7 +61,7 @@ class Index:
 
         check_engine(engine)
         analyzer = Analyzer()
-        data = build(articles, analyzer)
+        data = build(_unique_ids(articles), analyzer)
         return cls(data, analyzer, engine=engine)
 
     # -- what the index holds -------------------------------------------------------------
@@ -233,8 +235,10 @@ class Index:
         question (``site:bbc.co.uk after:2024-09-01 in:folder``) limit the articles answers
         may come from.
         """
-        if k < 1:
-            raise ValueError("k must be at least 1")
+        k = _whole(k, "k")
+        max_per_article = None if max_per_article is None else _whole(max_per_article, "max_per_article")
+        if k < 1 or (max_per_article is not None and max_per_article < 1):
+            raise ValueError("k and max_per_article must be at least 1")
         asked_text = question
         question, scope = split_question(question)
         scope = scope & where if where else scope
@@ -252,6 +256,8 @@ class Index:
         if not matched:
             return Hits([], question=asked_text, matched=(), missing=missing, scope=described)
         allowed = self._allowed_passages(scope) if scope else None  # the filter applies before top-k
+        if allowed is not None and not allowed.any():
+            return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True)
         query = ranking.Query(
             terms,
             self.term_weights(matched),
@@ -499,3 +505,23 @@ def _decoded(raw: bytes) -> str:
 
 
 __all__ = ["Index", "ENGINES", "Quote"]
+
+
+def _whole(value: Any, name: str) -> int:
+    """A count a caller gave (numpy's integers too), or a TypeError: 2.5 hits is a mistake, not 2."""
+    if isinstance(value, bool):
+        raise TypeError(f"{name} must be a whole number, not {value!r}")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise TypeError(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _unique_ids(articles: Iterable[Article]) -> Iterator[Article]:
+    """The articles, or a ValueError at the second of two with one id (a citation must name one article)."""
+    seen: set[str] = set()
+    for article in articles:
+        if article.id in seen:
+            raise ValueError(f"two articles have the id {article.id!r}: each needs its own")
+        seen.add(article.id)
+        yield article

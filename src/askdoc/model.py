@@ -109,7 +109,8 @@ def citation_for(rank: int, article: Article, passage: Passage) -> str:
     where = f", {article.source}" if article.source else ""
     page = f", p. {passage.page}" if passage.page else ""
     url = f" — {article.url}" if article.url else ""
-    return f"[{rank}] {article.title}{when}{where}, ¶{passage.paragraph}{page}{url}"
+    title = article.title.strip() or article.id  # an untitled article is cited by its id
+    return f"[{rank}] {title}{when}{where}, ¶{passage.paragraph}{page}{url}"
 
 
 def page_at(article: Article, offset: int) -> int | None:
@@ -131,6 +132,7 @@ class Hits(list[Hit]):
         scope: str = "",
         weak: bool = False,
         weak_words: tuple[str, ...] = (),
+        scope_empty: bool = False,
     ) -> None:
         super().__init__(hits)
         self.question = question
@@ -139,6 +141,7 @@ class Hits(list[Hit]):
         self.scope = scope  # the filter the search ran under, in question syntax ("" for none)
         self.weak = weak  # the best passage holds only a small, common part of the question
         self.weak_words = weak_words  # when weak: the missing names, numbers and rare words
+        self.scope_empty = scope_empty  # the filter allows no article of the corpus at all
 
     def to_json(self) -> dict[str, Any]:
         out = {
@@ -149,4 +152,5 @@ class Hits(list[Hit]):
         }
         if self.scope:
             out["filter"] = self.scope
+            out["filter_empty"] = self.scope_empty
         return out

@@ -111,6 +111,8 @@ def no_match_message(hits: Hits) -> str:
         return "no passage mentions: " + ", ".join(hits.missing)
     if not hits.matched:
         return "the question has no words to search for (only stop words or punctuation)"
+    if hits.scope_empty:
+        return f"no article of this corpus is within {hits.scope}"
     if hits.scope:
         return f"no passage answers this question within {hits.scope}"
     return "no passage answers this question"
