@@ -158,12 +158,14 @@ def test_quote_starting_with_a_pronoun_brings_the_sentence_that_names_who():
 
 
 def test_weak_answer_names_only_the_missing_names_and_rare_words():
-    from askdoc.render import weak_message
+    from askdoc.render import hits_markdown, weak_message
 
     index = index_of(BRIDGE)
     hits = index.search("What did Macron say about the museum roof?")
     assert hits.weak and hits.missing == ("macron", "say") and hits.weak_words == ("macron",)
     assert weak_message(hits).startswith("no passage mentions macron; ")
+    assert f"*{weak_message(hits)}*" in hits_markdown(hits)  # an exported answer keeps its caveat
+    assert "no passage mentions" not in hits_markdown(index.search("When did the museum reopen?"))
     rare = index.search("What did Macron say to the zeitgeber about the museum roof?")
     assert rare.weak and rare.weak_words == ("macron", "zeitgeber")
     assert not index.search("Did the zeitgeber shut the museum?").weak  # only names and numbers make it weak

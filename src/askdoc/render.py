@@ -155,7 +155,9 @@ def hits_markdown(hits: Hits) -> str:
     lines = [f"## {hits.question.strip()}", ""]
     if not hits:
         lines += [no_match_message(hits), ""]
+    elif hits.weak:
+        lines += [f"*{weak_message(hits)}*", ""]
     for hit in hits:
         quoted = "\n".join("> " + line if line else ">" for line in hit.quote.text.splitlines())
-        lines += [quoted, "", f"— {hit.citation}", ""]
+        lines += [quoted, "", f"— {hit.citation}{where_to_read(hit)}{also_in(hit)}", ""]
     return "\n".join(lines)

@@ -29,6 +29,8 @@ async def test_k_sets_how_many_passages_an_answer_shows(tmp_path):
         await ask(pilot, "/k many")
         assert app.k == 1
         assert notes(app)[-1].startswith("/k takes a number of passages from 1 to 20")
+        await ask(pilot, "/k")
+        assert notes(app)[-1] == "Answers show up to 1 passage; /k N changes it (1 to 20)."
 
 
 async def test_export_writes_every_quote_with_its_citation(tmp_path):
@@ -42,12 +44,18 @@ async def test_export_writes_every_quote_with_its_citation(tmp_path):
         await ask(pilot, "quokka zebra?")
         await ask(pilot, f"/export {out}")
         hits = app.query(Answer).first().hits
-    markdown = out.read_text(encoding="utf-8")
+        out.write_text("the user's own notes")
+        await ask(pilot, f"/export {out}")
+        assert (
+            notes(app)[-1] == f"Exported 2 answers to {tmp_path / 'chat-2.md'} (chat.md exists and was left as it is)"
+        )
+    assert out.read_text() == "the user's own notes", "an export never overwrites a file"
+    markdown = (tmp_path / "chat-2.md").read_text(encoding="utf-8")
     assert markdown.startswith("# askdoc: news, ")
     assert "## what did Volodin warn?" in markdown
     for hit in hits:
         assert "> " + hit.quote.text.splitlines()[0] in markdown
-        assert hit.citation in markdown
+        assert f"{hit.citation}  · {hit.article.id}:{hit.passage.paragraph}" in markdown  # what `askdoc show` takes
     assert "## quokka zebra?" in markdown and "no passage mentions: quokka, zebra" in markdown
 
 
@@ -67,6 +75,7 @@ async def test_clear_help_theme_and_unknown_commands(tmp_path):
         await ask(pilot, "what did Volodin warn?")
         await ask(pilot, "/clear")
         assert not app.query(Answer) and not app.query(".question")
+        assert notes(app) == ["Cleared. A new conversation: questions no longer follow on from earlier ones."]
         await ask(pilot, "/help")
         assert app.query(".note.help")
         assert app.current_theme.dark

@@ -37,6 +37,9 @@ class Command:
 
 
 def set_k(app: AskdocApp, argument: str) -> None:
+    if not argument:
+        app.chat.transcript.add_note(f"Answers show up to {count(app.k, 'passage')}; /k N changes it (1 to {MAX_K}).")
+        return
     if not argument.isdigit() or not 1 <= int(argument) <= MAX_K:
         app.chat.transcript.add_note(f"/k takes a number of passages from 1 to {MAX_K}, as in /k 5.", "error")
         return
@@ -49,13 +52,27 @@ def export(app: AskdocApp, argument: str) -> None:
     if not answers:
         app.chat.transcript.add_note("Nothing to export yet: ask a question first.", "error")
         return
-    path = Path(argument or DEFAULT_EXPORT).expanduser()
+    asked = Path(argument or DEFAULT_EXPORT).expanduser()
     try:
-        path.write_text(transcript_markdown(app.corpus_name, answers), encoding="utf-8")
+        path = _write_new(asked, transcript_markdown(app.corpus_name, answers))
     except OSError as err:
-        app.chat.transcript.add_note(literal(f"Could not write {path}: {err.strerror or err}"), "error")
+        app.chat.transcript.add_note(literal(f"Could not write {asked}: {err.strerror or err}"), "error")
         return
-    app.chat.transcript.add_note(literal(f"Exported {count(len(answers), 'answer')} to {path}"))
+    kept = f" ({asked.name} exists and was left as it is)" if path != asked else ""
+    app.chat.transcript.add_note(literal(f"Exported {count(len(answers), 'answer')} to {path}{kept}"))
+
+
+def _write_new(path: Path, text: str) -> Path:
+    """Write ``text`` to ``path``, or to ``name-2.md``, ``name-3.md``… beside it: an export never overwrites."""
+    candidate, number = path, 1
+    while True:
+        try:
+            with candidate.open("x", encoding="utf-8") as file:
+                file.write(text)
+            return candidate
+        except FileExistsError:
+            number += 1
+            candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
 
 
 def transcript_markdown(corpus_name: str, answers) -> str:

@@ -199,6 +199,7 @@ class ChatScreen(Screen):
         self.transcript.clear()
         self.questions = []
         self.show_citation_keys(0)
+        self.transcript.add_note("Cleared. A new conversation: questions no longer follow on from earlier ones.")
 
     # -- citations ---------------------------------------------------------------------------
 
