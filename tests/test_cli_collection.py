@@ -74,6 +74,20 @@ def test_articles_lists_ids_titles_dates_sources_and_passages(tmp_path):
     plain = run("articles", "--corpus", str(corpus), "--since", "2024")
     assert plain.output.splitlines()[0] == "world/page\t2024-09-24\tVolodin warns of tougher response\tExample News\t3"
     assert "1 of 2 articles" in plain.output
+    for words in (["in:world"], ["in:./world/", "after:2024"], ["site:example"]):  # as in a question
+        listed = run("articles", "--corpus", str(corpus), *words)
+        assert listed.exit_code == 0 and listed.output.splitlines()[0].startswith("world/page\t"), words
+        assert "1 of 2 articles" in listed.output
+    assert "0 of 2 articles" in run("articles", "--corpus", str(corpus), "in:world", "--until", "2023").output
+    wrong = run("articles", "--corpus", str(corpus), "rail")
+    assert wrong.exit_code == 2 and "takes filter words" in wrong.output and "'rail'" in wrong.output
+
+
+def test_articles_piped_keep_one_line_of_five_fields_per_article(tmp_path):
+    """A file name may hold a tab or a line break; a piped listing shows them escaped, one line per article."""
+    corpus = write_corpus(tmp_path / "c", {"a\tb.txt": "Tab\n\nRail strikes.", "c\nd.txt": "Break\n\nBus lanes."})
+    lines = run("articles", "--corpus", str(corpus)).output.splitlines()
+    assert lines[:2] == ["a\\tb\t\tTab\t\t1", "c\\nd\t\tBreak\t\t1"]
 
 
 def test_query_filter_options_and_question_syntax(tmp_path):

@@ -311,11 +311,21 @@ def add(corpus: Path | None, paths: tuple[Path, ...]) -> None:
 @corpus_option
 @filter_options
 @click.option("--json", "json_", is_flag=True, help="Print one JSON object per article, one a line.")
+@click.argument("filters", nargs=-1, metavar="[in:FOLDER site:SITE after:DATE ...]")
 @handle_errors
-def articles(corpus: Path | None, within, sites, since, until, json_: bool) -> None:
-    """List the articles: id, date, title, source and number of passages."""
+def articles(corpus: Path | None, within, sites, since, until, json_: bool, filters: tuple[str, ...]) -> None:
+    """List the articles: id, date, title, source and number of passages.
+
+    Filter words as in a question (in:sport after:2005-01) work as well as the options.
+    """
+    from .filters import split_question
+
+    rest, written = split_question(" ".join(filters))
+    if rest:
+        _fail(f"articles takes filter words (in:FOLDER, site:SITE, after:DATE, until:DATE, before:DATE), not '{rest}'")
+    where = _filter(within, sites, since, until)
     index = _open(corpus)
-    rows = index.catalog(_filter(within, sites, since, until))
+    rows = index.catalog((written & where if where else written) or None)
     if json_:
         for row in rows:
             click.echo(render.json_line(row))
@@ -349,7 +359,12 @@ def _print_articles(rows: list[dict]) -> None:
         return
     for row in rows:
         fields = (row["id"], row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
-        click.echo("\t".join(render.inert(f) for f in fields))
+        click.echo("\t".join(_field(f) for f in fields))
+
+
+def _field(text: str) -> str:
+    """One field of a tab-separated line: a tab or line break inside it is written as \\t or \\n."""
+    return render.inert(text).replace("\t", "\\t").replace("\n", "\\n")  # (inert shows the other controls)
 
 
 def main() -> None:
