@@ -57,6 +57,15 @@ def test_cp1252_file_is_decoded_and_indexed(tmp_path):
     assert article.title == "Café owner’s “win”"
 
 
+def test_a_stray_byte_costs_one_character_not_the_files_accents_and_quotes(tmp_path):
+    utf8 = "Caf\xe9 owner\u2019s \u201cwin\u201d\n\nHe said it.".encode() + b" Price: \xa35."  # one cp1252 pound
+    cp1252 = "Caf\xe9 owner\u2019s \u201cwin\u201d\n\nHe said it.".encode("cp1252") + b" \x81"  # undefined there
+    root = write_corpus(tmp_path / "c", {"utf8.txt": utf8, "cp1252.txt": cp1252})
+    articles = read_all(root)
+    assert articles["utf8"].title == articles["cp1252"].title == "Caf\xe9 owner\u2019s \u201cwin\u201d"
+    assert articles["utf8"].text.endswith("He said it. Price: \xa35.")
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-16-le"])
 def test_wide_text_with_a_byte_order_mark_is_decoded_and_quoted_verbatim(tmp_path, encoding):
     text = "Caf\xe9 d\xe9cision\n\nThe minister said the \u20ac2bn plan was \u201cdone\u201d.\n"

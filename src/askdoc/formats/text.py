@@ -33,16 +33,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 when it is; UTF-16/32 with a byte order mark (what Windows tools write); otherwise
-    Windows-1252 (the usual culprit), else Latin-1, which never fails."""
+    """UTF-8 when it is; UTF-16/32 with a byte order mark (what Windows tools write); otherwise UTF-8
+    with each byte it cannot read taken as Windows-1252 (the usual culprit), as browsers read it:
+    a Windows-1252 file comes out whole, and one stray byte in a UTF-8 file costs one character, not
+    the file's accents and quotes."""
     if wide := _wide(data):
         return wide
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    return data.decode("utf-8-sig", errors=_CP1252_BYTES)
+
+
+def _as_cp1252(err: UnicodeError) -> tuple[str, int]:
+    if not isinstance(err, UnicodeDecodeError):
+        raise err
+    return "".join(_CP1252[byte] for byte in err.object[err.start : err.end]), err.end
+
+
+# each byte's Windows-1252 character; the five bytes it leaves undefined are their Latin-1 controls (WHATWG)
+_CP1252 = [bytes([b]).decode("cp1252", errors="ignore") or chr(b) for b in range(256)]
+_CP1252_BYTES = "askdoc-cp1252"
+codecs.register_error(_CP1252_BYTES, _as_cp1252)
 
 
 def _wide(data: bytes) -> str | None:
