@@ -504,9 +504,6 @@ def _decoded(raw: bytes) -> str:
         return raw.decode("utf-8", "replace")
 
 
-__all__ = ["Index", "ENGINES", "Quote"]
-
-
 def _whole(value: Any, name: str) -> int:
     """A count a caller gave (numpy's integers too), or a TypeError: 2.5 hits is a mistake, not 2."""
     if isinstance(value, bool):
@@ -525,3 +522,6 @@ def _unique_ids(articles: Iterable[Article]) -> Iterator[Article]:
             raise ValueError(f"two articles have the id {article.id!r}: each needs its own")
         seen.add(article.id)
         yield article
+
+
+__all__ = ["Index", "ENGINES", "Quote"]
