@@ -157,6 +157,21 @@ def test_quote_starting_with_a_pronoun_brings_the_sentence_that_names_who():
     )
 
 
+@pytest.mark.parametrize("opening, closing", [('"', '"'), ("\u201c", "\u201d")])
+def test_a_quote_does_not_begin_inside_a_quotation(opening, closing):
+    said = f"{opening}We will not give in to threats. The budget stays as it is and nothing will change that,{closing}"
+    text = f"The minister spoke on Monday. {said} she told reporters in Brussels. Rain fell."
+    (hit,) = index_of(askdoc.Article(id="a", title="T", text=text)).search("what did the minister tell reporters?")
+    assert hit.quote.text == f"{said} she told reporters in Brussels."
+    closed = (
+        f"The minister said {opening}no{closing} twice. Aides told reporters in Brussels about the budget. Rain fell."
+    )
+    (hit,) = index_of(askdoc.Article(id="b", title="T", text=closed)).search(
+        "what did aides tell reporters in Brussels?"
+    )
+    assert hit.quote.text.startswith("Aides told reporters")  # a quotation closed before is no reason to go back
+
+
 def test_weak_answer_names_only_the_missing_names_and_rare_words():
     from askdoc.render import hits_markdown, weak_message
 

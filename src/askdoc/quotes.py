@@ -6,7 +6,8 @@ holds one gains a share of the question's weight. A neighbour joins the best sen
 adds question terms, or brings the wanted answer the best sentence lacks, as long as the quote
 stays an excerpt: at most ``QUOTE_CHARS`` characters or half the passage, whichever is more.
 A quote that would begin with a pronoun ("He said...") starts a sentence earlier, with the
-sentence that says who is meant. A single sentence longer than that is cut to its run of clauses that holds most of the question.
+sentence that says who is meant, and one that would begin inside a quotation starts where the
+quotation does. A single sentence longer than that is cut to its run of clauses that holds most of the question.
 """
 
 from __future__ import annotations
@@ -67,6 +68,11 @@ def best_quote(
         s = sentences[best - 1][0]  # "He lifted the prize..." needs the sentence that says who he is
         if end - s <= limit:
             start = s
+    opened = _open_quotation(text, sentences[0][0], start)
+    if opened is not None:  # '... which is unacceptable," he said.' starts where the quotation does
+        s = next(s for s, e in reversed(sentences) if s <= opened)
+        if end - s <= limit:
+            start = s
     if end - start > limit:
         start, end = _best_clauses(text, start, end, limit, term_spans, weights, answer_type, question_words)
     return Quote(start, end, text[start:end])
@@ -104,6 +110,21 @@ def _best_clauses(
     while e > s and text[e - 1].isspace():
         e -= 1
     return s, e
+
+
+def _open_quotation(text: str, first: int, start: int) -> int | None:
+    """Where a quotation still open at ``start`` began (reading from ``first``), or None."""
+    curly: list[int] = []  # “ not yet closed
+    straight = None  # an opening " not yet closed
+    for at in range(first, start):
+        mark = text[at]
+        if mark == "“":
+            curly.append(at)
+        elif mark == "”" and curly:
+            curly.pop()
+        elif mark == '"':
+            straight = at if straight is None else None
+    return min([*curly[:1], *([straight] if straight is not None else [])], default=None)
 
 
 def weight_of(weights: Mapping[str, float], terms: Collection[str]) -> float:
