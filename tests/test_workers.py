@@ -33,6 +33,22 @@ def test_parallel_build_equals_a_build_in_one_process(tmp_path, monkeypatch):
     assert spread.data.stems == alone.data.stems
 
 
+def test_a_refresh_read_by_workers_equals_a_build_from_scratch(tmp_path, monkeypatch):
+    """Workers' parts merged into a builder that already holds the stored vocabulary (a refresh)."""
+    articles = synthetic_articles(60, seed=6)
+    root = write_corpus(tmp_path / "news", {f"{a.id}.txt": f"{a.title}\n\n{a.text}" for a in articles[:30]})
+    monkeypatch.setenv("ASKDOC_WORKERS", "2")
+    monkeypatch.setattr(workers, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(workers, "CHUNK_FILES", 4)
+    askdoc.open(root)
+    write_corpus(root, {f"{a.id}.txt": f"{a.title}\n\n{a.text}" for a in articles[30:]})  # 30 new files
+    (root / f"{articles[0].id}.txt").write_text(f"{articles[0].title}\n\nThe museum film opened to an oil crowd.")
+    refreshed = askdoc.open(root)
+    fresh = askdoc.open(root, rebuild=True)
+    assert refreshed.n_passages == fresh.n_passages
+    assert sorted(answers(refreshed)) == sorted(answers(fresh))
+
+
 def test_no_worker_processes_when_stderr_has_no_file_descriptor(monkeypatch):
     class Captured(io.StringIO):  # what Textual puts in place of sys.stderr while the chat runs
         def fileno(self) -> int:
