@@ -89,6 +89,7 @@ def test_in_takes_a_folder_as_a_shell_spells_it(index):
 def test_a_script_may_give_one_folder_or_site_as_a_string(index):
     assert ids(index.search("budget", k=10, where=Filter(within="us"))) == ["us/c", "us/d"]
     assert ids(index.search("budget", k=10, where=Filter(sites="bbc.co.uk", within=["uk/b"]))) == ["uk/b"]
+    assert not Filter(within=None, sites=None)  # None: no filter of that kind
 
 
 @pytest.mark.parametrize("bad", ["2024-13", "2024-02-30", "yesterday", "24"])

@@ -49,7 +49,7 @@ class Filter:
             if isinstance(value, str):
                 object.__setattr__(self, name, (value,))
             elif not isinstance(value, tuple):
-                object.__setattr__(self, name, tuple(value))
+                object.__setattr__(self, name, tuple(value) if value is not None else ())
         for name in ("since", "until", "before"):
             value = getattr(self, name)
             if value is not None and not _is_date(value):
