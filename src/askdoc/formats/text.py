@@ -33,13 +33,25 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 
 
 def decode(data: bytes) -> str:
-    """UTF-8 when it is; UTF-16/32 with a byte order mark (what Windows tools write); otherwise UTF-8
-    with each byte it cannot read taken as Windows-1252 (the usual culprit), as browsers read it:
-    a Windows-1252 file comes out whole, and one stray byte in a UTF-8 file costs one character, not
-    the file's accents and quotes."""
+    """UTF-8 when it is; UTF-16/32 with a byte order mark (what Windows tools write); otherwise
+    Windows-1252 as browsers read it (its five undefined bytes kept as Latin-1 controls), unless
+    the file is mostly UTF-8 with a few stray bytes: then only those are read as Windows-1252, so
+    that one stray byte costs one character, not the file's accents and quotes.
+
+    Which of the two: a Windows-1252 file holds UTF-8 sequences only by accident ("ß" before
+    "“" is one), far fewer than its bytes that are not UTF-8; a UTF-8 file with stray bytes holds
+    more real sequences than strays.
+    """
     if wide := _wide(data):
         return wide
-    return data.decode("utf-8-sig", errors=_CP1252_BYTES)
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    loose = data.decode("utf-8-sig", errors="replace")
+    strays = loose.count("\ufffd") - data.count("\ufffd".encode())
+    sequences = len(loose) - len(loose.encode("ascii", "ignore")) - loose.count("\ufffd")
+    return data.decode("utf-8-sig" if sequences > strays else "cp1252", errors=_CP1252_BYTES)
 
 
 def _as_cp1252(err: UnicodeError) -> tuple[str, int]:
