@@ -67,7 +67,7 @@ def test_a_stray_byte_costs_one_character_not_the_files_accents_and_quotes(tmp_p
 
 
 def test_a_windows_1252_file_is_read_whole_even_where_its_bytes_happen_to_be_utf8(tmp_path):
-    """"ß" (DF) before "“" (93) is a valid UTF-8 sequence; read byte by byte the two would merge into one wrong character."""
+    """ "ß" (DF) before "“" (93) is a valid UTF-8 sequence; read byte by byte the two would merge into one wrong character."""
     text = "Brief\n\nEr schrieb: \u201eMit freundlichem Gru\xdf\u201c und den Hamsterbrief, \u201eMa\xdf\u2013Krug\u201c.\n"
     root = write_corpus(tmp_path / "c", {"brief.txt": text.encode("cp1252")})
     assert read_all(root)["brief"].text == text

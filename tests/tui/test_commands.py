@@ -68,6 +68,50 @@ async def test_export_to_an_unwritable_place_says_so(tmp_path):
         assert notes(app)[-1].startswith("Could not write")
 
 
+async def test_export_to_a_folder_a_bare_name_or_a_quoted_path_writes_markdown_there(tmp_path, monkeypatch):
+    corpus = news_corpus(tmp_path)
+    (tmp_path / "out dir").mkdir()
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(tmp_path / "out dir")
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        for argument in (".", "./", "'../out dir'", "~", "~/", "notes", '"my notes.md"'):
+            await ask(pilot, f"/export {argument}")
+            assert notes(app)[-1].startswith("Exported 1 answer to "), argument
+        await ask(pilot, "/export ~nosuchuser-askdoc/x.md")
+        assert notes(app)[-1] == "Could not export to ~nosuchuser-askdoc/x.md: there is no such home folder."
+    written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("**/*.md") if "news" not in p.parts)
+    assert written == [
+        "home/askdoc-chat-2.md",
+        "home/askdoc-chat.md",
+        "out dir/askdoc-chat-2.md",
+        "out dir/askdoc-chat-3.md",
+        "out dir/askdoc-chat.md",
+        "out dir/my notes.md",
+        "out dir/notes.md",
+    ]
+
+
+async def test_export_never_writes_into_the_corpus_where_it_would_be_indexed(tmp_path, monkeypatch):
+    corpus = news_corpus(tmp_path)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    monkeypatch.chdir(corpus)
+    before = sorted(corpus.rglob("*"))
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await ask(pilot, "/export chat.md")
+        assert notes(app)[-1].startswith("Not exporting to chat.md: it is inside the corpus")
+        await ask(pilot, "/export")
+        assert notes(app)[-1] == f"Exported 1 answer to {tmp_path / 'home' / 'askdoc-chat.md'}"
+    assert sorted(corpus.rglob("*")) == before
+
+
 async def test_clear_help_theme_and_unknown_commands(tmp_path):
     app = make_app(news_corpus(tmp_path))
     async with app.run_test(size=SIZE) as pilot:

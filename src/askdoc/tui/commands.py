@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,7 +53,10 @@ def export(app: AskdocApp, argument: str) -> None:
     if not answers:
         app.chat.transcript.add_note("Nothing to export yet: ask a question first.", "error")
         return
-    asked = Path(argument or DEFAULT_EXPORT).expanduser()
+    asked = export_path(argument, app.corpus)
+    if isinstance(asked, str):
+        app.chat.transcript.add_note(literal(asked), "error")
+        return
     try:
         path = _write_new(asked, transcript_markdown(app.corpus_name, answers))
     except OSError as err:
@@ -60,6 +64,38 @@ def export(app: AskdocApp, argument: str) -> None:
         return
     kept = f" ({asked.name} exists and was left as it is)" if path != asked else ""
     app.chat.transcript.add_note(literal(f"Exported {count(len(answers), 'answer')} to {path}{kept}"))
+
+
+def export_path(argument: str, corpus: Path) -> Path | str:
+    """Where ``/export ARGUMENT`` writes, or why it cannot: a folder (``.``, ``~``, ``notes/``) gets
+    askdoc-chat.md inside it, a name without a suffix gets ``.md``, quotes around a path are the
+    shell's and not the name's. Never inside the corpus, where the export would be indexed and cited
+    as an article; with no argument there, the home folder instead."""
+    try:
+        words = shlex.split(argument)
+    except ValueError:  # an unbalanced quote: take the argument as one path
+        words = [argument]
+    raw = words[0] if len(words) == 1 else argument.strip()
+    try:
+        path = Path(raw or DEFAULT_EXPORT).expanduser()
+    except RuntimeError:  # ~nosuchuser
+        return f"Could not export to {raw}: there is no such home folder."
+    if raw.endswith(("/", os.sep)) or path.is_dir():
+        path = path / DEFAULT_EXPORT
+    elif not path.suffix:
+        path = path.with_name(path.name + ".md")
+    if _inside(path, corpus):
+        if raw:
+            return f"Not exporting to {path}: it is inside the corpus, where it would be read as an article. Export elsewhere, as in /export ~/{DEFAULT_EXPORT}"
+        path = Path.home() / DEFAULT_EXPORT
+    return path
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        return path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError):
+        return False
 
 
 def _write_new(path: Path, text: str) -> Path:
