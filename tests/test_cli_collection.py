@@ -78,7 +78,8 @@ def test_articles_lists_ids_titles_dates_sources_and_passages(tmp_path):
         listed = run("articles", "--corpus", str(corpus), *words)
         assert listed.exit_code == 0 and listed.output.splitlines()[0].startswith("world/page\t"), words
         assert "1 of 2 articles" in listed.output
-    assert "0 of 2 articles" in run("articles", "--corpus", str(corpus), "in:world", "--until", "2023").output
+    none = run("articles", "--corpus", str(corpus), "in:world", "--until", "2023")
+    assert none.exit_code == 1 and none.output == "askdoc: no article of this corpus is within in:world until:2023\n"
     wrong = run("articles", "--corpus", str(corpus), "rail")
     assert wrong.exit_code == 2 and "takes filter words" in wrong.output and "'rail'" in wrong.output
 
@@ -88,6 +89,18 @@ def test_articles_piped_keep_one_line_of_five_fields_per_article(tmp_path):
     corpus = write_corpus(tmp_path / "c", {"a\tb.txt": "Tab\n\nRail strikes.", "c\nd.txt": "Break\n\nBus lanes."})
     lines = run("articles", "--corpus", str(corpus)).output.splitlines()
     assert lines[:2] == ["a\\tb\t\tTab\t\t1", "c\\nd\t\tBreak\t\t1"]
+    query = run("query", "--corpus", str(corpus), "bus lanes").output.splitlines()
+    assert query[0].startswith("[1] Break, ¶1  score ") and query[0].endswith("  · c\\nd:1"), "one line"
+
+
+def test_articles_take_a_folder_with_a_space_as_one_argument_or_quoted(tmp_path):
+    corpus = write_corpus(tmp_path / "c", {"my folder/a.txt": "A\n\nRail.", "sport/b.txt": "B\n\nCup."})
+    for words in (["in:my folder"], ["in:'my folder'"], ['in:"my folder"']):
+        assert run("articles", "--corpus", str(corpus), *words).output.split("\t")[0] == "my folder/a", words
+    assert run("articles", "--corpus", str(corpus), "in:'sport'").output.split("\t")[0] == "sport/b"
+    missing = run("articles", "--corpus", str(corpus), "in:no folder")
+    assert missing.exit_code == 1 and 'within in:"no folder"' in missing.output
+    assert run("query", "--corpus", str(corpus), "rail in:'my folder'").exit_code == 0
 
 
 def test_query_filter_options_and_question_syntax(tmp_path):

@@ -79,6 +79,11 @@ def test_nothing_inside_the_filter_gives_no_hits_and_says_so(index):
     hits = index.search("zeppelin in:uk", k=3)  # articles are there, but none answers
     assert not hits and not hits.scope_empty and hits.to_json()["filter_empty"] is False
     assert no_match_message(hits) == "no passage answers this question within in:uk"
+    hits = index.search("qwertyzz in:nowhere", k=3)  # no word matches either: the filter is still the news
+    assert hits.scope_empty and hits.to_json()["filter_empty"] is True
+    assert no_match_message(hits) == "no article of this corpus is within in:nowhere"
+    hits = index.search("qwertyzz in:uk", k=3)
+    assert hits.to_json()["filter_empty"] is False and no_match_message(hits) == "no passage mentions: qwertyzz"
 
 
 def test_in_takes_a_folder_as_a_shell_spells_it(index):

@@ -260,7 +260,7 @@ def show(corpus: Path | None, target: str) -> None:
     from rich.text import Text
 
     console = Console(highlight=False)
-    header = Text(render.inert(article.title), style="bold")
+    header = Text(render.one_line(article.title), style="bold")
     details = [article.date or "undated", article.source, article.url, str(article.path or "")]
     header.append("\n" + render.inert(" · ".join(d for d in details if d)), style="dim")
     if paragraph:
@@ -318,22 +318,27 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
 
     Filter words as in a question (in:sport after:2005-01) work as well as the options.
     """
-    from .filters import split_question
+    from .filters import filter_words, split_question
 
-    rest, written = split_question(" ".join(filters))
+    rest, written = split_question(filter_words(filters))
     if rest:
         _fail(f"articles takes filter words (in:FOLDER, site:SITE, after:DATE, until:DATE, before:DATE), not '{rest}'")
     where = _filter(within, sites, since, until)
+    scope = (written & where if where else written) or None
     index = _open(corpus)
-    rows = index.catalog((written & where if where else written) or None)
+    rows = index.catalog(scope)
     if json_:
         for row in rows:
             click.echo(render.json_line(row))
-        return
-    _print_articles(rows)
-    for rel, reason in sorted(index.skipped().items()):
-        click.echo(f"askdoc: skipped {render.inert(rel)}: {render.inert(reason)}", err=True)
-    click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
+    else:
+        _print_articles(rows)
+        for rel, reason in sorted(index.skipped().items()):
+            click.echo(f"askdoc: skipped {render.one_line(rel)}: {render.inert(reason)}", err=True)
+        if rows or not scope:
+            click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
+    if scope and not rows:
+        click.echo(f"askdoc: no article of this corpus is within {render.inert(scope.describe())}", err=True)
+        raise click.exceptions.Exit(EXIT_NO_MATCH)
 
 
 def _terminal():
@@ -359,12 +364,7 @@ def _print_articles(rows: list[dict]) -> None:
         return
     for row in rows:
         fields = (row["id"], row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
-        click.echo("\t".join(_field(f) for f in fields))
-
-
-def _field(text: str) -> str:
-    """One field of a tab-separated line: a tab or line break inside it is written as \\t or \\n."""
-    return render.inert(text).replace("\t", "\\t").replace("\n", "\\n")  # (inert shows the other controls)
+        click.echo("\t".join(render.one_line(f) for f in fields))  # a tab or line break in a name: \t, \n
 
 
 def main() -> None:

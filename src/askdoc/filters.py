@@ -26,7 +26,7 @@ from .errors import AskdocError
 
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _STORED_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(?![\d-])")  # ISO dates compare as text (a time may follow)
-_TOKEN = re.compile(r"(?<!\S)(site|in|after|since|before|until):(\"[^\"]*\"|\S+)", re.IGNORECASE)
+_TOKEN = re.compile(r"(?<!\S)(site|in|after|since|before|until):(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE)
 
 
 class FilterError(AskdocError):
@@ -71,7 +71,7 @@ class Filter:
         """The filter in the question syntax, e.g. ``site:bbc.co.uk after:2024-09-01``."""
         parts = [f"in:{w}" for w in self.within] + [f"site:{s}" for s in self.sites]
         parts += [f"{k}:{v}" for k, v in (("after", self.since), ("until", self.until), ("before", self.before)) if v]
-        return " ".join(parts)
+        return filter_words(parts)
 
     def allows(self, meta: dict[str, Any]) -> bool:
         """Whether an article (its stored metadata: id, rel, source, url, date) passes."""
@@ -100,7 +100,7 @@ def split_question(question: str) -> tuple[str, Filter]:
     """The question without its filter words, and the Filter they make (``site:x after:2024``)."""
     found: dict[str, list[str]] = {}
     for match in _TOKEN.finditer(question):
-        found.setdefault(match.group(1).lower(), []).append(match.group(2).strip('"'))
+        found.setdefault(match.group(1).lower(), []).append(_unquoted(match.group(2)))
     if not found:
         return question, Filter()
     rest = " ".join(_TOKEN.sub(" ", question).split())
@@ -112,6 +112,25 @@ def split_question(question: str) -> tuple[str, Filter]:
         until=min(found["until"]) if "until" in found else None,
         before=min(found["before"]) if "before" in found else None,
     )
+
+
+def _unquoted(value: str) -> str:
+    """``"my folder"`` or ``'my folder'`` → ``my folder``: the quotes group words, they are not the value's."""
+    if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+        return value[1:-1]
+    return value
+
+
+def filter_words(words) -> str:
+    """Filter words given one per argument (``askdoc articles "in:my folder"``) as one string that
+    ``split_question`` reads back word for word: a value with a space in it is quoted."""
+    out = []
+    for word in words:
+        key, colon, value = word.partition(":")
+        if colon and any(c.isspace() for c in value) and _unquoted(value) == value:
+            word = f"{key}:'{value}'" if '"' in value else f'{key}:"{value}"'
+        out.append(word)
+    return " ".join(out)
 
 
 def _is_date(value: str) -> bool:

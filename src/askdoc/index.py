@@ -253,11 +253,11 @@ class Index:
             dict.fromkeys(w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known)
         )
         described = scope.describe()
-        if not matched:
-            return Hits([], question=asked_text, matched=(), missing=missing, scope=described)
         allowed = self._allowed_passages(scope) if scope else None  # the filter applies before top-k
         if allowed is not None and not allowed.any():
             return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True)
+        if not matched:
+            return Hits([], question=asked_text, matched=(), missing=missing, scope=described)
         query = ranking.Query(
             terms,
             self.term_weights(matched),

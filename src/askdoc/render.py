@@ -33,6 +33,11 @@ def inert(text: str) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
+def one_line(text: str) -> str:
+    """``inert``, and a tab or line break shown as ``\\t`` / ``\\n``: for a name or a citation, which must stay on its line."""
+    return inert(text).replace("\t", "\\t").replace("\n", "\\n")
+
+
 def _visible(match: re.Match) -> str:
     code = ord(match.group())
     if code < 0x100:
@@ -69,17 +74,17 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
 def citation_text(hit: Hit) -> Text:
     from rich.text import Text
 
-    return Text(inert(hit.citation), style=CITATION_STYLE)
+    return Text(one_line(hit.citation), style=CITATION_STYLE)
 
 
 def where_to_read(hit: Hit) -> str:
     """``  · business/184:2``: what ``askdoc show`` takes to print the cited paragraph."""
-    return f"  · {inert(hit.article.id)}:{hit.passage.paragraph}"
+    return f"  · {one_line(hit.article.id)}:{hit.passage.paragraph}"
 
 
 def also_in(hit: Hit) -> str:
     """``  · also in b, c``: the articles that hold the same passage word for word, or nothing."""
-    return f"  · also in {', '.join(inert(name) for name in hit.also_in)}" if hit.also_in else ""
+    return f"  · also in {', '.join(one_line(name) for name in hit.also_in)}" if hit.also_in else ""
 
 
 def hit_renderable(hit: Hit):
@@ -102,17 +107,19 @@ def hits_plain(hits: Sequence[Hit]) -> str:
     blocks = []
     for hit in hits:
         body = inert(hit.passage.text).replace("\n", "\n    ")
-        blocks.append(f"{inert(hit.citation)}  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}\n    {body}\n")
+        blocks.append(
+            f"{one_line(hit.citation)}  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}\n    {body}\n"
+        )
     return "\n".join(blocks)
 
 
 def no_match_message(hits: Hits) -> str:
+    if hits.scope_empty:
+        return f"no article of this corpus is within {hits.scope}"
     if hits.missing and not hits.matched:
         return "no passage mentions: " + ", ".join(hits.missing)
     if not hits.matched:
         return "the question has no words to search for (only stop words or punctuation)"
-    if hits.scope_empty:
-        return f"no article of this corpus is within {hits.scope}"
     if hits.scope:
         return f"no passage answers this question within {hits.scope}"
     return "no passage answers this question"
@@ -129,7 +136,7 @@ def articles_table(rows: Sequence[dict]):
         table.add_column(name, overflow="fold", **options)
     for row in rows:
         cells = (row["id"], row["date"] or "", row["title"], row["source"] or row["file"] or "", str(row["passages"]))
-        table.add_row(*(Text(inert(cell)) for cell in cells))
+        table.add_row(*(Text(one_line(cell)) for cell in cells))
     return table
 
 

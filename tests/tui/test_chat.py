@@ -162,6 +162,7 @@ async def test_focused_quote_is_copied_with_its_citation(tmp_path):
         hit = app.focused.hit
         assert hit.quote.text in app.clipboard
         assert hit.citation in app.clipboard
+        assert app.clipboard.endswith(f"· {hit.article.id}:{hit.passage.paragraph}"), "what askdoc show takes"
 
 
 async def test_escape_or_typing_on_a_quote_goes_back_to_the_question(tmp_path):

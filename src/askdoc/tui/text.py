@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content, Span
 
 from askdoc import Hit
-from askdoc.render import also_in, inert, passage_text
+from askdoc.render import also_in, inert, one_line, passage_text, where_to_read
 
 # Styles name theme variables, so answers stay readable when the theme changes (light or dark).
 QUOTE_STYLE = "bold $foreground"
@@ -33,14 +33,14 @@ def citation_content(hit: Hit) -> Content:
     details = " · ".join(p for p in (hit.article.date, hit.article.source, f"¶{hit.passage.paragraph}", page) if p)
     return Content.assemble(
         (f"[{hit.rank}] ", CITATION_NUMBER_STYLE),
-        literal(hit.article.title, TITLE_STYLE),
+        Content(one_line(hit.article.title.strip() or hit.article.id)).stylize(TITLE_STYLE),  # untitled: its id
         "  " + inert(details) + also_in(hit),  # in the widget's muted colour
     )
 
 
 def quote_with_citation(hit: Hit) -> str:
-    """What the clipboard gets: the quote verbatim, then its citation."""
-    return f"\u201c{hit.quote.text}\u201d\n\u2014 {hit.citation}"
+    """What the clipboard gets: the quote verbatim, then its citation and the ID:¶ that ``askdoc show`` takes."""
+    return f"\u201c{hit.quote.text}\u201d\n\u2014 {hit.citation}{where_to_read(hit)}"
 
 
 def count(n: int, noun: str) -> str:
