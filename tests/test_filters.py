@@ -97,6 +97,25 @@ def test_a_script_may_give_one_folder_or_site_as_a_string(index):
     assert not Filter(within=None, sites=None)  # None: no filter of that kind
 
 
+def test_a_script_may_give_paths_dates_a_web_address_or_filter_words(index):
+    import datetime as dt
+    from pathlib import Path
+
+    assert ids(index.search("budget", k=10, where=Filter(within=Path("us")))) == ["us/c", "us/d"]
+    assert ids(index.search("budget", k=10, where=Filter(within=[Path("uk/b")]))) == ["uk/b"]
+    assert ids(
+        index.search("budget", k=10, where=Filter(since=dt.date(2024, 9, 1), until=dt.datetime(2024, 9, 2)))
+    ) == ["uk/b"]
+    assert Filter(since=2025) == Filter(since="2025")
+    assert ids(index.search("budget", k=10, where=Filter(sites="https://www.bbc.co.uk/news"))) == ["uk/a", "uk/b"]
+    assert ids(index.search("budget", k=10, where="in:us after:2024-09")) == ["us/c"]
+    assert [row["id"] for row in index.catalog("site:example")] == ["us/c", "us/d"]
+    with pytest.raises(askdoc.FilterError, match="where takes filter words"):
+        index.search("budget", where="budget in:us")
+    with pytest.raises(TypeError, match="takes a string or a list of strings"):
+        Filter(within=[3])
+
+
 @pytest.mark.parametrize("bad", ["2024-13", "2024-02-30", "yesterday", "24"])
 def test_unreadable_dates_are_a_clear_error(index, bad):
     with pytest.raises(askdoc.FilterError, match="a date filter needs a date like"):

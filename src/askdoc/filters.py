@@ -14,6 +14,7 @@ as soon as a date is asked for. Values of one kind are alternatives; kinds combi
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,13 +47,18 @@ class Filter:
     def __post_init__(self) -> None:
         for name in ("within", "sites"):  # Filter(within="world") is one folder, not five letters
             value = getattr(self, name)
-            if isinstance(value, str):
-                object.__setattr__(self, name, (value,))
-            elif not isinstance(value, tuple):
-                object.__setattr__(self, name, tuple(value) if value is not None else ())
+            values = () if value is None else (value,) if isinstance(value, str | os.PathLike) else tuple(value)
+            values = tuple(os.fspath(v) if isinstance(v, os.PathLike) else v for v in values)  # a Path: its folder
+            if not all(isinstance(v, str) for v in values):
+                raise TypeError(f"Filter({name}=...) takes a string or a list of strings, not {value!r}")
+            object.__setattr__(self, name, values)
         for name in ("since", "until", "before"):
             value = getattr(self, name)
-            if value is not None and not _is_date(value):
+            if isinstance(value, dt.date):  # a date or a datetime: its day
+                object.__setattr__(self, name, value := value.isoformat()[:10])
+            elif isinstance(value, int) and not isinstance(value, bool):  # 2024: the year
+                object.__setattr__(self, name, value := f"{value:04d}")
+            if value is not None and not (isinstance(value, str) and _is_date(value)):
                 raise FilterError(f"a date filter needs a date like 2024, 2024-09 or 2024-09-01, not {value!r}")
 
     def __bool__(self) -> bool:
@@ -94,6 +100,18 @@ class Filter:
     def article_mask(self, articles: Sequence[dict[str, Any]]) -> np.ndarray:
         """One bool per article: True where the filter allows it."""
         return np.fromiter((self.allows(meta) for meta in articles), dtype=bool, count=len(articles))
+
+
+def as_filter(where: Filter | str | None) -> Filter | None:
+    """``where`` of ``Index.search`` and ``Index.catalog``: a Filter, or filter words as in a question."""
+    if where is None or isinstance(where, Filter):
+        return where
+    if not isinstance(where, str):
+        raise TypeError(f"where takes a Filter or filter words such as 'in:world after:2024', not {where!r}")
+    rest, scope = split_question(where)
+    if rest:
+        raise FilterError(f"where takes filter words (in:, site:, after:, until:, before:), not {rest!r}")
+    return scope
 
 
 def split_question(question: str) -> tuple[str, Filter]:
@@ -154,6 +172,8 @@ def _is_within(meta: dict[str, Any], place: str) -> bool:
 
 
 def _is_from(meta: dict[str, Any], site: str) -> bool:
+    if "://" in site:  # a web address pasted whole: its site
+        site = urlsplit(site).hostname or site
     site = site.casefold().removeprefix("www.")
     host = (urlsplit(meta.get("url") or "").hostname or "").casefold()
     if host == site or host.endswith("." + site):

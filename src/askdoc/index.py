@@ -15,7 +15,7 @@ import numpy as np
 from . import ENGINES, feedback, ranking, scoring, timing
 from .analysis import Analyzer, common_stem
 from .errors import ArticleNotFound
-from .filters import Filter, split_question
+from .filters import Filter, as_filter, split_question
 from .model import Article, Hit, Hits, Passage, Quote, page_at
 from .question import borrowed_text, question_words, read_question
 from .quotes import best_quote
@@ -94,8 +94,9 @@ class Index:
         rows = np.flatnonzero(np.asarray(self.data.arrays["p_article"]) == number)
         return [self._passage(int(row)) for row in rows]
 
-    def catalog(self, where: Filter | None = None) -> list[dict]:
+    def catalog(self, where: Filter | str | None = None) -> list[dict]:
         """One row per article (id, title, date, source, url, author, file, passages), without reading texts."""
+        where = as_filter(where)
         counts = np.bincount(np.asarray(self.data.arrays["p_article"]), minlength=self.n_articles).tolist()
         keys = ("id", "title", "date", "source", "url", "author")
         return [
@@ -216,7 +217,7 @@ class Index:
         k: int = 5,
         max_per_article: int | None = None,
         context: Sequence[str] = (),
-        where: Filter | None = None,
+        where: Filter | str | None = None,
     ) -> Hits:
         """The k best passages for a question, each with its quote and citation.
 
@@ -231,7 +232,7 @@ class Index:
         part (see ``ranking.coverage``), and ``weak_words`` are the missing words worth naming
         (names, numbers, and words outside the ~19,000 common English words askdoc knows). With ``max_per_article=1``
         the search ranks articles and widens the question by pseudo-relevance feedback
-        (see ``feedback``); the quotes still answer the question's own words. ``where`` (a ``Filter``) and filter words in the
+        (see ``feedback``); the quotes still answer the question's own words. ``where`` (a ``Filter``, or filter words as a string) and filter words in the
         question (``site:bbc.co.uk after:2024-09-01 in:folder``) limit the articles answers
         may come from.
         """
@@ -241,6 +242,7 @@ class Index:
             raise ValueError("k and max_per_article must be at least 1")
         asked_text = question
         question, scope = split_question(question)
+        where = as_filter(where)
         scope = scope & where if where else scope
         asked = read_question(question)
         own = self.analyzer.terms(question)
