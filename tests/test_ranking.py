@@ -172,6 +172,20 @@ def test_a_quote_does_not_begin_inside_a_quotation(opening, closing):
     assert hit.quote.text.startswith("Aides told reporters")  # a quotation closed before is no reason to go back
 
 
+def test_a_quotation_reopened_paragraph_by_paragraph_is_followed_to_the_opening_the_quote_is_in():
+    """News copy opens each paragraph of a long quotation again without closing the last: "A. "B. C." """
+    text = (
+        '"Maybe when I turn 60 and have been managing in the same league for twenty years and have the respect of '
+        'everybody I will have the power to make them tremble. "The referee controlled the game one '
+        "way in the first half and another way in the second. Fault followed fault and dive followed dive, "
+        'said nobody." Rain fell on the stadium all evening.'
+    )
+    (hit,) = index_of(askdoc.Article(id="a", title="T", text=text)).search("fault followed fault, dive followed dive")
+    assert hit.quote.text.startswith('"The referee controlled the game'), hit.quote.text
+    (hit,) = index_of(askdoc.Article(id="b", title="T", text=text)).search("referee controlled the game")
+    assert hit.quote.text.startswith('"The referee controlled'), "a quote opening a paragraph of it stays"
+
+
 def test_weak_answer_names_only_the_missing_names_and_rare_words():
     from askdoc.render import hits_markdown, weak_message
 

@@ -21,6 +21,7 @@ from .question import holds_answer
 QUOTE_CHARS = 250
 _PRONOUN_START = re.compile(r"(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b")
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[–—-](?=\s)")  # an overlong sentence is cut after these
+_BEFORE_OPENING = "([{\u2013\u2014-/"  # a straight " after one of these (or a space) opens a quotation
 ANSWER_SHARE = 0.25  # what holding the wanted kind of answer adds, as a share of the question's weight
 
 
@@ -113,17 +114,26 @@ def _best_clauses(
 
 
 def _open_quotation(text: str, first: int, start: int) -> int | None:
-    """Where a quotation still open at ``start`` began (reading from ``first``), or None."""
+    """Where a quotation still open at ``start`` began (reading from ``first``), or None.
+
+    A straight ``"`` opens when it follows a space, a bracket or a dash (or begins the text), and
+    closes otherwise: counting them in pairs goes wrong in news copy, where a quotation that runs
+    over several paragraphs reopens each one without closing the last (``"A. "B. C."``). The
+    latest opening counts, so a quote starts at the paragraph of the quotation it is in; a quote
+    that itself begins with a quotation mark begins such a paragraph and stays as it is.
+    """
+    if text[start : start + 1] in ('"', "\u201c"):
+        return None
     curly: list[int] = []  # “ not yet closed
-    straight = None  # an opening " not yet closed
+    straight = None  # the latest opening " not yet closed
     for at in range(first, start):
         mark = text[at]
-        if mark == "“":
+        if mark == "\u201c":
             curly.append(at)
-        elif mark == "”" and curly:
+        elif mark == "\u201d" and curly:
             curly.pop()
         elif mark == '"':
-            straight = at if straight is None else None
+            straight = at if at == 0 or text[at - 1].isspace() or text[at - 1] in _BEFORE_OPENING else None
     return min([*curly[:1], *([straight] if straight is not None else [])], default=None)
 
 
