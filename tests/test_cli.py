@@ -82,6 +82,15 @@ def test_each_printed_hit_names_what_show_takes_and_show_prints_that_paragraph(c
     assert shown.exit_code == 0 and "Vyacheslav Volodin" in shown.output
 
 
+def test_show_piped_prints_the_text_as_it_is_not_wrapped(corpus):
+    import askdoc
+
+    article = askdoc.open(corpus).article(SEED_ID)
+    shown = run("show", SEED_ID).output
+    assert article.text[article.body_start :].strip() in shown, "every paragraph whole, on its own line"
+    assert shown.startswith(article.title + "\n")
+
+
 def test_a_bad_filter_on_one_stdin_line_is_reported_and_the_other_lines_answered(corpus):
     result = run("query", "--json", "-", input="Storm Shadow\nafter:garbage Putin\nwhat did Volodin warn?\n")
     answered = [json.loads(line) for line in result.stdout.splitlines()]

@@ -272,6 +272,9 @@ def show(corpus: Path | None, target: str) -> None:
         body = "\n\n".join(p.text for p in passages)
     else:
         body = article.text[article.body_start :].strip()
+    if not console.is_terminal:  # piped: the text as it is, its lines not wrapped at 80 columns
+        click.echo(f"{header.plain}\n\n{render.inert(body)}")
+        return
     console.print(header)
     console.print()
     console.print(Text(render.inert(body)))
