@@ -93,6 +93,17 @@ def test_articles_piped_keep_one_line_of_five_fields_per_article(tmp_path):
     assert query[0].startswith("[1] Break, ¶1  score ") and query[0].endswith("  · c\\nd:1"), "one line"
 
 
+def test_in_takes_a_path_of_this_machine_inside_the_corpus(tmp_path, monkeypatch):
+    corpus = write_corpus(tmp_path / "c", {"sport/a.txt": "A\n\nCup final.", "news/b.txt": "B\n\nCup vote."})
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for place in (str(corpus / "sport"), str(corpus / "sport") + "/", "~/c/sport"):
+        result = run("query", "--corpus", str(corpus), "--json", "--in", place, "cup")
+        assert [h["article"]["id"] for h in json.loads(result.output)["hits"]] == ["sport/a"], place
+        assert run("articles", "--corpus", str(corpus), f"in:{place}").output.split("\t")[0] == "sport/a"
+    assert "2 of 2 articles" in run("articles", "--corpus", str(corpus), f"in:{corpus}").output  # the corpus itself
+    assert run("query", "--corpus", str(corpus), "--in", str(tmp_path / "elsewhere"), "cup").exit_code == 1
+
+
 def test_articles_take_a_folder_with_a_space_as_one_argument_or_quoted(tmp_path):
     corpus = write_corpus(tmp_path / "c", {"my folder/a.txt": "A\n\nRail.", "sport/b.txt": "B\n\nCup."})
     for words in (["in:my folder"], ["in:'my folder'"], ['in:"my folder"']):

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import operator
+import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -97,6 +100,7 @@ class Index:
     def catalog(self, where: Filter | str | None = None) -> list[dict]:
         """One row per article (id, title, date, source, url, author, file, passages), without reading texts."""
         where = as_filter(where)
+        where = self._inside_corpus(where) if where else None
         counts = np.bincount(np.asarray(self.data.arrays["p_article"]), minlength=self.n_articles).tolist()
         keys = ("id", "title", "date", "source", "url", "author")
         return [
@@ -243,7 +247,7 @@ class Index:
         asked_text = question
         question, scope = split_question(question)
         where = as_filter(where)
-        scope = scope & where if where else scope
+        scope = self._inside_corpus(scope & where if where else scope)
         asked = read_question(question)
         own = self.analyzer.terms(question)
         earlier = [split_question(c)[0] for c in context]
@@ -283,6 +287,19 @@ class Index:
         telling = tuple(w for w in missing if w in missing_names or common_stem(w) is None) if weak else ()
         return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak,
                     weak_words=telling)  # fmt: skip
+
+    def _inside_corpus(self, scope: Filter) -> Filter:
+        """``in:`` given as a path of this machine (``--in ~/news/sport``, as a shell completes it) made
+        a folder of the corpus; a path outside it stays as given and matches nothing."""
+        if not scope.within or self.corpus is None:
+            return scope
+        within = []
+        for place in scope.within:
+            if place.startswith(("/", "~")) or os.path.isabs(place):
+                with contextlib.suppress(ValueError, RuntimeError, OSError):  # outside the corpus: as given
+                    place = Path(place).expanduser().resolve().relative_to(self.corpus).as_posix()
+            within.append(place)
+        return dataclasses.replace(scope, within=tuple(within))
 
     def _allowed_passages(self, scope: Filter) -> np.ndarray:
         """One bool per passage: whether its article passes the filter (kept for the last few filters)."""
