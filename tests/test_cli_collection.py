@@ -79,7 +79,9 @@ def test_articles_lists_ids_titles_dates_sources_and_passages(tmp_path):
         assert listed.exit_code == 0 and listed.output.splitlines()[0].startswith("world/page\t"), words
         assert "1 of 2 articles" in listed.output
     none = run("articles", "--corpus", str(corpus), "in:world", "--until", "2023")
-    assert none.exit_code == 1 and none.output == "askdoc: no article of this corpus is within in:world until:2023\n"
+    assert none.exit_code == 1 and none.output == (
+        "askdoc: no article of this corpus is within in:world until:2023 (an undated article is never within a date filter)\n"
+    )
     wrong = run("articles", "--corpus", str(corpus), "rail")
     assert wrong.exit_code == 2 and "takes filter words" in wrong.output and "'rail'" in wrong.output
 

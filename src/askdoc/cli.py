@@ -340,7 +340,7 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
         if rows or not scope:
             click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
     if scope and not rows:
-        click.echo(f"askdoc: no article of this corpus is within {render.inert(scope.describe())}", err=True)
+        click.echo(f"askdoc: {render.no_article_within(scope.describe())}", err=True)
         raise click.exceptions.Exit(EXIT_NO_MATCH)
 
 

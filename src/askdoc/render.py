@@ -115,7 +115,7 @@ def hits_plain(hits: Sequence[Hit]) -> str:
 
 def no_match_message(hits: Hits) -> str:
     if hits.scope_empty:
-        return f"no article of this corpus is within {hits.scope}"
+        return no_article_within(hits.scope)
     if hits.missing and not hits.matched:
         return "no passage mentions: " + ", ".join(hits.missing)
     if not hits.matched:
@@ -123,6 +123,13 @@ def no_match_message(hits: Hits) -> str:
     if hits.scope:
         return f"no passage answers this question within {hits.scope}"
     return "no passage answers this question"
+
+
+def no_article_within(scope: str) -> str:
+    """What a filter that no article passes gets: ``no article of this corpus is within in:x``."""
+    dated = any(f" {kind}:" in f" {scope}" for kind in ("after", "until", "before"))
+    undated = " (an undated article is never within a date filter)" if dated else ""
+    return f"no article of this corpus is within {inert(scope)}{undated}"
 
 
 def articles_table(rows: Sequence[dict]):
