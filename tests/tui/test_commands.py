@@ -78,11 +78,13 @@ async def test_export_to_a_folder_a_bare_name_or_a_quoted_path_writes_markdown_t
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await ask(pilot, "what did Volodin warn?")
-        for argument in (".", "./", "'../out dir'", "~", "~/", "notes", '"my notes.md"'):
+        for argument in (".", "./", "'../out dir'", "~", "~/", "notes", '"my notes.md"', "draft."):
             await ask(pilot, f"/export {argument}")
             assert notes(app)[-1].startswith("Exported 1 answer to "), argument
         await ask(pilot, "/export ~nosuchuser-askdoc/x.md")
         assert notes(app)[-1] == "Could not export to ~nosuchuser-askdoc/x.md: there is no such home folder."
+        await ask(pilot, "/export " + "x" * 300)
+        assert notes(app)[-1].startswith("Could not write xxx") and notes(app)[-1].endswith(": File name too long")
     written = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.glob("**/*.md") if "news" not in p.parts)
     assert written == [
         "home/askdoc-chat-2.md",
@@ -90,6 +92,7 @@ async def test_export_to_a_folder_a_bare_name_or_a_quoted_path_writes_markdown_t
         "out dir/askdoc-chat-2.md",
         "out dir/askdoc-chat-3.md",
         "out dir/askdoc-chat.md",
+        "out dir/draft.md",
         "out dir/my notes.md",
         "out dir/notes.md",
     ]
@@ -109,6 +112,11 @@ async def test_export_never_writes_into_the_corpus_where_it_would_be_indexed(tmp
         assert notes(app)[-1].startswith("Not exporting to chat.md: it is inside the corpus")
         await ask(pilot, "/export")
         assert notes(app)[-1] == f"Exported 1 answer to {tmp_path / 'home' / 'askdoc-chat.md'}"
+        monkeypatch.setenv("HOME", str(corpus))  # the home folder inside the corpus: no place to fall back to
+        await ask(pilot, "/export")
+        assert notes(app)[-1].startswith("Not exporting to ") and notes(app)[-1].endswith(
+            f"Give a path outside {corpus}."
+        )
     assert sorted(corpus.rglob("*")) == before
 
 

@@ -78,16 +78,18 @@ def export_path(argument: str, corpus: Path) -> Path | str:
     raw = words[0] if len(words) == 1 else argument.strip()
     try:
         path = Path(raw or DEFAULT_EXPORT).expanduser()
+        if raw.endswith(("/", os.sep)) or path.is_dir():
+            path = path / DEFAULT_EXPORT
+        elif not path.suffix:  # "notes" and "notes." alike: notes.md
+            path = path.with_name((path.name.rstrip(".") or path.name) + ".md")
     except RuntimeError:  # ~nosuchuser
         return f"Could not export to {raw}: there is no such home folder."
-    if raw.endswith(("/", os.sep)) or path.is_dir():
-        path = path / DEFAULT_EXPORT
-    elif not path.suffix:
-        path = path.with_name(path.name + ".md")
+    except OSError as err:  # a name too long, a folder it may not look into
+        return f"Could not write {raw}: {err.strerror or err}"
+    if _inside(path, corpus) and not raw:
+        path = Path.home() / DEFAULT_EXPORT  # started inside the corpus: the home folder instead
     if _inside(path, corpus):
-        if raw:
-            return f"Not exporting to {path}: it is inside the corpus, where it would be read as an article. Export elsewhere, as in /export ~/{DEFAULT_EXPORT}"
-        path = Path.home() / DEFAULT_EXPORT
+        return f"Not exporting to {path}: it is inside the corpus, where it would be read as an article. Give a path outside {corpus}."
     return path
 
 
