@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -93,6 +94,24 @@ def test_articles_piped_keep_one_line_of_five_fields_per_article(tmp_path):
     assert lines[:2] == ["a\\tb\t\tTab\t\t1", "c\\nd\t\tBreak\t\t1"]
     query = run("query", "--corpus", str(corpus), "bus lanes").output.splitlines()
     assert query[0].startswith("[1] Break, ¶1  score ") and query[0].endswith("  · c\\nd:1"), "one line"
+
+
+def test_every_printed_id_is_one_article_and_show_takes_it(tmp_path):
+    """A line break, a literal backslash-n, a tab, a byte that is not UTF-8: each id prints its own way."""
+    names = {"new\nline": "Kangaroo one", "new\\nline": "Kangaroo two", "tab\there": "Kangaroo three"}
+    corpus = write_corpus(tmp_path / "c", {f"weird/{n}.txt": f"T\n\n{t} hops." for n, t in names.items()})
+    (corpus / "weird" / os.fsdecode(b"caf\xe9.txt")).write_text("T\n\nKangaroo four hops.", encoding="utf-8")
+    printed = run("query", "--corpus", str(corpus), "-k", "4", "kangaroo hops").output.splitlines()
+    places = [line.rsplit("  · ", 1)[1] for line in printed if line.startswith("[")]
+    assert len(set(places)) == 4
+    listed = [line.split("\t")[0] for line in run("articles", "--corpus", str(corpus)).output.splitlines()[:4]]
+    assert sorted(listed) == sorted(p.removesuffix(":1") for p in places)
+    for place in places:
+        shown = run("show", "--corpus", str(corpus), place)
+        assert shown.exit_code == 0, place
+        body = shown.output.split("\n\n", 1)[1].strip()
+        hit = next(line for line, nxt in zip(printed, printed[1:]) if line.endswith("  · " + place))
+        assert body in printed[printed.index(hit) + 1], place  # the paragraph the query printed under that id
 
 
 def test_in_takes_a_path_of_this_machine_inside_the_corpus(tmp_path, monkeypatch):

@@ -237,6 +237,29 @@ def index(corpus: Path | None, rebuild: bool) -> None:
     )
 
 
+def _target(index: askdoc.Index, target: str) -> tuple[str, str]:
+    """ARTICLE_ID[:PARAGRAPH] as askdoc printed it, as (article id, paragraph or ""). "a:7" is
+    article "a:7" when there is one (a file a:7.txt). An id printed with escapes (``new\\nline`` for
+    a line break, ``back\\\\slash`` for a backslash) is read back to the article it names."""
+    printed: dict[str, str] | None = None
+
+    def article(name: str) -> str | None:
+        nonlocal printed
+        if "\\" in name or "<U+" in name:  # printed with escapes: which article printed so?
+            if printed is None:
+                printed = {render.printed_id(row["id"]): row["id"] for row in index.catalog()}
+            if name in printed:
+                return printed[name]
+        return name if _is_article(index, name) else None
+
+    if (whole := article(target)) is not None:
+        return whole, ""
+    article_id, _, paragraph = target.rpartition(":")
+    if article_id and paragraph.isdigit():
+        return article(article_id) or article_id, paragraph
+    return target, ""
+
+
 def _is_article(index: askdoc.Index, article_id: str) -> bool:
     try:
         index.article(article_id)
@@ -252,9 +275,7 @@ def _is_article(index: askdoc.Index, article_id: str) -> bool:
 def show(corpus: Path | None, target: str) -> None:
     """Print an article, or one of its paragraphs as cited (¶N)."""
     built = _open(corpus)
-    article_id, _, paragraph = target.rpartition(":")
-    if not article_id or not paragraph.isdigit() or _is_article(built, target):  # "a:7.txt" is article "a:7"
-        article_id, paragraph = target, ""
+    article_id, paragraph = _target(built, target)
     article = built.article(article_id)
     from rich.console import Console
     from rich.text import Text
@@ -336,7 +357,7 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
     else:
         _print_articles(rows)
         for rel, reason in sorted(index.skipped().items()):
-            click.echo(f"askdoc: skipped {render.one_line(rel)}: {render.inert(reason)}", err=True)
+            click.echo(f"askdoc: skipped {render.printed_id(rel)}: {render.inert(reason)}", err=True)
         if rows or not scope:
             click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
     if scope and not rows:
@@ -366,8 +387,9 @@ def _print_articles(rows: list[dict]) -> None:
         console.print(render.articles_table(rows))
         return
     for row in rows:
-        fields = (row["id"], row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
-        click.echo("\t".join(render.one_line(f) for f in fields))  # a tab or line break in a name: \t, \n
+        fields = (row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
+        # A tab or line break in a field is written \t or \n: one line of five fields per article.
+        click.echo("\t".join((render.printed_id(row["id"]), *map(render.one_line, fields))))
 
 
 def main() -> None:

@@ -33,6 +33,12 @@ def inert(text: str) -> str:
     return _UNSAFE.sub(_visible, text)
 
 
+def printed_id(name: str) -> str:
+    """An article id or file name as printed: ``one_line``, with a backslash doubled, so that every
+    name prints differently and ``askdoc show`` can take what was printed (``new\\nline``)."""
+    return one_line(name.replace("\\", "\\\\"))
+
+
 def one_line(text: str) -> str:
     """``inert``, and a tab or line break shown as ``\\t`` / ``\\n``: for a name or a citation, which must stay on its line."""
     return inert(text).replace("\t", "\\t").replace("\n", "\\n")
@@ -79,12 +85,12 @@ def citation_text(hit: Hit) -> Text:
 
 def where_to_read(hit: Hit) -> str:
     """``  · business/184:2``: what ``askdoc show`` takes to print the cited paragraph."""
-    return f"  · {one_line(hit.article.id)}:{hit.passage.paragraph}"
+    return f"  · {printed_id(hit.article.id)}:{hit.passage.paragraph}"
 
 
 def also_in(hit: Hit) -> str:
     """``  · also in b, c``: the articles that hold the same passage word for word, or nothing."""
-    return f"  · also in {', '.join(one_line(name) for name in hit.also_in)}" if hit.also_in else ""
+    return f"  · also in {', '.join(printed_id(name) for name in hit.also_in)}" if hit.also_in else ""
 
 
 def hit_renderable(hit: Hit):
@@ -142,8 +148,9 @@ def articles_table(rows: Sequence[dict]):
                           ("source", {"style": "dim"}), ("passages", {"justify": "right"})):  # fmt: skip
         table.add_column(name, overflow="fold", **options)
     for row in rows:
-        cells = (row["id"], row["date"] or "", row["title"], row["source"] or row["file"] or "", str(row["passages"]))
-        table.add_row(*(Text(one_line(cell)) for cell in cells))
+        source = one_line(row["source"]) if row["source"] else printed_id(row["file"] or "")
+        cells = (printed_id(row["id"]), row["date"] or "", one_line(row["title"]), source, str(row["passages"]))
+        table.add_row(*(Text(cell) for cell in cells))
     return table
 
 
