@@ -66,6 +66,15 @@ def test_a_stray_byte_costs_one_character_not_the_files_accents_and_quotes(tmp_p
     assert articles["utf8"].text.endswith("He said it. Price: \xa35.")
 
 
+def test_a_utf8_file_with_more_stray_bytes_than_accents_keeps_its_accents(tmp_path):
+    """A pasted pair of Windows quotes (two strays) beside one "é": the "é" is UTF-8's, never "Ã©"."""
+    data = b"Stray two\n\nThe okapi visited the caf\xc3\xa9. The okapi said \x93hello\x94 loudly."
+    root = write_corpus(tmp_path / "c", {"okapi.txt": data})
+    assert read_all(root)["okapi"].text.endswith(
+        "The okapi visited the caf\xe9. The okapi said \u201chello\u201d loudly."
+    )
+
+
 def test_a_windows_1252_file_is_read_whole_even_where_its_bytes_happen_to_be_utf8(tmp_path):
     """ "ß" (DF) before "“" (93) is a valid UTF-8 sequence; read byte by byte the two would merge into one wrong character."""
     text = "Brief\n\nEr schrieb: \u201eMit freundlichem Gru\xdf\u201c und den Hamsterbrief, \u201eMa\xdf\u2013Krug\u201c.\n"

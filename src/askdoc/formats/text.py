@@ -35,12 +35,13 @@ _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
 def decode(data: bytes) -> str:
     """UTF-8 when it is; UTF-16/32 with a byte order mark (what Windows tools write); otherwise
     Windows-1252 as browsers read it (its five undefined bytes kept as Latin-1 controls), unless
-    the file is mostly UTF-8 with a few stray bytes: then only those are read as Windows-1252, so
-    that one stray byte costs one character, not the file's accents and quotes.
+    the file is UTF-8 with stray bytes: then only those are read as Windows-1252, so that one stray
+    byte costs one character, not the file's accents and quotes.
 
-    Which of the two: a Windows-1252 file holds UTF-8 sequences only by accident ("ß" before
-    "“" is one), far fewer than its bytes that are not UTF-8; a UTF-8 file with stray bytes holds
-    more real sequences than strays.
+    Which of the two: a Windows-1252 file holds UTF-8 sequences only by accident ("ß" before "“"
+    is one), fewer than its bytes that are not UTF-8, and never the sequences of Latin-1 letters
+    ("é" would be "Ã©" in it) or of three bytes and more ("’" would be "â€™"): a file holding
+    one of those, or more sequences than stray bytes, is UTF-8.
     """
     if wide := _wide(data):
         return wide
@@ -50,8 +51,9 @@ def decode(data: bytes) -> str:
         pass
     loose = data.decode("utf-8-sig", errors="replace")
     strays = loose.count("\ufffd") - data.count("\ufffd".encode())
-    sequences = len(loose) - len(loose.encode("ascii", "ignore")) - loose.count("\ufffd")
-    return data.decode("utf-8-sig" if sequences > strays else "cp1252", errors=_CP1252_BYTES)
+    sequences = [c for c in loose if c > "\x7f" and c != "\ufffd"]
+    utf8 = len(sequences) > strays or any("\xa0" <= c <= "\xff" or c >= "\u0800" for c in sequences)
+    return data.decode("utf-8-sig" if utf8 else "cp1252", errors=_CP1252_BYTES)
 
 
 def _as_cp1252(err: UnicodeError) -> tuple[str, int]:
