@@ -172,18 +172,34 @@ def test_a_quote_does_not_begin_inside_a_quotation(opening, closing):
     assert hit.quote.text.startswith("Aides told reporters")  # a quotation closed before is no reason to go back
 
 
-def test_a_quotation_reopened_paragraph_by_paragraph_is_followed_to_the_opening_the_quote_is_in():
+@pytest.mark.parametrize("opening, closing", [('"', '"'), ("\u201c", "\u201d")])
+def test_a_quotation_reopened_paragraph_by_paragraph_is_followed_to_the_opening_the_quote_is_in(opening, closing):
     """News copy opens each paragraph of a long quotation again without closing the last: "A. "B. C." """
     text = (
-        '"Maybe when I turn 60 and have been managing in the same league for twenty years and have the respect of '
-        'everybody I will have the power to make them tremble. "The referee controlled the game one '
-        "way in the first half and another way in the second. Fault followed fault and dive followed dive, "
-        'said nobody." Rain fell on the stadium all evening.'
+        f"{opening}Maybe when I turn 60 and have been managing in the same league for twenty years and have the "
+        f"respect of everybody I will have the power to make them tremble. {opening}The referee controlled the game "
+        "one way in the first half and another way in the second. Fault followed fault and dive followed dive, "
+        f"said nobody.{closing} Rain fell on the stadium all evening."
     )
     (hit,) = index_of(askdoc.Article(id="a", title="T", text=text)).search("fault followed fault, dive followed dive")
-    assert hit.quote.text.startswith('"The referee controlled the game'), hit.quote.text
+    assert hit.quote.text.startswith(f"{opening}The referee controlled the game"), hit.quote.text
     (hit,) = index_of(askdoc.Article(id="b", title="T", text=text)).search("referee controlled the game")
-    assert hit.quote.text.startswith('"The referee controlled'), "a quote opening a paragraph of it stays"
+    assert hit.quote.text.startswith(f"{opening}The referee controlled"), "a quote opening a paragraph of it stays"
+
+
+def test_a_quotation_broken_off_or_never_closed_is_no_reason_to_go_back():
+    cut = (
+        'The keeper shouted at the linesman for most of the second half. "I was going to say -" the goalkeeper '
+        "stopped. The referee then booked the goalkeeper for dissent in the final minute of the match. Rain fell."
+    )
+    (hit,) = index_of(askdoc.Article(id="a", title="T", text=cut)).search("referee booked the goalkeeper for dissent")
+    assert hit.quote.text.startswith("The referee then booked"), hit.quote.text
+    unclosed = (
+        'The coach said: "So I am now used to the fact that this happens at every ground we visit in the league. '
+        'Meanwhile, the FA spokesman said the case was closed, "as far as we are concerned". Rain fell.'
+    )
+    (hit,) = index_of(askdoc.Article(id="b", title="T", text=unclosed)).search("what did the FA spokesman say?")
+    assert hit.quote.text.startswith("Meanwhile, the FA spokesman"), hit.quote.text
 
 
 def test_weak_answer_names_only_the_missing_names_and_rare_words():

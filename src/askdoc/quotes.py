@@ -21,7 +21,8 @@ from .question import holds_answer
 QUOTE_CHARS = 250
 _PRONOUN_START = re.compile(r"(?:He|She|It|They|His|Her|Its|Their|This|These|Those)\b")
 _CLAUSE_END = re.compile(r"[,;:](?=\s)|\s[–—-](?=\s)")  # an overlong sentence is cut after these
-_BEFORE_OPENING = "([{\u2013\u2014-/"  # a straight " after one of these (or a space) opens a quotation
+_BEFORE_OPENING = "([{\u2013\u2014-/"  # a quotation mark after one of these (or a space) opens a quotation
+_MARKS = ('"', "\u201c", "\u201d")
 ANSWER_SHARE = 0.25  # what holding the wanted kind of answer adds, as a share of the question's weight
 
 
@@ -69,7 +70,7 @@ def best_quote(
         s = sentences[best - 1][0]  # "He lifted the prize..." needs the sentence that says who he is
         if end - s <= limit:
             start = s
-    opened = _open_quotation(text, sentences[0][0], start)
+    opened = _open_quotation(text, sentences[0][0], start, end)
     if opened is not None:  # '... which is unacceptable," he said.' starts where the quotation does
         s = next(s for s, e in reversed(sentences) if s <= opened)
         if end - s <= limit:
@@ -113,28 +114,40 @@ def _best_clauses(
     return s, e
 
 
-def _open_quotation(text: str, first: int, start: int) -> int | None:
-    """Where a quotation still open at ``start`` began (reading from ``first``), or None.
+def _open_quotation(text: str, first: int, start: int, end: int) -> int | None:
+    """Where the quotation that ``text[start:end]`` begins inside of and closes in began (reading
+    from ``first``), or None.
 
-    A straight ``"`` opens when it follows a space, a bracket or a dash (or begins the text), and
-    closes otherwise: counting them in pairs goes wrong in news copy, where a quotation that runs
-    over several paragraphs reopens each one without closing the last (``"A. "B. C."``). The
-    latest opening counts, so a quote starts at the paragraph of the quotation it is in; a quote
-    that itself begins with a quotation mark begins such a paragraph and stays as it is.
+    A mark opens when it follows a space, a bracket or a dash (or begins the text) and a letter
+    follows it, and closes otherwise: counting marks in pairs goes wrong in news copy, where a
+    quotation that runs over several paragraphs reopens each one without closing the last
+    (``"A. "B. C."``, also with curly marks). The latest opening counts, so a quote goes back to
+    the paragraph of the quotation it is in; one that itself begins with a mark stays. Unless the
+    quote's first mark closes that quotation or reopens it after a full stop, the quote stays too:
+    news copy leaves some quotations unclosed, and the sentences after one are the reporter's.
     """
     if text[start : start + 1] in ('"', "\u201c"):
         return None
-    curly: list[int] = []  # “ not yet closed
-    straight = None  # the latest opening " not yet closed
+    opened = None
     for at in range(first, start):
-        mark = text[at]
-        if mark == "\u201c":
-            curly.append(at)
-        elif mark == "\u201d" and curly:
-            curly.pop()
-        elif mark == '"':
-            straight = at if at == 0 or text[at - 1].isspace() or text[at - 1] in _BEFORE_OPENING else None
-    return min([*curly[:1], *([straight] if straight is not None else [])], default=None)
+        if text[at] in _MARKS:
+            opened = at if _opens(text, at) else None
+    if opened is None:
+        return None
+    mark = next((at for at in range(start, end) if text[at] in _MARKS), None)
+    if mark is None:
+        return None
+    reopens = text[:mark].rstrip()[-1:] in (".", "?", "!")  # 'final. "The only thing...': the next paragraph of it
+    return opened if not _opens(text, mark) or reopens else None
+
+
+def _opens(text: str, at: int) -> bool:
+    """Whether the quotation mark at ``at`` opens a quotation (``said: "We``) or closes one (``it,"``)."""
+    if text[at] == "\u201d":
+        return False
+    before = text[at - 1] if at else " "
+    after = text[at + 1] if at + 1 < len(text) else " "
+    return (before.isspace() or before in _BEFORE_OPENING) and not after.isspace()
 
 
 def weight_of(weights: Mapping[str, float], terms: Collection[str]) -> float:
