@@ -116,6 +116,21 @@ def test_a_script_may_give_paths_dates_a_web_address_or_filter_words(index):
         Filter(within=[3])
 
 
+def test_two_until_values_keep_the_narrower_whatever_their_shape(index):
+    assert split_question("budget until:2024 until:2024-08")[1].until == "2024-08"
+    assert (Filter(until="2024-08") & Filter(until="2024")).until == "2024-08"
+    assert (Filter(until="2024-08-31") & Filter(until="2024-09")).until == "2024-08-31"
+    assert ids(index.search("budget until:2024 until:2024-08", k=10)) == ["uk/a"]
+    assert ids(index.search("budget until:2024", k=10, where=Filter(until="2024-08"))) == ["uk/a"]
+
+
+def test_slips_in_filter_words_get_the_meant_filter_or_a_clear_error(index):
+    assert split_question('budget in:"uk')[1].within == ("uk",)  # the closing quote forgotten
+    assert len(index.search("budget", k=10, where="   ")) == 5  # no words: no filter, every article answers
+    with pytest.raises(TypeError, match="takes a string or a list of strings, not 123"):
+        Filter(within=123)
+
+
 @pytest.mark.parametrize("bad", ["2024-13", "2024-02-30", "yesterday", "24"])
 def test_unreadable_dates_are_a_clear_error(index, bad):
     with pytest.raises(askdoc.FilterError, match="a date filter needs a date like"):

@@ -47,7 +47,10 @@ class Filter:
     def __post_init__(self) -> None:
         for name in ("within", "sites"):  # Filter(within="world") is one folder, not five letters
             value = getattr(self, name)
-            values = () if value is None else (value,) if isinstance(value, str | os.PathLike) else tuple(value)
+            try:
+                values = () if value is None else (value,) if isinstance(value, str | os.PathLike) else tuple(value)
+            except TypeError:  # Filter(within=123)
+                values = (value,)
             values = tuple(os.fspath(v) if isinstance(v, os.PathLike) else v for v in values)  # a Path: its folder
             if not all(isinstance(v, str) for v in values):
                 raise TypeError(f"Filter({name}=...) takes a string or a list of strings, not {value!r}")
@@ -69,7 +72,7 @@ class Filter:
             self.within + other.within,
             self.sites + other.sites,
             max(filter(None, (self.since, other.since)), default=None),
-            min(filter(None, (self.until, other.until)), default=None),
+            min(filter(None, (self.until, other.until)), default=None, key=_last_day),
             min(filter(None, (self.before, other.before)), default=None),
         )
 
@@ -108,7 +111,7 @@ def as_filter(where: Filter | str | None) -> Filter | None:
         return where
     if not isinstance(where, str):
         raise TypeError(f"where takes a Filter or filter words such as 'in:world after:2024', not {where!r}")
-    rest, scope = split_question(where)
+    rest, scope = split_question(where.strip())
     if rest:
         raise FilterError(f"where takes filter words (in:, site:, after:, until:, before:), not {rest!r}")
     return scope
@@ -127,7 +130,7 @@ def split_question(question: str) -> tuple[str, Filter]:
         within=tuple(found.get("in", ())),
         sites=tuple(found.get("site", ())),
         since=max(since) if since else None,
-        until=min(found["until"]) if "until" in found else None,
+        until=min(found["until"], key=_last_day) if "until" in found else None,
         before=min(found["before"]) if "before" in found else None,
     )
 
@@ -136,7 +139,7 @@ def _unquoted(value: str) -> str:
     """``"my folder"`` or ``'my folder'`` → ``my folder``: the quotes group words, they are not the value's."""
     if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
         return value[1:-1]
-    return value
+    return value.lstrip("\"'")  # an unbalanced quote (in:"my) is the user's slip, not part of the name
 
 
 def filter_words(words) -> str:
@@ -149,6 +152,12 @@ def filter_words(words) -> str:
             word = f"{key}:'{value}'" if '"' in value else f'{key}:"{value}"'
         out.append(word)
     return " ".join(out)
+
+
+def _last_day(value: str) -> str:
+    """What ``until:`` reaches, comparable as text: 2024 → 2024-99-99, 2024-08 → 2024-08-99. The
+    narrower of two until: values ends first (until:2024 and until:2024-08 mean 2024-08)."""
+    return value + "-99-99"[len(value) - 4 :]
 
 
 def _is_date(value: str) -> bool:
