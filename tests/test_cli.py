@@ -82,6 +82,18 @@ def test_each_printed_hit_names_what_show_takes_and_show_prints_that_paragraph(c
     assert shown.exit_code == 0 and "Vyacheslav Volodin" in shown.output
 
 
+def test_corpus_given_before_the_command_is_every_commands_and_the_chats(tmp_path, seed_corpus, monkeypatch):
+    import askdoc.tui.app
+
+    other = write_corpus(tmp_path / "other", {"a.txt": "Okapi\n\nThe okapi lives in the forest."})
+    monkeypatch.setenv("ASKDOC_CORPUS", str(seed_corpus))  # restored after the test, whatever the command sets
+    opened = []
+    monkeypatch.setattr(askdoc.tui.app, "run", lambda corpus, engine: opened.append(corpus))
+    assert run("--corpus", str(other)).exit_code == 0 and opened == [other]
+    assert "The okapi lives" in run("-c", str(other), "query", "okapi").output
+    assert run("-c", str(other), "query", "Volodin").exit_code == 1
+
+
 def test_show_piped_prints_the_text_as_it_is_not_wrapped(corpus):
     import askdoc
 

@@ -140,15 +140,18 @@ def _walk_ahead(corpus: Path | None):
 
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(askdoc.__version__, prog_name="askdoc")
+@corpus_option
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, corpus: Path | None) -> None:
     """Ask questions of a folder of articles; get verbatim quotes with citations.
 
-    With no command, opens the chat on the default corpus.
+    With no command, opens the chat on the corpus (askdoc --corpus DIR).
     """
     _setup_logging()
+    if corpus is not None:  # askdoc --corpus DIR query ...: the corpus of every command, as $ASKDOC_CORPUS is
+        os.environ["ASKDOC_CORPUS"] = os.fspath(corpus)
     if ctx.invoked_subcommand is None:
-        ctx.invoke(chat)
+        ctx.invoke(chat, corpus=corpus)
 
 
 @cli.command()
