@@ -107,7 +107,8 @@ async def test_digit_opens_citation_in_reader_and_escape_returns(tmp_path, monke
         await settle(pilot)
         await ask(pilot, "when did the lighthouse keeper retire?")
         hit = app.query(HitQuote).first().hit
-        await pilot.press("1")
+        assert "or Tab then 1" in app.query_one(QuestionInput).placeholder
+        await pilot.press("tab", "1")
         await pilot.pause()
         reader = app.screen
         assert isinstance(reader, ReaderScreen) and reader.article.id == "harbour"
@@ -125,17 +126,16 @@ async def test_digit_opens_citation_in_reader_and_escape_returns(tmp_path, monke
         await pilot.pause()
         assert isinstance(app.screen, ChatScreen)
         assert [quote.hit for quote in app.query(HitQuote)][0] == hit, "the transcript is intact"
-        assert app.focused is app.query_one(QuestionInput)
 
 
-async def test_digits_are_typed_when_the_prompt_is_not_empty(tmp_path):
+async def test_digits_on_the_prompt_are_typed_even_first_so_a_question_may_begin_with_a_year(tmp_path):
     app = make_app(news_corpus(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await ask(pilot, "what did Volodin warn?")
-        await pilot.press("b", "1", "9")
+        await pilot.press("2", "0", "0", "4", "space", "b", "1", "9")
         assert isinstance(app.screen, ChatScreen)
-        assert app.query_one(QuestionInput).value == "b19"
+        assert app.query_one(QuestionInput).value == "2004 b19"
 
 
 async def test_clicking_a_quote_opens_its_article(tmp_path):
@@ -255,7 +255,7 @@ async def test_a_citation_whose_file_changed_or_went_opens_the_text_it_quoted(tm
         else:
             path.unlink()
         app.index = askdoc.open(corpus)  # what the chat's watcher does when it sees the change
-        await pilot.press("1")
+        await pilot.press("tab", "1")
         await pilot.pause()
         reader = app.screen
         assert isinstance(reader, ReaderScreen) and reader.since == since

@@ -36,7 +36,7 @@ async def test_markup_and_escapes_in_an_article_stay_literal(tmp_path):
         assert "[red]alarm[/red] and [bold]x[/bold]" in text
         assert "\\x1b[31m" in text and "\x1b" not in text
         assert "red" not in styles(quote)
-        await pilot.press("1")
+        await pilot.press("tab", "1")
         await pilot.pause()
         reader = app.screen
         assert isinstance(reader, ReaderScreen)
@@ -82,7 +82,7 @@ async def test_reader_copies_the_cited_quote(tmp_path):
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await ask(pilot, "budget date")
-        await pilot.press("1")
+        await pilot.press("tab", "1")
         await pilot.pause()
         await pilot.press("c")
         assert "The chancellor will deliver the budget on 16 March." in app.clipboard

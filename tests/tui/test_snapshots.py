@@ -36,7 +36,7 @@ def test_reader_at_the_cited_passage(app, snap_compare):
     async def run_before(pilot):
         await settle(pilot)
         await ask(pilot, "when did the lighthouse keeper retire?")
-        await pilot.press("1")
+        await pilot.press("tab", "1")
         await still(pilot)
 
     assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

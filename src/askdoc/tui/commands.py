@@ -169,13 +169,19 @@ COMMANDS: tuple[Command, ...] = (
     Command("help", "", "list the commands and keys", show_help, (("Help: commands and keys", ""),)),
 )  # fmt: skip
 
+FILTERS = (
+    ("in:FOLDER", "only articles in that folder of the corpus (or that article: in:world/volodin)"),
+    ("site:SITE", "only articles from that web site or source (site:bbc.co.uk)"),
+    ("after:DATE until:DATE", "only articles dated from / up to DATE (2024, 2024-09, 2024-09-01)"),
+)
+
 KEYS = (
     ("Enter", "ask the question"),
     ("Up / Down", "earlier questions"),
-    ("1-9", "open a citation of the latest answer (on an empty prompt)"),
-    ("Tab", "move to the quotes: Enter reads the article, c copies the quote with its citation"),
+    ("Tab", "move to the quotes: 1-9 or Enter reads the article, c copies the quote with its citation"),
     ("Escape", "back from the reader or the article list"),
     ("Ctrl+O", "the article list"),
+    ("Ctrl+L", "clear the transcript and start a new conversation"),
     ("Ctrl+P", "the command palette"),
     ("Ctrl+Q", "quit"),
 )
@@ -193,6 +199,10 @@ def help_content() -> Table:
     table.add_row(Text("Keys", style="bold underline"), "")
     for key, meaning in KEYS:
         table.add_row(Text(key), Text(meaning))
+    table.add_row("", "")
+    table.add_row(Text("Filters", style="bold underline"), "")
+    for words, meaning in FILTERS:
+        table.add_row(Text(words), Text(meaning))
     return table
 
 

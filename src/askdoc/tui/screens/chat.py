@@ -177,10 +177,9 @@ class ChatScreen(Screen):
             self.show_citation_keys(len(hits))
 
     def show_citation_keys(self, count: int) -> None:
-        """Digits open citations on the empty prompt; the placeholder says so (the footer cannot, there)."""
-        self.prompt.citations = count
-        keys = "1" if count == 1 else f"1-{count}"
-        self.prompt.placeholder = f"Ask a follow-up, or press {keys} to read a source" if count else ASK
+        """On the quotes, digits open citations; the placeholder says so (the footer cannot, on the prompt)."""
+        keys = "1" if count == 1 else f"1-{count}" if count <= 9 else "1-9"
+        self.prompt.placeholder = f"Ask a follow-up, or Tab then {keys} to read a source" if count else ASK
         self.refresh_bindings()
 
     def latest_answer(self) -> Answer | None:
@@ -226,10 +225,6 @@ class ChatScreen(Screen):
 
     def action_clear(self) -> None:
         self.clear()
-
-    @on(QuestionInput.CitationKey)
-    def citation_key(self, event: QuestionInput.CitationKey) -> None:
-        self.action_open_citation(event.number)
 
     @on(HitQuote.Opened)
     def quote_opened(self, event: HitQuote.Opened) -> None:
