@@ -135,3 +135,5 @@ def test_follow_up_question_borrows_the_previous_question_terms(seed_corpus):
     assert "Volodin" in follow[0].passage.text
     unrelated = index.search("Storm Shadow cruise missiles", k=1, context=["What about Volodin?"])
     assert "Storm Shadow" in unrelated[0].passage.text
+    slipped = index.search("what did he warn?", k=1, context=["What about Volodin? after:yesterday"])
+    assert "Volodin" in slipped[0].passage.text, "an earlier question's bad filter is not this one's error"

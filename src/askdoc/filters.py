@@ -117,6 +117,12 @@ def as_filter(where: Filter | str | None) -> Filter | None:
     return scope
 
 
+def without_filter_words(question: str) -> str:
+    """The question's words, its filter words left out and never read (an earlier question's bad
+    date is no error of the question that follows it)."""
+    return " ".join(_TOKEN.sub(" ", question).split())
+
+
 def split_question(question: str) -> tuple[str, Filter]:
     """The question without its filter words, and the Filter they make (``site:x after:2024``)."""
     found: dict[str, list[str]] = {}

@@ -18,7 +18,7 @@ import numpy as np
 from . import ENGINES, feedback, ranking, scoring, timing
 from .analysis import Analyzer, common_stem
 from .errors import ArticleNotFound
-from .filters import Filter, as_filter, split_question
+from .filters import Filter, as_filter, split_question, without_filter_words
 from .model import Article, Hit, Hits, Passage, Quote, page_at
 from .question import borrowed_text, question_words, read_question
 from .quotes import best_quote
@@ -250,7 +250,7 @@ class Index:
         scope = self._inside_corpus(scope & where if where else scope)
         asked = read_question(question)
         own = self.analyzer.terms(question)
-        earlier = [split_question(c)[0] for c in context]
+        earlier = [without_filter_words(c) for c in context]
         terms = own + [t for t in self.analyzer.terms(borrowed_text(asked, earlier)) if t not in own]
         df = self.data.arrays["df"]
         known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
