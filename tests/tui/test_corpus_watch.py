@@ -45,7 +45,7 @@ async def test_add_command_and_pasted_path_copy_files_into_the_corpus(tmp_path):
         await ask(pilot, f"'{outside / 'more'}'")  # a folder pasted, quoted as a file manager does
         assert (corpus / "more" / "owls.md").exists() and app.index.n_articles == 6
         notes = " ".join(str(note.render()) for note in app.query(".note"))
-        assert "Added 1 file(s) to news." in notes
+        assert "Added 1 file to news as ferry.txt." in notes and "Added 1 file to news as more/owls.md." in notes
         await ask(pilot, f"/add {tmp_path / 'missing.pdf'}")
         assert "Cannot add:" in str(app.query(".note.error").last().render())
 
@@ -68,3 +68,53 @@ async def test_a_plain_absolute_path_pasted_is_added_not_taken_for_a_command(tmp
         assert (corpus / "ferry.txt").exists() and app.index.n_articles == 5
         await ask(pilot, "/nosuchcommand")
         assert "Unknown command" in str(app.query(".note.error").last().render())
+
+
+async def test_an_empty_corpus_is_opened_once_articles_are_added_or_copied_in(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    outside = write_corpus(tmp_path / "downloads", {"ferry.txt": NEW})
+    app = make_app(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.index is None and "has no readable articles" in str(app.query(".note.error").last().render())
+        app.query_one(CorpusWatch).check()  # still nothing there: quietly, no second note
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.index is None and len(app.query(".note.error")) == 1
+        await ask(pilot, f"/add {outside / 'ferry.txt'}")
+        await settle(pilot)
+        assert app.index is not None and app.index.n_articles == 1
+        await ask(pilot, "how many bicycles does the ferry carry?")
+        assert app.query(HitQuote).first().hit.article.id == "ferry"
+
+
+async def test_a_file_copied_into_an_empty_corpus_is_read_on_the_next_look(tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    app = make_app(empty)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        (empty / "ferry.txt").write_text(NEW)
+        app.query_one(CorpusWatch).check()
+        await settle(pilot)
+        assert app.index is not None and app.index.n_articles == 1
+        assert "The corpus has articles now: 1 article." in str(app.query(".note").last().render())
+
+
+async def test_the_bundled_sample_takes_no_articles(tmp_path):
+    import askdoc
+
+    sample = askdoc.sample_corpus()
+    before = sorted(sample.rglob("*"))
+    outside = write_corpus(tmp_path / "downloads", {"ferry.txt": NEW})
+    app = make_app(sample)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, f"/add {outside / 'ferry.txt'}")
+        assert "The bundled sample takes no articles" in str(app.query(".note.error").last().render())
+    assert sorted(sample.rglob("*")) == before

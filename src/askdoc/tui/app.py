@@ -41,7 +41,9 @@ class AskdocApp(App):
     def action_articles(self) -> None:
         from .screens.articles import ArticlesScreen
 
-        if self.index is None:
+        if self.index is None and self.chat.failed is not None:
+            self.notify(f"No articles to list: {self.chat.failed}", markup=False)
+        elif self.index is None:
             self.notify("The articles are still being indexed.", markup=False)
         elif not isinstance(self.screen, ArticlesScreen):
             self.push_screen(ArticlesScreen(self.index))

@@ -43,6 +43,9 @@ class ChatScreen(Screen):
     def __init__(self) -> None:
         super().__init__()
         self.questions: list[str] = []  # the conversation since the last /clear: context for follow-ups
+        self.failed: str | None = None  # why the corpus could not be opened, while it cannot
+        self.retrying = False
+        self.opening = True  # the index is being opened (first, or again after it failed)
         self.waiting: list[tuple[str, Answer]] = []  # asked before the index was ready
 
     def compose(self) -> ComposeResult:
@@ -94,12 +97,24 @@ class ChatScreen(Screen):
         with _CollectWarnings() as warnings:
             try:
                 index = askdoc.open(self.app.corpus, engine=self.app.engine, progress=progress)
+            except askdoc.CorpusError as err:  # empty or missing: opened again once articles arrive
+                self.app.call_from_thread(self.index_failed, str(err), True)
+                return
             except (askdoc.AskdocError, OSError) as err:
-                self.app.call_from_thread(self.index_failed, str(err))
+                self.app.call_from_thread(self.index_failed, str(err), False)
                 return
         self.app.call_from_thread(self.index_ready, index, warnings.messages)
 
+    def retry_index(self) -> None:
+        """Open the corpus again after it could not be (no articles yet), quietly until it can."""
+        if self.failed is not None and self.retrying and not self.opening:
+            self.opening = True
+            self.load_index()
+
     def index_ready(self, index: askdoc.Index, warnings: list[str]) -> None:
+        if self.failed is not None:
+            self.transcript.add_note(literal(f"The corpus has articles now: {count(index.n_articles, 'article')}."))
+        self.failed, self.retrying, self.opening = None, False, False
         self.app.index = index
         self.show_summary()
         self.query_one(IndexProgress).display = False
@@ -123,10 +138,13 @@ class ChatScreen(Screen):
     def on_resize(self) -> None:
         self.show_summary()
 
-    def index_failed(self, message: str) -> None:
+    def index_failed(self, message: str, retry: bool) -> None:
         self.sub_title = f"{self.app.corpus_name} · no index"
         self.query_one(IndexProgress).display = False
-        self.transcript.add_note(literal(f"Cannot open the corpus: {message}"), classes="error")
+        if message != self.failed:
+            later = " Articles copied or added (/add PATH) to it are read as they arrive." if retry else ""
+            self.transcript.add_note(literal(f"Cannot open the corpus: {message}.{later}"), classes="error")
+        self.failed, self.retrying, self.opening = message, retry, False
         for _, answer in self.waiting:
             answer.error = NO_INDEX
         self.waiting = []

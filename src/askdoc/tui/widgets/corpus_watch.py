@@ -18,7 +18,7 @@ from textual.widget import Widget
 
 import askdoc
 
-from ..text import literal
+from ..text import count, literal
 
 CHECK_EVERY = 2.0  # seconds between looks at the corpus folder
 
@@ -38,9 +38,13 @@ class CorpusWatch(Widget):
             self.set_interval(self.check_every, self.check)
 
     def check(self) -> None:
-        if self.app.index is not None and not self.busy:
+        if self.busy:
+            return
+        if self.app.index is not None:
             self.busy = True
             self.look()
+        else:
+            self.app.chat.retry_index()  # a corpus that could not be opened (empty, or not there yet)
 
     @work(thread=True, group="corpus-watch")
     def look(self) -> None:
@@ -54,7 +58,14 @@ class CorpusWatch(Widget):
 
     def add(self, paths: list[str]) -> None:
         """Copy files or folders into the corpus, then refresh (in a thread)."""
-        if not self.busy:
+        if Path(self.app.corpus).resolve() == askdoc.sample_corpus().resolve():
+            self._note(
+                "The bundled sample takes no articles. Make a corpus of your own: askdoc add PATH copies "
+                "articles into ./corpus, and askdoc opens it when started in that folder "
+                "(or askdoc --corpus DIR).",
+                "error",
+            )
+        elif not self.busy:
             self.busy = True
             self.add_in_background(paths)
         else:
@@ -68,15 +79,19 @@ class CorpusWatch(Widget):
             self.app.call_from_thread(self._note, f"Cannot add: {err}", "error")
             self.busy = False
             return
-        note = f"Added {len(added.copied)} file(s) to {self.app.corpus_name}"
+        note = f"Added {count(len(added.copied), 'file')} to {self.app.corpus_name}"
+        if len(added.copied) == 1:
+            note += f" as {added.copied[0]}"
         if added.unchanged:
             note += f"; {len(added.unchanged)} already there"
         if added.ignored:
-            note += f"; ignored {len(added.ignored)} that are not articles"
+            note += f"; ignored {count(len(added.ignored), 'file')} that are not articles"
         self.app.call_from_thread(self._note, note + ".", "")
         try:
-            if added.copied:
+            if added.copied and self.app.index is not None:
                 self.refresh_index(f"{len(added.copied)} added")
+            elif added.copied:  # no index yet: the one being built, or the next look, reads them
+                self.app.call_from_thread(self.app.chat.retry_index)
         finally:
             self.busy = False
 
