@@ -160,6 +160,23 @@ def weak_message(hits: Hits) -> str:
     return f"no passage mentions {', '.join(words)}; these passages match only the rest of the question"
 
 
+def answer_notes(hits: Hits) -> list[str]:
+    """What is said above hits, as sentences: the filter, and the question's words no article has
+    (all of the caveat when the hits are weak; otherwise the names and rare words, not "say")."""
+    from .analysis import common_stem
+
+    notes = [f"Filtered: {hits.scope}"] if hits.scope else []
+    if hits.weak:
+        message = weak_message(hits)
+        notes.append(message[0].upper() + message[1:] + ".")
+    elif telling := [w for w in hits.missing if common_stem(w) is None]:
+        notes.append("Not in any article: " + ", ".join(telling))
+    return notes
+
+
+_MARKDOWN_BLOCK = re.compile(r"^(\s*)([#>+*=|-]|\d+[.)])", re.MULTILINE)
+
+
 def hits_json(hits: Hits) -> str:
     """One JSON object (see ``json_line``)."""
     return json_line(hits.to_json())
@@ -176,9 +193,10 @@ def hits_markdown(hits: Hits) -> str:
     lines = [f"## {hits.question.strip()}", ""]
     if not hits:
         lines += [no_match_message(hits), ""]
-    elif hits.weak:
-        lines += [f"*{weak_message(hits)}*", ""]
+    lines += [line for note in answer_notes(hits) if hits for line in (f"*{note}*", "")]
     for hit in hits:
-        quoted = "\n".join("> " + line if line else ">" for line in hit.quote.text.splitlines())
+        # A quote line that Markdown would read as a heading or a list ("# not a hashtag") is escaped.
+        text = _MARKDOWN_BLOCK.sub(r"\1\\\2", hit.quote.text)
+        quoted = "\n".join("> " + line if line else ">" for line in text.splitlines())
         lines += [quoted, "", f"— {hit.citation}{where_to_read(hit)}{also_in(hit)}", ""]
     return "\n".join(lines)

@@ -7,8 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from askdoc import Hits
-from askdoc.analysis import common_stem
-from askdoc.render import no_match_message, weak_message
+from askdoc.render import answer_notes, no_match_message
 
 from ..text import literal
 from .hit_quote import HitQuote
@@ -31,13 +30,8 @@ class Answer(Vertical):
         elif self.hits is None:
             yield Static(literal(self.status), classes="searching")
         elif self.hits:
-            if self.hits.scope:
-                yield Static(literal(f"Filtered: {self.hits.scope}"), classes="scope")
-            if self.hits.weak:  # as askdoc query says it: these passages match only the rest of the question
-                message = weak_message(self.hits)
-                yield Static(literal(message[0].upper() + message[1:] + "."), classes="missing")
-            elif telling := [w for w in self.hits.missing if common_stem(w) is None]:  # not "say" or "tell"
-                yield Static(literal("Not in any article: " + ", ".join(telling)), classes="missing")
+            for note in answer_notes(self.hits):  # as the export writes them
+                yield Static(literal(note), classes="scope" if note.startswith("Filtered: ") else "missing")
             yield from (HitQuote(hit) for hit in self.hits)
         else:
             yield Static(literal(sentence(self.hits)), classes="no-match")
