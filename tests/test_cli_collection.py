@@ -48,6 +48,17 @@ def test_add_without_a_corpus_creates_one_here(tmp_path, monkeypatch):
     assert (tmp_path / "corpus" / "a.txt").exists() and "creating the corpus folder" in result.output
 
 
+def test_add_of_the_folder_holding_the_corpus_leaves_the_corpus_out(tmp_path, monkeypatch):
+    project = write_corpus(
+        tmp_path / "p", {"notes.txt": "Notes\n\nThe walrus sleeps.", "corpus/e.txt": "E\n\nA walrus."}
+    )
+    monkeypatch.chdir(project)
+    for _ in range(2):
+        assert run("add", "--corpus", "corpus", ".").exit_code == 0
+    files = sorted(p.relative_to(project / "corpus").as_posix() for p in (project / "corpus").rglob("*.txt"))
+    assert files == ["e.txt", "p/notes.txt"], "never the corpus copied into itself"
+
+
 def test_add_refuses_unknown_formats_and_missing_paths_in_one_line(tmp_path):
     write_corpus(tmp_path / "x", {"slides.pptx": "?"})
     for path in (tmp_path / "x" / "slides.pptx", tmp_path / "missing.txt"):

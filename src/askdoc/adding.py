@@ -41,7 +41,7 @@ def add_to_corpus(corpus: Path, paths: Iterable[str | os.PathLike]) -> Added:
         if path.resolve().is_relative_to(real_corpus):
             raise CorpusError(f"'{path}' is already inside the corpus folder '{corpus}'")
         if path.is_dir():
-            for file in sorted(_files_under(path)):
+            for file in sorted(_files_under(path, real_corpus)):
                 if is_article_file(file.name):
                     plan.append((file, Path(path.resolve().name, file.relative_to(path))))
                 else:
@@ -64,9 +64,17 @@ def add_to_corpus(corpus: Path, paths: Iterable[str | os.PathLike]) -> Added:
     return added
 
 
-def _files_under(folder: Path) -> Iterable[Path]:
+def _files_under(folder: Path, corpus: Path) -> Iterable[Path]:
+    """The files of ``folder``, leaving out hidden ones, the corpus itself (``askdoc add .`` from the
+    folder holding it would copy it into itself) and caches (a folder holding a CACHEDIR.TAG)."""
     for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not d.startswith(".")]
+        dirs[:] = [
+            d
+            for d in dirs
+            if not d.startswith(".")
+            and Path(root, d).resolve() != corpus
+            and not Path(root, d, "CACHEDIR.TAG").exists()
+        ]
         yield from (Path(root, name) for name in files if not name.startswith("."))
 
 
