@@ -135,6 +135,9 @@ def test_slips_in_filter_words_get_the_meant_filter_or_a_clear_error(index):
 def test_unreadable_dates_are_a_clear_error(index, bad):
     with pytest.raises(askdoc.FilterError, match="a date filter needs a date like"):
         index.search(f"budget after:{bad}")
+    for kind in ("until", "before", "after"):  # a second value is read too, not dropped for the first
+        with pytest.raises(askdoc.FilterError, match="a date filter needs a date like"):
+            index.search(f"budget {kind}:2024 {kind}:{bad}")
 
 
 def test_dates_a_script_gives_in_other_shapes_are_no_dates_to_filter_by():

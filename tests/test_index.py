@@ -137,3 +137,15 @@ def test_follow_up_question_borrows_the_previous_question_terms(seed_corpus):
     assert "Storm Shadow" in unrelated[0].passage.text
     slipped = index.search("what did he warn?", k=1, context=["What about Volodin? after:yesterday"])
     assert "Volodin" in slipped[0].passage.text, "an earlier question's bad filter is not this one's error"
+    assert index.search("what did he warn?", k=1, context="What about Volodin?")[0] == follow[0], "one question"
+
+
+def test_an_article_a_script_gets_wrong_is_a_clear_error_and_a_date_object_its_day():
+    import datetime as dt
+
+    assert askdoc.Article(id="a", title="T", text="x", date=dt.date(2024, 9, 1)).date == "2024-09-01"
+    assert askdoc.Article(id="a", title="T", text="x", date=dt.datetime(2024, 9, 1, 10, 5)).date == "2024-09-01"
+    with pytest.raises(ValueError, match="body_start must be an offset into its text"):
+        askdoc.Article(id="a", title="T", text="short", body_start=99)
+    with pytest.raises(TypeError, match="Article.text must be a string"):
+        askdoc.Article(id="a", title="T", text=None)

@@ -131,6 +131,9 @@ def split_question(question: str) -> tuple[str, Filter]:
     if not found:
         return question, Filter()
     rest = " ".join(_TOKEN.sub(" ", question).split())
+    for kind in ("after", "since", "until", "before"):  # every value, not only the one that holds
+        for value in found.get(kind, ()):
+            Filter(since=value)
     since = found.get("after", []) + found.get("since", [])
     return rest, Filter(
         within=tuple(found.get("in", ())),

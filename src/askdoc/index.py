@@ -250,6 +250,8 @@ class Index:
         scope = self._inside_corpus(scope & where if where else scope)
         asked = read_question(question)
         own = self.analyzer.terms(question)
+        if isinstance(context, str):  # one earlier question, not its letters
+            context = [context]
         earlier = [without_filter_words(c) for c in context]
         terms = own + [t for t in self.analyzer.terms(borrowed_text(asked, earlier)) if t not in own]
         df = self.data.arrays["df"]

@@ -27,6 +27,18 @@ class Article:
     body_start: int = 0
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
 
+    def __post_init__(self) -> None:
+        """A script's slips as clear errors, and a date given as a ``datetime.date`` as its ISO day."""
+        for name in ("id", "title", "text"):
+            if not isinstance(getattr(self, name), str):
+                raise TypeError(f"Article.{name} must be a string, not {getattr(self, name)!r}")
+        if hasattr(self.date, "isoformat"):  # datetime.date or datetime.datetime
+            object.__setattr__(self, "date", self.date.isoformat()[:10])
+        if not isinstance(self.body_start, int) or not 0 <= self.body_start <= len(self.text):
+            raise ValueError(
+                f"Article.body_start must be an offset into its text (0 to {len(self.text)}), not {self.body_start!r}"
+            )
+
     def to_json(self) -> dict[str, Any]:
         return {
             "id": self.id,
@@ -43,9 +55,10 @@ class Article:
 class Passage:
     """A quotable piece of an article: ``article.text[start:end] == text``.
 
-    ``paragraph`` counts the article's paragraphs from 1 (headings count as
-    paragraphs too, as a reader counting them would); ``heading`` is the section
-    heading the passage sits under, if any; ``page`` the page it is on (PDFs).
+    ``paragraph`` counts the article's paragraphs from 1 (headings are not counted:
+    they belong to the paragraphs of their section); ``heading`` is the section
+    heading the passage sits under, if any; ``page`` the page it is on (PDFs). A
+    paragraph longer than a passage gives several passages of the same number.
     """
 
     article_id: str
