@@ -184,8 +184,15 @@ def test_exit_codes_and_one_line_errors_in_a_real_process(tmp_path, seed_corpus)
     missing = subprocess_askdoc("query", "--corpus", str(tmp_path / "nowhere"), "x")
     assert missing.returncode == 2
     assert missing.stderr.strip().count("\n") == 0 and "Traceback" not in missing.stderr
-    usage = subprocess_askdoc("query")
-    assert usage.returncode == 2 and "Traceback" not in usage.stderr
+    for args, said in (
+        (["query"], "askdoc: error: Missing argument 'QUESTION' (see askdoc query --help)"),
+        (["query", "-k", "abc", "x"], "askdoc: error: Invalid value for '-k'"),
+        (["frobnicate"], "askdoc: error: No such command 'frobnicate' (see askdoc --help)"),
+    ):
+        usage = subprocess_askdoc(*args)
+        assert usage.returncode == 2 and usage.stderr.count("\n") == 1 and usage.stderr.startswith(said), args
+    words = subprocess_askdoc("query", "--corpus", str(seed_corpus), "what", "did", "Volodin", "warn")
+    assert words.returncode == 0 and "Vyacheslav Volodin" in words.stdout  # the words of an unquoted question
     empty = tmp_path / "empty"
     empty.mkdir()
     unusable = subprocess_askdoc("query", "--corpus", str(empty), "x")
@@ -215,9 +222,11 @@ def test_the_command_keeps_blas_to_one_thread_and_skips_the_last_collection(monk
     if given is not None:
         environ["OPENBLAS_NUM_THREADS"] = given
     monkeypatch.setattr(os, "environ", environ)
-    monkeypatch.setattr(cli_module, "cli", lambda **kwargs: None)
+    monkeypatch.setattr(cli_module.cli, "main", lambda **kwargs: None)
     try:
-        cli_module.main()
+        with pytest.raises(SystemExit) as exited:
+            cli_module.main()
+        assert exited.value.code == 0
         assert gc.get_freeze_count() > 0  # the last collection at exit skips what the command made
     finally:
         gc.unfreeze()

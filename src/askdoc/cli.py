@@ -173,14 +173,16 @@ def chat(corpus: Path | None, engine: str = "askdoc") -> None:
 @click.option("--json", "json_", is_flag=True, help="Print JSON (one object per line when reading stdin).")
 @filter_options
 @click.option("--profile", is_flag=True, help="Print how long each stage took on stderr (or set ASKDOC_PROFILE=1).")
-@click.argument("question")
+@click.argument("words", metavar="QUESTION", nargs=-1, required=True)
 @handle_errors
-def query(corpus, engine, k, max_per_article, json_, within, sites, since, until, profile, question) -> None:
+def query(corpus, engine, k, max_per_article, json_, within, sites, since, until, profile, words) -> None:
     """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
 
-    The question may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
+    The question may be one argument or several words (askdoc query what did Volodin warn).
+    It may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
     Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error.
     """
+    question = " ".join(words)
     if not question.strip():
         _fail("the question is empty: ask something, or give - to read questions from stdin")
     walk = _walk_ahead(corpus)
@@ -401,9 +403,18 @@ def main() -> None:
     # taken from the walkers (and from the build's worker processes, which inherit the setting).
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     try:
-        cli(prog_name="askdoc")  # which ends with sys.exit
-    except KeyboardInterrupt:
+        status = cli.main(prog_name="askdoc", standalone_mode=False)
+    except click.UsageError as err:  # one line, as every other error, with where to read more
+        command = err.ctx.command_path if err.ctx else "askdoc"
+        click.echo(f"askdoc: error: {render.inert(err.format_message().rstrip('.'))} (see {command} --help)", err=True)
+        sys.exit(EXIT_ERROR)
+    except click.ClickException as err:
+        click.echo(f"askdoc: error: {render.inert(err.format_message())}", err=True)
+        sys.exit(EXIT_ERROR)
+    except (KeyboardInterrupt, click.Abort):
         sys.exit(130)
+    else:
+        sys.exit(status if isinstance(status, int) else 0)
     finally:
         # the process is ending: Python's last garbage collection need not walk every object that numpy
         # and the index made (~15 ms of a one-shot query); they are freed all the same
