@@ -43,6 +43,13 @@ def test_front_matter_gives_title_date_url_and_author():
     assert article.text[article.body_start :].strip() == "Body text here."
 
 
+def test_an_impossible_date_is_no_date_and_the_article_is_read_all_the_same():
+    front = article_from_text("a", "---\ntitle: Walrus\ndate: 2024-09-31\nauthor: A. Writer\n---\n\nThe walrus.\n")
+    assert (front.title, front.date, front.author) == ("Walrus", None, "A. Writer")
+    header = article_from_text("b", "date 2024-02-30\nWalrus two\n\nThe walrus again.\n")
+    assert (header.title, header.date) == ("Walrus two", None)
+
+
 def test_missing_title_falls_back_to_something_readable_and_date_stays_unknown():
     article = article_from_text("x", "the first sentence is rather long and goes on. Another one.")
     assert article.title == "the first sentence is rather long and goes on"

@@ -335,7 +335,8 @@ def test_pdf_paragraphs_keep_every_word(lines):
 @pytest.mark.parametrize(
     ("value", "expected"),
     [("2024-09-24T10:00:00Z", "2024-09-24"), ("2024/09/24", "2024-09-24"), ("Tue, 24 Sep 2024 10:00:00 GMT", "2024-09-24"),
-     ("24 Sep 2024", "2024-09-24"), ("next Tuesday", None), ("31 Foo 2024", None), ("1727172000", None)],
+     ("24 Sep 2024", "2024-09-24"), ("next Tuesday", None), ("31 Foo 2024", None), ("1727172000", None),
+     ("2024-02-30", None), ("2024-13-45", None)],
 )  # fmt: skip
 def test_dataset_dates_in_common_shapes_are_read_and_others_stay_unknown(value, expected):
     from askdoc.formats.text import as_date

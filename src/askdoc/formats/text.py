@@ -115,7 +115,7 @@ def article_from_text(
     title = clean(meta.get("title"))
     date = as_date(meta.get("date"))
     if match := _DATE_HEADER.match(text, body_start):
-        date = date or match.group(1)
+        date = date or as_date(match.group(1))  # a header with an impossible date: a header, no date
         body_start = match.end()
     body = text[body_start:]
     if title is None and (match := _MD_TITLE.match(body) or _FIRST_LINE.match(body)):
@@ -144,6 +144,8 @@ def _parse_front_matter(block: str) -> dict:
 
     try:
         data = yaml.safe_load(block)
+    except ValueError:  # "date: 2024-09-31", a timestamp YAML cannot make: every value as text instead
+        data = yaml.load(block, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only strings, lists, dicts
     except yaml.YAMLError:
         return {}
     if not isinstance(data, dict):
@@ -177,7 +179,10 @@ def as_date(value: object) -> str | None:
     if not isinstance(value, str):
         return None
     if match := re.match(r"\s*(\d{4})[-/.](\d{2})[-/.](\d{2})(?!\d)", value):
-        return "-".join(match.groups())
+        try:  # 2024-02-30 is no date: unknown, as a missing one
+            return dt.date(*map(int, match.groups())).isoformat()
+        except ValueError:
+            return None
     if match := re.match(r"\s*(?:[A-Za-z]{3},\s*)?(\d{1,2}\s+[A-Za-z]{3}\s+\d{4})", value):  # RSS: Tue, 24 Sep 2024
         try:
             return dt.datetime.strptime(" ".join(match.group(1).split()), "%d %b %Y").strftime("%Y-%m-%d")
