@@ -52,6 +52,26 @@ def test_a_single_huge_line_is_cut_into_quotable_pieces():
     assert all(len(p.text) <= MAX_PASSAGE_CHARS for p in passages)
 
 
+def test_a_text_written_one_paragraph_a_line_is_cited_by_the_line():
+    text = (
+        "Brown ally rejects spree\nChancellor Brown's ally denied it.\nMr Balls said no spree.\nHe spoke on Monday.\n"
+    )
+    for breaks in ("\n", "\r\n", "\r"):
+        article = article_from_text("x", text.replace("\n", breaks))
+        assert article.title == "Brown ally rejects spree"
+        assert [(p.paragraph, p.text) for p in passages_for(article)] == [
+            (1, "Chancellor Brown's ally denied it."),
+            (2, "Mr Balls said no spree."),
+            (3, "He spoke on Monday."),
+        ]
+
+
+def test_hard_wrapped_lines_stay_one_paragraph():
+    body = "A paragraph wrapped at\nsixty columns, as mail is, which ends\na sentence at a line end only here.\nThen it goes\non\n"
+    article = article_from_text("x", "Title\n\n" + body)
+    assert [p.paragraph for p in passages_for(article)] == [1]
+
+
 odd_text = st.lists(
     st.one_of(
         st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=80),
@@ -59,6 +79,9 @@ odd_text = st.lists(
             [
                 "\n\n",
                 "\r\n\r\n",
+                "\n",
+                "\r",
+                "A sentence on its own line.\n",
                 "\n \t\n",
                 "# Heading\n\n",
                 "“quoted” ",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -14,7 +15,8 @@ from . import SourceFile, Unreadable, article_id_for
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 _DATE_HEADER = re.compile(r"\A\ufeff?\s*date:?[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*")
-_FIRST_LINE = re.compile(r"\A\s*([^\r\n]+?)[ \t]*\r?\n[ \t]*\r?\n")
+_FIRST_LINE = re.compile(r"\A\s*([^\r\n]+?)[ \t]*(?:\r\n|\r(?!\n)|\n)[ \t]*(?:\r\n|\r(?!\n)|\n)")
+_FIRST_OF_LINES = re.compile(r"\A\s*([^\r\n]+?)[ \t]*(?:\r\n|\r(?!\n)|\n)")  # one paragraph a line
 _MD_TITLE = re.compile(r"\A\s*#\s+([^\r\n]+?)[ \t]*(?:\r?\n|\Z)")
 
 
@@ -118,7 +120,7 @@ def article_from_text(
         date = date or as_date(match.group(1))  # a header with an impossible date: a header, no date
         body_start = match.end()
     body = text[body_start:]
-    if title is None and (match := _MD_TITLE.match(body) or _FIRST_LINE.match(body)):
+    if title is None and (match := _MD_TITLE.match(body) or _FIRST_LINE.match(body) or _first_of_lines(body)):
         line = match.group(1).strip()
         if _looks_like_title(line):
             title = line.lstrip("#").strip()
@@ -189,6 +191,14 @@ def as_date(value: object) -> str | None:
         except ValueError:
             return None
     return None
+
+
+def _first_of_lines(body: str) -> re.Match | None:
+    """The first line of a text written one paragraph a line (see ``passages.blocks``), or None."""
+    from ..passages import blocks
+
+    match = _FIRST_OF_LINES.match(body)
+    return match if match and len(list(itertools.islice(blocks(body), 3))) > 1 else None
 
 
 def _looks_like_title(line: str) -> bool:
