@@ -52,7 +52,7 @@ async def test_chat_and_reader_show_escape_sequences_and_bidi_inert(tmp_path):
             assert not links(quote)  # no OSC 8 hyperlink smuggled into the cell styles
         first = drawn(quotes[0])
         assert "\\x1b]52;c;ZXZpbA==\\x07" in first and "<U+202E>" in first
-        await pilot.press("1")
+        await pilot.press("tab", "1")
         await pilot.pause()
         reader = app.screen
         assert isinstance(reader, ReaderScreen)

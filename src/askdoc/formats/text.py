@@ -144,12 +144,17 @@ def article_from_text(
 def _parse_front_matter(block: str) -> dict:
     import yaml  # only for files that have front matter
 
+    class Loader(yaml.SafeLoader):
+        """YAML's safe loader, with dates left as text for ``as_date`` ("2024-09-31" fails as a date)."""
+
+    Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
+    loader = Loader(block)
     try:
-        data = yaml.safe_load(block)
-    except ValueError:  # "date: 2024-09-31", a timestamp YAML cannot make: every value as text instead
-        data = yaml.load(block, Loader=yaml.BaseLoader)  # noqa: S506 - BaseLoader builds only strings, lists, dicts
+        data = loader.get_single_data()
     except yaml.YAMLError:
         return {}
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         return {}
     return {key: value for key, value in data.items() if isinstance(key, str) and _plain(value)}
