@@ -80,3 +80,4 @@ def test_a_script_without_a_main_guard_gets_its_answer_and_a_clear_message_inste
     assert done.stdout == "z The zeppelin landed in the harbour.\n"
     assert "worker processes could not start" in done.stderr
     assert 'if __name__ == "__main__":' in done.stderr
+    assert "Traceback" not in done.stderr, "one clear line, not the workers' tracebacks"

@@ -50,8 +50,8 @@ def open_index(
     askdoc command starts before it imports numpy).
     """
     check_engine(engine)
-    if _worker_importing_main():
-        raise RuntimeError(UNGUARDED)
+    if _worker_importing_main():  # the parent says why in one line and reads the files itself;
+        raise SystemExit(1)  # a RuntimeError here printed the worker's traceback besides
     root = Path(corpus) if corpus is not None else default_corpus()
     if not root.is_dir():
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
@@ -66,12 +66,6 @@ def open_index(
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
-
-
-UNGUARDED = (
-    "askdoc.open() ran while a worker process was importing your script: a script that opens a corpus "
-    'of 1,000 files or more must do so under `if __name__ == "__main__":`'
-)
 
 
 def _worker_importing_main() -> bool:
