@@ -208,7 +208,7 @@ def test_an_exported_answer_says_what_the_chat_says_above_it_and_its_quotes_stay
     for marker in ("#", "-", ">"):
         text = f"Intro line here.\n\n{marker} not a heading: the museum roof was mended in May."
         index = index_of(askdoc.Article(id="a", title="T", text=text))
-        markdown = hits_markdown(index.search("museum roof narwhal"))
+        markdown = hits_markdown(index.search("The museum roof narwhal"))
         assert "*Not in any article: narwhal*" in markdown
         assert f"> \\{marker} not a heading: the museum roof" in markdown  # not a heading, list or quote
     assert "*Filtered: in:a*" in hits_markdown(index.search("museum roof in:a"))
@@ -226,6 +226,8 @@ def test_weak_answer_names_only_the_missing_names_and_rare_words():
     rare = index.search("What did Macron say to the zeitgeber about the museum roof?")
     assert rare.weak and rare.weak_words == ("macron", "zeitgeber")
     assert not index.search("Did the zeitgeber shut the museum?").weak  # only names and numbers make it weak
+    lower = index.search("what did macron say about the museum roof?")  # typed in lower case: no name shows
+    assert lower.weak and lower.weak_words == ("macron",)
     assert index.search("When did the museum reopen?").weak_words == ()
 
 

@@ -281,7 +281,10 @@ class Index:
                 for rank, (row, score) in enumerate(ranked, 1)
             ]
         names = set(self.analyzer.words(" ".join(asked.names)))
-        missing_names = [w for w in missing if w in names or w[0].isdigit()]
+        # names and numbers; in a question typed all in lower case, where no name shows, the words
+        # outside common English ("what did macron say": macron)
+        lower = not any(c.isupper() for c in question)
+        missing_names = [w for w in missing if w in names or w[0].isdigit() or (lower and common_stem(w) is None)]
         weak = bool(hits and missing_names) and ranking.coverage(
             evidence[ranked[0][0]].terms, self._context_weights(ranked[0][0], query.weights), query.weights,
             len(missing_names) * self._missing_weight,
