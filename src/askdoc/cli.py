@@ -235,6 +235,8 @@ def index(corpus: Path | None, rebuild: bool) -> None:
     """Build or refresh the index of the corpus."""
     started = time.perf_counter()
     built = _open(corpus, rebuild=rebuild)
+    if built.data.stats.get("unsaved"):
+        _fail(f"the index was built but could not be saved in {built.location} (see the warning above)")
     click.echo(
         f"{built.n_articles} articles, {built.n_passages} passages, "
         f"ready in {time.perf_counter() - started:.2f} s (index at {built.location})",

@@ -156,15 +156,19 @@ def _refresh(
                 if data is not None and data.files is not None and data.files.same_as(scanned):
                     return data
             fresh = _rebuilt(data, files, scanned, progress, spill_to=folder)
+            fresh.stats.pop("unsaved", None)  # (from an index an earlier failure left in memory)
             try:
                 with timing.stage("save index"):
                     store.save(folder, fresh)
             except OSError as err:
                 log.warning("could not save the index in %s (%s); answering from memory", folder, err.strerror or err)
+                fresh.stats["unsaved"] = True  # (askdoc index, whose job saving is, then fails)
             return fresh
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
-        return _rebuilt(data, files, scanned, progress)
+        fresh = _rebuilt(data, files, scanned, progress)
+        fresh.stats["unsaved"] = True
+        return fresh
 
 
 def _file_list(walk: Scan) -> FileList:

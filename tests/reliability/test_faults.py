@@ -165,3 +165,5 @@ def test_a_read_only_cache_keeps_its_index_and_answers_changes_from_memory(tmp_p
         assert "Read-only file system" in changed.stderr and "answering from memory" in changed.stderr
         assert changed.stderr.count("\n") == 1  # one clear line
         assert store.current_generation(folder) == gen and store.load(folder) is not None
+        indexed = run_askdoc("index", "--corpus", str(root), cache=cache)  # its job is saving: it fails
+        assert indexed.returncode == 2 and "the index was built but could not be saved" in indexed.stderr
