@@ -7,6 +7,7 @@ import logging
 import os
 
 import numpy as np
+import pytest
 
 import askdoc
 from askdoc import checks, store
@@ -54,6 +55,17 @@ def test_refresh_after_edit_addition_and_deletion_equals_a_clean_build(tmp_path,
     assert sorted(answers(refreshed)) == sorted(answers(clean))
     for hit in refreshed.search("minister budget", k=10):
         assert hit.article.text[hit.quote.start : hit.quote.end] == hit.quote.text
+
+
+def test_a_corpus_folder_deleted_under_an_open_index_is_its_files_removed_and_a_refresh_says_so(tmp_path):
+    import shutil
+
+    root = write_corpus(tmp_path / "c", {"a.txt": "A\n\nThe walrus sleeps.", "b/c.txt": "C\n\nThe seal swims."})
+    index = askdoc.open(root)
+    shutil.rmtree(root)
+    assert index.changes().removed == ("a.txt", "b/c.txt")
+    with pytest.raises(askdoc.CorpusError, match="does not exist"):
+        index.refresh()
 
 
 def test_refresh_keeps_unchanged_articles_without_reading_them(tmp_path, monkeypatch):

@@ -199,11 +199,13 @@ def changes_since(index: Index) -> Changes:
     Cheap enough to call every few seconds from a chat that keeps its index fresh; an
     in-memory index (``Index.from_articles``) never changes.
     """
-    if index.corpus is None or not index.corpus.is_dir():
+    if index.corpus is None:
         return Changes()
-    walk = scan(index.corpus)
     data = index.data
     stored = data.files if data.files is not None else _files_of(data)
+    if not index.corpus.is_dir():  # the folder is gone: so are its files (a refresh then says so)
+        return Changes(removed=tuple(sorted(stored.rels())))
+    walk = scan(index.corpus)
     if stored.same_as(_file_list(walk)):
         return Changes()
     files = walk.files()
