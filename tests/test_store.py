@@ -68,6 +68,31 @@ def test_a_corpus_folder_deleted_under_an_open_index_is_its_files_removed_and_a_
         index.refresh()
 
 
+def test_a_file_that_could_not_be_opened_is_read_once_it_can_be_though_chmod_changes_no_stamp(tmp_path, monkeypatch):
+    import builtins
+
+    from askdoc import collection, formats
+
+    root = write_corpus(tmp_path / "c", {"a.txt": "A\n\nThe walrus sleeps.", "locked.txt": "L\n\nThe secret quokka."})
+    real_open = builtins.open
+
+    def locked_open(path, *args, **kwargs):
+        if str(path).endswith("locked.txt"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(formats, "open", locked_open, raising=False)
+    index = askdoc.open(root)
+    assert index.skipped() == {"locked.txt": "Permission denied"}
+    monkeypatch.delattr(formats, "open")  # chmod 644: the same size and time
+    monkeypatch.setattr(collection.os, "access", lambda path, mode: False)
+    assert not index.changes() and askdoc.open(root).skipped()  # still not openable: nothing to do
+    monkeypatch.undo()
+    assert index.changes().changed == ("locked.txt",)
+    fresh = askdoc.open(root)
+    assert fresh.skipped() == {} and fresh.search("secret quokka")[0].article.id == "locked"
+
+
 def test_refresh_keeps_unchanged_articles_without_reading_them(tmp_path, monkeypatch):
     root = make_corpus(tmp_path)
     askdoc.open(root)

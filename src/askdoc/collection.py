@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -111,13 +111,27 @@ def _changes(files: list[FoundFile], data: store.IndexData | None):
     sizes, mtimes = stored.sizes.tolist(), stored.mtimes.tolist()
     same = np.zeros(len(stored) + 1, dtype=bool)  # the last slot stands for "no file" (-1)
     read = []
+    unopened = {rel for rel, stamp in data.stats.get("skipped", {}).items() if stamp[3:] == ["unopened"]}
+    again = _openable_again(data, {f.rel: f.location for f in files if f.rel in unopened}) if unopened else set()
     for file in files:
         i = number.get(file.rel)
-        if i is not None and sizes[i] == file.size and mtimes[i] == file.mtime_ns:
+        if i is not None and sizes[i] == file.size and mtimes[i] == file.mtime_ns and file.rel not in again:
             same[i] = True
         else:
             read.append(file.source())
     return np.flatnonzero(same[_article_files(data, stored)]), read
+
+
+def _openable_again(data: store.IndexData | None, locations: Mapping[str, str]) -> set[str]:
+    """Files skipped because they could not be opened (permissions) that now can be: read them
+    again, though unchanged (``chmod`` changes no size or time). ``locations``: rel -> path."""
+    if data is None:
+        return set()
+    return {
+        rel
+        for rel, stamp in data.stats.get("skipped", {}).items()
+        if stamp[3:] == ["unopened"] and rel in locations and os.access(locations[rel], os.R_OK)
+    }
 
 
 def _article_files(data: store.IndexData, files: FileList) -> np.ndarray:
@@ -142,7 +156,7 @@ def _refresh(
     if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
     scanned = _file_list(walk)
-    if data is not None and data.files is not None and data.files.same_as(scanned):
+    if data is not None and data.files is not None and data.files.same_as(scanned) and not _unopened_now(root, data):
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
     files = walk.files()
@@ -153,7 +167,8 @@ def _refresh(
             # nobody replaced is not read twice: that would only repeat its warning)
             if not rebuild and (data is not None or store.current_generation(folder) != seen):
                 data = _load(folder)
-                if data is not None and data.files is not None and data.files.same_as(scanned):
+                fresh_enough = data is not None and data.files is not None and data.files.same_as(scanned)
+                if fresh_enough and not _unopened_now(root, data):
                     return data
             fresh = _rebuilt(data, files, scanned, progress, spill_to=folder)
             fresh.stats.pop("unsaved", None)  # (from an index an earlier failure left in memory)
@@ -169,6 +184,12 @@ def _refresh(
         fresh = _rebuilt(data, files, scanned, progress)
         fresh.stats["unsaved"] = True
         return fresh
+
+
+def _unopened_now(root: Path, data: store.IndexData) -> set[str]:
+    """``_openable_again`` for the files of ``data`` skipped as unopened (a stat or two, seldom any)."""
+    unopened = [rel for rel, stamp in data.stats.get("skipped", {}).items() if stamp[3:] == ["unopened"]]
+    return _openable_again(data, {rel: str(root / rel) for rel in unopened}) if unopened else set()
 
 
 def _file_list(walk: Scan) -> FileList:
@@ -206,12 +227,13 @@ def changes_since(index: Index) -> Changes:
     if not index.corpus.is_dir():  # the folder is gone: so are its files (a refresh then says so)
         return Changes(removed=tuple(sorted(stored.rels())))
     walk = scan(index.corpus)
-    if stored.same_as(_file_list(walk)):
+    again = _unopened_now(index.corpus, data)
+    if stored.same_as(_file_list(walk)) and not again:
         return Changes()
     files = walk.files()
     known = dict(zip(stored.rels(), zip(stored.sizes.tolist(), stored.mtimes.tolist())))
     added = [file.rel for file in files if file.rel not in known]
-    changed = [f.rel for f in files if f.rel in known and known[f.rel] != (f.size, f.mtime_ns)]
+    changed = [f.rel for f in files if f.rel in known and (known[f.rel] != (f.size, f.mtime_ns) or f.rel in again)]
     present = {file.rel for file in files}
     removed = sorted(rel for rel in known if rel not in present)
     return Changes(tuple(added), tuple(changed), tuple(removed))

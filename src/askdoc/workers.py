@@ -56,7 +56,7 @@ def articles_in(file: SourceFile, skipped: dict[str, list], reader=read_articles
         return reader(file)
     except Unreadable as err:
         log.warning("skipped %s: %s", file.path, err)
-        skipped[file.rel] = [file.size, file.mtime_ns, str(err)]
+        skipped[file.rel] = [file.size, file.mtime_ns, str(err)] + (["unopened"] if err.unopened else [])
         return []
 
 

@@ -47,7 +47,15 @@ class SourceFile:
 
 
 class Unreadable(Exception):
-    """A file askdoc cannot take articles from; the message says why (one short clause)."""
+    """A file askdoc cannot take articles from; the message says why (one short clause).
+
+    ``unopened``: the file could not be opened at all (its permissions): it is tried again once
+    it can be, though its size and time stay the same (``chmod`` changes neither).
+    """
+
+    def __init__(self, message: str, *, unopened: bool = False) -> None:
+        super().__init__(message)
+        self.unopened = unopened
 
 
 def is_article_file(name: str) -> bool:
@@ -80,7 +88,7 @@ def read_articles(file: SourceFile) -> list[Article]:
         with open(file.path, "rb") as handle:  # bounded: the file may have grown since it was listed
             data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:
-        raise Unreadable(str(err.strerror or err)) from None
+        raise Unreadable(str(err.strerror or err), unopened=True) from None
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
     reader = importlib.import_module(f"{__name__}.{name}")
