@@ -29,6 +29,32 @@ def test_unicode_is_normalised_and_accents_folded():
     assert a.terms("Café ＣＡＦＥ cafe") == ["cafe", "cafe", "cafe"]
 
 
+def test_a_letters_combining_marks_are_its_words():
+    """Decomposed text (some PDFs, macOS tools) and scripts whose vowels are marks (Hindi) stay whole words."""
+    a = Analyzer()
+    assert a.terms("Zu\u0308rich cre\u0300me") == a.terms("Zürich crème") == ["zurich", "creme"]
+    assert len(a.terms("\u0939\u093f\u0928\u094d\u0926\u0940 \u092d\u093e\u0937\u093e")) == 2  # two Hindi words
+
+
+def test_the_shipped_marks_are_unicodes():
+    import unicodedata
+
+    import pytest
+
+    from askdoc import _marks
+
+    if unicodedata.unidata_version != _marks.UNICODE_VERSION:
+        pytest.skip(f"this Python has Unicode {unicodedata.unidata_version}, the table {_marks.UNICODE_VERSION}")
+    import re
+
+    marks = re.compile(f"[{_marks.MARKS}]")
+    every = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)).startswith("M")]
+    assert len(every) == len(
+        marks.findall("".join(chr(c) for c in range(sys.maxunicode + 1) if c < 0xD800 or c > 0xDFFF))
+    )
+    assert all(marks.fullmatch(c) for c in every)
+
+
 def test_spans_point_at_the_words_in_the_text():
     text = "  Putin warned NATO."
     spans = list(Analyzer().spans(text))

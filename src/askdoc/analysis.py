@@ -13,10 +13,15 @@ from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 
+from ._marks import MARKS
+
 # A number (with its decimal/thousands separators and a unit suffix: "1.13bn", "2,000"), or a
 # word that may carry inner hyphens, apostrophes, dots or ampersands ("long-range", "Ukraine's",
-# "U.S", "M&S"; _words_of splits them into words).
-WORD = re.compile(r"\d+(?:[.,]\d+)*(?:[^\W\d_]+)?|[^\W_]+(?:[-'’.&][^\W_]+)*")
+# "U.S", "M&S"; _words_of splits them into words). A letter's combining marks are the word's
+# (decomposed "Zu\u0308rich", Hindi's vowel signs): `re` counts them as \W.
+_LETTERS = rf"[^\W_]+(?:[{MARKS}]+[^\W_]*)*"  # (letter runs, then mark runs: a loop `re` runs fast)
+_SUFFIX = rf"[^\W\d_]+(?:[{MARKS}]+[^\W\d_]*)*"
+WORD = re.compile(rf"\d+(?:[.,]\d+)*(?:{_SUFFIX})?|{_LETTERS}(?:[-'’.&]{_LETTERS})*")
 _APOSTROPHES = "'’"
 _CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
 # Negations whose stem is another word: "won't", "don't", "shan't" are stop words, "won" and "Don" not.
