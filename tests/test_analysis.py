@@ -37,6 +37,8 @@ def test_a_letters_combining_marks_are_its_words():
 
 
 def test_the_shipped_marks_are_unicodes():
+    """Every combining mark of the Basic Multilingual Plane, and nothing else."""
+    import re
     import unicodedata
 
     import pytest
@@ -45,14 +47,9 @@ def test_the_shipped_marks_are_unicodes():
 
     if unicodedata.unidata_version != _marks.UNICODE_VERSION:
         pytest.skip(f"this Python has Unicode {unicodedata.unidata_version}, the table {_marks.UNICODE_VERSION}")
-    import re
-
     marks = re.compile(f"[{_marks.MARKS}]")
-    every = [chr(c) for c in range(sys.maxunicode + 1) if unicodedata.category(chr(c)).startswith("M")]
-    assert len(every) == len(
-        marks.findall("".join(chr(c) for c in range(sys.maxunicode + 1) if c < 0xD800 or c > 0xDFFF))
-    )
-    assert all(marks.fullmatch(c) for c in every)
+    every = [chr(c) for c in range(0x10000) if unicodedata.category(chr(c)).startswith("M")]
+    assert marks.findall("".join(chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF)) == every
 
 
 def test_spans_point_at_the_words_in_the_text():
