@@ -214,6 +214,19 @@ def test_an_exported_answer_says_what_the_chat_says_above_it_and_its_quotes_stay
     assert "*Filtered: in:a*" in hits_markdown(index.search("museum roof in:a"))
 
 
+def test_a_sentence_without_a_word_of_the_question_is_not_quoted_for_its_articles_title():
+    """The title's terms count for a sentence only beside words of its own: with a name (the wanted
+    answer) and no question word, "Babyshambles played…" outweighed the sentence naming Doherty."""
+    text = (
+        "Rocker Doherty in on-stage fight\n\nPete Doherty was involved in an on-stage fight at a gig in London.\n\n"
+        "Babyshambles played for 5,000 fans at London's Brixton Academy on Tuesday. The former Libertines singer "
+        "traded blows with guitarist Patrick Walden. On Monday Doherty faced blackmail charges in court.\n"
+    )
+    index = index_of(askdoc.article_from_text("a", text))
+    second = index.search("Who did Pete Doherty fight on stage?", k=2)[1]
+    assert second.passage.paragraph == 2 and "Doherty" in second.quote.text, second.quote.text
+
+
 def test_weak_answer_names_only_the_missing_names_and_rare_words():
     from askdoc.render import hits_markdown, weak_message
 

@@ -50,7 +50,7 @@ def best_quote(
     bonus = ANSWER_SHARE * sum(weights.values())
     gain = [
         weight_of(weights, terms)
-        + sum(share * weights.get(t, 0.0) for t, share in context.items() if t not in terms)
+        + (sum(share * weights.get(t, 0.0) for t, share in context.items() if t not in terms) if terms else 0.0)
         + (bonus if answer else 0.0)
         for terms, answer in zip(found, answers)
     ]
