@@ -274,3 +274,14 @@ async def test_several_lines_pasted_are_one_question(tmp_path):
         prompt.post_message(events.Paste("what did Volodin\n  warn about\n\nweapons?\n"))
         await pilot.pause()
         assert prompt.value == "what did Volodin warn about weapons?"
+
+
+async def test_a_long_pasted_question_is_searched_whole_and_echoed_short(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        question = "what did Volodin warn? " + "and more words besides " * 100
+        await ask(pilot, question)
+        echoed = str(app.query(".question").last().render())
+        assert len(echoed) < 320 and echoed.endswith("…")
+        assert app.query(Answer).last().hits.question == question.strip()

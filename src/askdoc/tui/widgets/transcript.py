@@ -10,6 +10,8 @@ from textual.widgets import Static
 from ..text import literal
 from .answer import Answer
 
+QUESTION_SHOWN = 300  # characters of a question echoed (a pasted page is searched whole, not shown whole)
+
 
 class Transcript(VerticalScroll, can_focus=False):
     """The conversation so far; each new question scrolls to the top of the view with its answer below."""
@@ -28,7 +30,8 @@ class Transcript(VerticalScroll, can_focus=False):
 
     def add_question(self, question: str, status: str = "searching…") -> Answer:
         """Show the question and an answer block that shows ``status`` until it is given hits."""
-        asked = Static(Content.assemble(("› ", "bold $text-primary"), literal(question, "bold")), classes="question")
+        shown = question if len(question) <= QUESTION_SHOWN else question[: QUESTION_SHOWN - 1].rstrip() + "…"
+        asked = Static(Content.assemble(("› ", "bold $text-primary"), literal(shown, "bold")), classes="question")
         answer = Answer(status)
         self.mount_all([asked, answer])
         self.anchor = asked
