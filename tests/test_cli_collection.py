@@ -59,6 +59,13 @@ def test_add_of_the_folder_holding_the_corpus_leaves_the_corpus_out(tmp_path, mo
     assert files == ["e.txt", "p/notes.txt"], "never the corpus copied into itself"
 
 
+def test_add_of_several_paths_with_one_wrong_adds_none_and_says_so(tmp_path):
+    source = write_corpus(tmp_path / "in", {"a.txt": "A\n\nThe walrus."})
+    result = run("add", "--corpus", str(tmp_path / "c"), str(source / "a.txt"), str(tmp_path / "missing.txt"))
+    assert result.exit_code == 2 and "nothing was added" in result.output
+    assert not (tmp_path / "c" / "a.txt").exists()
+
+
 def test_add_refuses_unknown_formats_and_missing_paths_in_one_line(tmp_path):
     write_corpus(tmp_path / "x", {"slides.pptx": "?"})
     for path in (tmp_path / "x" / "slides.pptx", tmp_path / "missing.txt"):

@@ -34,12 +34,14 @@ def add_to_corpus(corpus: Path, paths: Iterable[str | os.PathLike]) -> Added:
     real_corpus = corpus.resolve()
     plan: list[tuple[Path, Path]] = []  # (source file, destination relative to the corpus)
     added = Added()
+    paths = list(paths)
+    others = " (nothing was added: each path is checked before any is copied)" if len(paths) > 1 else ""
     for given in paths:
         path = Path(given)
         if not path.exists():
-            raise CorpusError(f"'{path}' does not exist")
+            raise CorpusError(f"'{path}' does not exist{others}")
         if path.resolve().is_relative_to(real_corpus):
-            raise CorpusError(f"'{path}' is already inside the corpus folder '{corpus}'")
+            raise CorpusError(f"'{path}' is already inside the corpus folder '{corpus}'{others}")
         if path.is_dir():
             for file in sorted(_files_under(path, real_corpus)):
                 if is_article_file(file.name):
@@ -49,7 +51,7 @@ def add_to_corpus(corpus: Path, paths: Iterable[str | os.PathLike]) -> Added:
         elif is_article_file(path.name):
             plan.append((path, Path(path.name)))
         else:
-            raise CorpusError(f"'{path}' is not a format askdoc reads ({FORMAT_NAMES})")
+            raise CorpusError(f"'{path}' is not a format askdoc reads ({FORMAT_NAMES}){others}")
     for source, rel in plan:
         target = corpus / rel
         if target.exists() and filecmp.cmp(source, target, shallow=False):
