@@ -87,3 +87,19 @@ async def test_reader_copies_the_cited_quote(tmp_path):
         await pilot.press("c")
         assert "The chancellor will deliver the budget on 16 March." in app.clipboard
         assert "— [1] Chancellor sets budget date, ¶1" in app.clipboard
+
+
+async def test_a_long_paragraph_cut_into_passages_reads_on_in_the_reader(tmp_path):
+    from conftest import write_corpus
+
+    long = " ".join(f"Sentence {i} of the long paragraph about the harbour." for i in range(60))
+    corpus = write_corpus(tmp_path / "c", {"long.txt": f"Long one\n\n{long}\n\nA short last paragraph."})
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "sentence 40 of the long paragraph")
+        await pilot.press("tab", "1")
+        await pilot.pause()
+        pieces = list(app.screen.query(".passage"))
+        assert len(pieces) >= 3 and all(p.styles.margin.bottom == 0 for p in pieces[:-2])  # one ¶, no gaps
+        assert pieces[-2].styles.margin.bottom == 1 and pieces[-1].styles.margin.bottom == 1

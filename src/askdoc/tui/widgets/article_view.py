@@ -26,7 +26,7 @@ class ArticleView(VerticalScroll):
         yield Static(metadata(self.article, self.hit), classes="metadata")
         text = self.article.text
         position = self.article.body_start
-        for passage in self.passages:
+        for i, passage in enumerate(self.passages):
             between = text[position : passage.start]
             if between.strip():
                 yield Static(literal(between.strip()), classes="between")
@@ -34,10 +34,13 @@ class ArticleView(VerticalScroll):
                 self.hit.passage.start,
                 self.hit.passage.end,
             )
+            # a long paragraph cut into passages reads on without a blank line between its pieces
+            continues = i + 1 < len(self.passages) and self.passages[i + 1].paragraph == passage.paragraph
+            classes = "passage continues" if continues else "passage"
             if cited:
-                yield Static(passage_content(self.hit), classes="passage cited", id="cited")
+                yield Static(passage_content(self.hit), classes=f"{classes} cited", id="cited")
             else:
-                yield Static(literal(passage.text), classes="passage")
+                yield Static(literal(passage.text), classes=classes)
             position = max(position, passage.end)
         rest = text[position:]
         if rest.strip():
