@@ -94,6 +94,17 @@ def test_corpus_given_before_the_command_is_every_commands_and_the_chats(tmp_pat
     assert run("-c", str(other), "query", "Volodin").exit_code == 1
 
 
+def test_windows_and_old_mac_line_breaks_are_shown_as_line_breaks_not_escapes(tmp_path):
+    text = "Ferry\r\n\r\nA ferry sank near\rDover on Monday.\r\n\r\nAll were rescued.\r\n"
+    root = write_corpus(tmp_path / "c", {"f.txt": text.encode()})
+    shown = run("show", "--corpus", str(root), "f").output
+    assert (
+        "\\r" not in shown and "\r" not in shown and "A ferry sank near\nDover on Monday.\n\nAll were rescued." in shown
+    )
+    answered = run("query", "--corpus", str(root), "ferry Dover").output
+    assert "\\r" not in answered and "near\n    Dover" in answered
+
+
 def test_show_piped_prints_the_text_as_it_is_not_wrapped(corpus):
     import askdoc
 

@@ -66,6 +66,31 @@ def test_a_text_written_one_paragraph_a_line_is_cited_by_the_line():
         ]
 
 
+def test_a_hard_wrapped_paragraphs_first_line_stays_in_it_and_is_no_title():
+    text = "The committee met on Monday to discuss\nthe budget and agreed to a plan after\nlong talks with the unions.\n\nA second paragraph follows here.\n"
+    article = article_from_text("x", text)
+    assert article.title != "The committee met on Monday to discuss"
+    assert passages_for(article)[0].text.startswith("The committee met on Monday")
+    index = askdoc.Index.from_articles([article])
+    assert index.search("when did the committee meet")[0].passage.paragraph == 1
+
+
+def test_paragraphs_a_line_each_below_a_date_header_or_a_byline_block_are_cited_by_the_line():
+    dated = article_from_text(
+        "x", "date 2024-03-01\n\nFerry sinks\nA ferry sank.\nAll were rescued.\nThe captain spoke.\n\n\n"
+    )
+    assert (dated.title, dated.date) == ("Ferry sinks", "2024-03-01")
+    assert [p.text for p in passages_for(dated)] == ["A ferry sank.", "All were rescued.", "The captain spoke."]
+    bylined = article_from_text(
+        "y", "Ferry sinks\n\nBy A. Writer\n\nA ferry sank.\nAll were rescued.\nThe captain spoke.\n"
+    )
+    assert [(p.paragraph, p.text) for p in passages_for(bylined)] == [
+        (1, "A ferry sank."),
+        (2, "All were rescued."),
+        (3, "The captain spoke."),
+    ]  # the byline is a heading over them
+
+
 def test_hard_wrapped_lines_stay_one_paragraph():
     body = "A paragraph wrapped at\nsixty columns, as mail is, which ends\na sentence at a line end only here.\nThen it goes\non\n"
     article = article_from_text("x", "Title\n\n" + body)

@@ -14,6 +14,7 @@ TARGET_PASSAGE_CHARS = 900  # ... into pieces of about this size
 _BREAK = r"(?:\r\n|\r(?!\n)|\n)"  # a line break: Unix, Windows, or old Mac
 _BLANK_LINE = re.compile(rf"{_BREAK}[^\S\r\n]*{_BREAK}")
 _LINE = re.compile(r"[^\r\n]+")
+_LINE_BREAK = re.compile(r"[\r\n]")
 _SENTENCE_END = (".", "!", "?", ",", ";", ":", '"', "”", "'", "’", ")")
 _LINE_END = (".", "!", "?", '"', "”", "’")  # how a paragraph written on one line ends
 
@@ -21,24 +22,38 @@ _LINE_END = (".", "!", "?", '"', "”", "’")  # how a paragraph written on one
 def blocks(text: str, start: int = 0) -> Iterator[tuple[int, int]]:
     """Spans of the blank-line separated blocks of ``text[start:]``, whitespace trimmed.
 
-    A text without a blank line whose lines end a sentence, two in three or more (the last one
-    aside, which always does), is written one paragraph a line, as pasted from a web page: its
-    lines are its blocks. Hard-wrapped lines seldom end a sentence (a twentieth of them; on
-    Cranfield's short-sentenced abstracts up to half), so such a text stays one block.
+    A block written one paragraph a line, as pasted from a web page, gives its lines: two in
+    three of its lines or more end a sentence (the last one aside, which always does, and a
+    first line that does not, above three or more: a title or heading). Hard-wrapped lines
+    seldom end a sentence (a twentieth of them; on Cranfield's short-sentenced abstracts up to
+    half), so a hard-wrapped paragraph stays one block.
     """
     cursor = start
     for gap in _BLANK_LINE.finditer(text, start):
-        yield from _trimmed(text, cursor, gap.start())
+        yield from _block(text, cursor, gap.start())
         cursor = gap.end()
-    if cursor == start and (lines := _paragraph_lines(text, start)):
-        yield from lines
-        return
-    yield from _trimmed(text, cursor, len(text))
+    yield from _block(text, cursor, len(text))
 
 
-def _paragraph_lines(text: str, start: int) -> list[tuple[int, int]] | None:
-    lines = [span for m in _LINE.finditer(text, start) for span in _trimmed(text, *m.span())]
+def _block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
+    for s, e in _trimmed(text, start, end):
+        yield from _paragraph_lines(text, s, e) or ((s, e),)
+
+
+def written_a_line_each(text: str) -> bool:
+    """Whether the first block of ``text`` is written one paragraph a line (see ``blocks``)."""
+    start = len(text) - len(text.lstrip())
+    first = next(_trimmed(text, start, gap.start() if (gap := _BLANK_LINE.search(text, start)) else len(text)), None)
+    return first is not None and _paragraph_lines(text, *first) is not None
+
+
+def _paragraph_lines(text: str, start: int, end: int) -> list[tuple[int, int]] | None:
+    if not _LINE_BREAK.search(text, start, end):  # one line: most blocks
+        return None
+    lines = [span for m in _LINE.finditer(text, start, end) for span in _trimmed(text, *m.span())]
     inner = lines[:-1]  # the last line ends a sentence in any text
+    if len(lines) >= 4 and not text[lines[0][0] : lines[0][1]].endswith(_LINE_END):
+        inner = lines[1:-1]  # a title or heading above paragraphs written a line each
     if not inner or 3 * sum(text[s:e].endswith(_LINE_END) for s, e in inner) < 2 * len(inner):
         return None
     return lines

@@ -29,7 +29,10 @@ CITATION_STYLE = "cyan"
 
 
 def inert(text: str) -> str:
-    """Text safe to print on a terminal: control and bidi characters shown as visible escapes."""
+    """Text safe to print on a terminal: control and bidi characters shown as visible escapes, and
+    Windows or old-Mac line breaks (CR LF, CR) as the line breaks they are."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     return _UNSAFE.sub(_visible, text)
 
 
@@ -41,7 +44,7 @@ def printed_id(name: str) -> str:
 
 def one_line(text: str) -> str:
     """``inert``, and a tab or line break shown as ``\\t`` / ``\\n``: for a name or a citation, which must stay on its line."""
-    return inert(text).replace("\t", "\\t").replace("\n", "\\n")
+    return inert(text.replace("\r", "\\r")).replace("\t", "\\t").replace("\n", "\\n")
 
 
 def _visible(match: re.Match) -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import itertools
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -200,10 +199,10 @@ def as_date(value: object) -> str | None:
 
 def _first_of_lines(body: str) -> re.Match | None:
     """The first line of a text written one paragraph a line (see ``passages.blocks``), or None."""
-    from ..passages import blocks
+    from ..passages import written_a_line_each
 
     match = _FIRST_OF_LINES.match(body)
-    return match if match and len(list(itertools.islice(blocks(body), 3))) > 1 else None
+    return match if match and written_a_line_each(body) else None
 
 
 def _looks_like_title(line: str) -> bool:
