@@ -118,3 +118,25 @@ async def test_the_bundled_sample_takes_no_articles(tmp_path):
         await ask(pilot, f"/add {outside / 'ferry.txt'}")
         assert "The bundled sample takes no articles" in str(app.query(".note.error").last().render())
     assert sorted(sample.rglob("*")) == before
+
+
+async def test_a_corpus_folder_deleted_while_the_chat_runs_answers_nothing_until_it_is_back(tmp_path):
+    import shutil
+
+    corpus = news_corpus(tmp_path)
+    saved = tmp_path / "saved"
+    shutil.copytree(corpus, saved)
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        shutil.rmtree(corpus)
+        app.query_one(CorpusWatch).check()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.index is None and "does not exist" in str(app.query(".note.error").last().render())
+        await ask(pilot, "what did Volodin warn?")
+        assert "could not be opened" in str(app.query(".answer").last().query_one(".error").render())
+        shutil.copytree(saved, corpus)
+        app.query_one(CorpusWatch).check()
+        await settle(pilot)
+        assert app.index is not None and app.index.n_articles == 4

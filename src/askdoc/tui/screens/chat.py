@@ -138,6 +138,11 @@ class ChatScreen(Screen):
     def on_resize(self) -> None:
         self.show_summary()
 
+    def index_lost(self, message: str) -> None:
+        """The corpus folder went away while the chat ran: answer nothing until it is back."""
+        self.app.index = None
+        self.index_failed(message, True)
+
     def index_failed(self, message: str, retry: bool) -> None:
         self.sub_title = f"{self.app.corpus_name} · no index"
         self.query_one(IndexProgress).display = False

@@ -103,6 +103,9 @@ class CorpusWatch(Widget):
         with _CollectWarnings() as warnings:
             try:
                 fresh = self.app.index.refresh()
+            except askdoc.CorpusError as err:  # the folder is gone: no answers from files that are
+                self.app.call_from_thread(self.app.chat.index_lost, str(err))
+                return
             except (askdoc.AskdocError, OSError) as err:
                 self.app.call_from_thread(self._status, f"could not refresh: {err}")
                 return
