@@ -199,6 +199,8 @@ def test_exit_codes_and_one_line_errors_in_a_real_process(tmp_path, seed_corpus)
         (["query"], "askdoc: error: Missing argument 'QUESTION' (see askdoc query --help)"),
         (["query", "-k", "abc", "x"], "askdoc: error: Invalid value for '-k'"),
         (["frobnicate"], "askdoc: error: No such command 'frobnicate' (see askdoc --help)"),
+        (["query", "what", "is", "-5", "degrees"], "askdoc: error: No such option '-5'; a question word starting"),
+        (["query", "-", "extra"], "askdoc: error: '-' reads the questions from stdin, one a line: give it alone"),
     ):
         usage = subprocess_askdoc(*args)
         assert usage.returncode == 2 and usage.stderr.count("\n") == 1 and usage.stderr.startswith(said), args

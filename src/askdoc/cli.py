@@ -182,6 +182,8 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
     It may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
     Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error.
     """
+    if "-" in words and len(words) > 1:
+        _fail("'-' reads the questions from stdin, one a line: give it alone, or quote a question holding ' - '")
     question = " ".join(words)
     if not question.strip():
         _fail("the question is empty: ask something, or give - to read questions from stdin")
@@ -408,7 +410,10 @@ def main() -> None:
         status = cli.main(prog_name="askdoc", standalone_mode=False)
     except click.UsageError as err:  # one line, as every other error, with where to read more
         command = err.ctx.command_path if err.ctx else "askdoc"
-        click.echo(f"askdoc: error: {render.inert(err.format_message().rstrip('.'))} (see {command} --help)", err=True)
+        message = err.format_message().rstrip(".")
+        if isinstance(err, click.NoSuchOption) and command.endswith(" query"):
+            message += f"; a question word starting with '-' goes after --, as in askdoc query -- {err.option_name} ..."
+        click.echo(f"askdoc: error: {render.inert(message)} (see {command} --help)", err=True)
         sys.exit(EXIT_ERROR)
     except click.ClickException as err:
         click.echo(f"askdoc: error: {render.inert(err.format_message())}", err=True)
