@@ -50,6 +50,11 @@ def test_an_impossible_date_is_no_date_and_the_article_is_read_all_the_same():
     assert (header.title, header.date) == ("Walrus two", None)
 
 
+def test_front_matter_yaml_cannot_read_is_no_front_matter():
+    article = article_from_text("a", "---\n\x1b\n---\n")
+    assert article.text == "---\n\x1b\n---\n" and article.date is None
+
+
 def test_missing_title_falls_back_to_something_readable_and_date_stays_unknown():
     article = article_from_text("x", "the first sentence is rather long and goes on. Another one.")
     assert article.title == "the first sentence is rather long and goes on"

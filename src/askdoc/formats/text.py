@@ -147,13 +147,14 @@ def _parse_front_matter(block: str) -> dict:
         """YAML's safe loader, with dates left as text for ``as_date`` ("2024-09-31" fails as a date)."""
 
     Loader.add_constructor("tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_scalar)
-    loader = Loader(block)
     try:
-        data = loader.get_single_data()
+        loader = Loader(block)  # (reading starts here: a control character is already an error)
+        try:
+            data = loader.get_single_data()
+        finally:
+            loader.dispose()
     except yaml.YAMLError:
         return {}
-    finally:
-        loader.dispose()
     if not isinstance(data, dict):
         return {}
     return {key: value for key, value in data.items() if isinstance(key, str) and _plain(value)}
