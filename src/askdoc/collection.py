@@ -6,7 +6,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -98,11 +98,12 @@ def _load(folder: Path, patience: float = 10.0) -> store.IndexData | None:
             return None
 
 
-def _changes(files: list[FoundFile], data: store.IndexData | None):
+def _changes(files: list[FoundFile], data: store.IndexData | None, again: set[str] = frozenset()):
     """Which stored articles are unchanged, and which files must be (re)read.
 
     A file may hold several articles (JSON Lines, CSV): they are kept or re-read together. A
-    file that gave no article (skipped) is not read again until it changes.
+    file that gave no article (skipped) is not read again until it changes, or, when it could
+    not be opened, until it can be (``again``, see ``_openable_again``).
     """
     if data is None:
         return np.zeros(0, dtype=np.int64), [file.source() for file in files]
@@ -111,8 +112,6 @@ def _changes(files: list[FoundFile], data: store.IndexData | None):
     sizes, mtimes = stored.sizes.tolist(), stored.mtimes.tolist()
     same = np.zeros(len(stored) + 1, dtype=bool)  # the last slot stands for "no file" (-1)
     read = []
-    unopened = {rel for rel, stamp in data.stats.get("skipped", {}).items() if stamp[3:] == ["unopened"]}
-    again = _openable_again(data, {f.rel: f.location for f in files if f.rel in unopened}) if unopened else set()
     for file in files:
         i = number.get(file.rel)
         if i is not None and sizes[i] == file.size and mtimes[i] == file.mtime_ns and file.rel not in again:
@@ -122,15 +121,15 @@ def _changes(files: list[FoundFile], data: store.IndexData | None):
     return np.flatnonzero(same[_article_files(data, stored)]), read
 
 
-def _openable_again(data: store.IndexData | None, locations: Mapping[str, str]) -> set[str]:
-    """Files skipped because they could not be opened (permissions) that now can be: read them
-    again, though unchanged (``chmod`` changes no size or time). ``locations``: rel -> path."""
+def _openable_again(root: Path, data: store.IndexData | None) -> set[str]:
+    """Files of ``root`` skipped because they could not be opened (permissions) that now can be:
+    read them again, though unchanged (``chmod`` changes no size or time). A stat or two, seldom any."""
     if data is None:
         return set()
     return {
         rel
         for rel, stamp in data.stats.get("skipped", {}).items()
-        if stamp[3:] == ["unopened"] and rel in locations and os.access(locations[rel], os.R_OK)
+        if stamp[3:] == ["unopened"] and os.access(os.path.join(root, rel), os.R_OK)
     }
 
 
@@ -156,7 +155,8 @@ def _refresh(
     if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
     scanned = _file_list(walk)
-    if data is not None and data.files is not None and data.files.same_as(scanned) and not _unopened_now(root, data):
+    again = _openable_again(root, data)
+    if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
     files = walk.files()
@@ -167,10 +167,10 @@ def _refresh(
             # nobody replaced is not read twice: that would only repeat its warning)
             if not rebuild and (data is not None or store.current_generation(folder) != seen):
                 data = _load(folder)
-                fresh_enough = data is not None and data.files is not None and data.files.same_as(scanned)
-                if fresh_enough and not _unopened_now(root, data):
+                again = _openable_again(root, data)
+                if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
                     return data
-            fresh = _rebuilt(data, files, scanned, progress, spill_to=folder)
+            fresh = _rebuilt(data, files, scanned, progress, again, spill_to=folder)
             fresh.stats.pop("unsaved", None)  # (from an index an earlier failure left in memory)
             try:
                 with timing.stage("save index"):
@@ -181,15 +181,9 @@ def _refresh(
             return fresh
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
-        fresh = _rebuilt(data, files, scanned, progress)
+        fresh = _rebuilt(data, files, scanned, progress, again)
         fresh.stats["unsaved"] = True
         return fresh
-
-
-def _unopened_now(root: Path, data: store.IndexData) -> set[str]:
-    """``_openable_again`` for the files of ``data`` skipped as unopened (a stat or two, seldom any)."""
-    unopened = [rel for rel, stamp in data.stats.get("skipped", {}).items() if stamp[3:] == ["unopened"]]
-    return _openable_again(data, {rel: str(root / rel) for rel in unopened}) if unopened else set()
 
 
 def _file_list(walk: Scan) -> FileList:
@@ -227,7 +221,7 @@ def changes_since(index: Index) -> Changes:
     if not index.corpus.is_dir():  # the folder is gone: so are its files (a refresh then says so)
         return Changes(removed=tuple(sorted(stored.rels())))
     walk = scan(index.corpus)
-    again = _unopened_now(index.corpus, data)
+    again = _openable_again(index.corpus, data)
     if stored.same_as(_file_list(walk)) and not again:
         return Changes()
     files = walk.files()
@@ -246,14 +240,16 @@ def refreshed(index: Index, progress: Progress | None = None) -> Index:
     return open_index(index.corpus, engine=index.engine, progress=progress)
 
 
-def _rebuilt(data, files, scanned: FileList, progress, spill_to: Path | None = None) -> store.IndexData:
-    """The index of ``files``: unchanged articles of ``data`` kept, the others read. ``spill_to``: a
-    folder where the texts read wait in a temporary file rather than in memory (see texts.py)."""
+def _rebuilt(
+    data, files, scanned: FileList, progress, again: set[str] = frozenset(), spill_to: Path | None = None
+) -> store.IndexData:
+    """The index of ``files``: unchanged articles of ``data`` kept, the others (and ``again``) read.
+    ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py)."""
     from . import workers  # reading and analysing: only when something must be (re)read
     from .analysis import Analyzer
     from .build import Builder
 
-    keep, read = _changes(files, data)
+    keep, read = _changes(files, data, again)
     analyzer = Analyzer(data.all_stems() if data is not None else None)
     builder = Builder(analyzer, list(data.vocab) if data is not None else None, spill_to)
     ids = data.ids() if data is not None else []

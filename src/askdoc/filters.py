@@ -61,8 +61,8 @@ class Filter:
                 object.__setattr__(self, name, value := value.isoformat()[:10])
             elif isinstance(value, int) and not isinstance(value, bool):  # 2024: the year
                 object.__setattr__(self, name, value := f"{value:04d}")
-            if value is not None and not (isinstance(value, str) and _is_date(value)):
-                raise FilterError(f"a date filter needs a date like 2024, 2024-09 or 2024-09-01, not {value!r}")
+            if value is not None:
+                _check_date(value)
 
     def __bool__(self) -> bool:
         return bool(self.within or self.sites or self.since or self.until or self.before)
@@ -133,7 +133,7 @@ def split_question(question: str) -> tuple[str, Filter]:
     rest = " ".join(_TOKEN.sub(" ", question).split())
     for kind in ("after", "since", "until", "before"):  # every value, not only the one that holds
         for value in found.get(kind, ()):
-            Filter(since=value)
+            _check_date(value)
     since = found.get("after", []) + found.get("since", [])
     return rest, Filter(
         within=tuple(found.get("in", ())),
@@ -167,6 +167,11 @@ def _last_day(value: str) -> str:
     """What ``until:`` reaches, comparable as text: 2024 → 2024-99-99, 2024-08 → 2024-08-99. The
     narrower of two until: values ends first (until:2024 and until:2024-08 mean 2024-08)."""
     return value + "-99-99"[len(value) - 4 :]
+
+
+def _check_date(value: object) -> None:
+    if not (isinstance(value, str) and _is_date(value)):
+        raise FilterError(f"a date filter needs a date like 2024, 2024-09 or 2024-09-01, not {value!r}")
 
 
 def _is_date(value: str) -> bool:

@@ -15,6 +15,7 @@ _BREAK = r"(?:\r\n|\r(?!\n)|\n)"  # a line break: Unix, Windows, or old Mac
 _BLANK_LINE = re.compile(rf"{_BREAK}[^\S\r\n]*{_BREAK}")
 _LINE = re.compile(r"[^\r\n]+")
 _LINE_BREAK = re.compile(r"[\r\n]")
+_SPACE = re.compile(r"\s*")
 _SENTENCE_END = (".", "!", "?", ",", ";", ":", '"', "”", "'", "’", ")")
 _LINE_END = (".", "!", "?", '"', "”", "’")  # how a paragraph written on one line ends
 
@@ -42,7 +43,7 @@ def _block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 def written_a_line_each(text: str) -> bool:
     """Whether the first block of ``text`` is written one paragraph a line (see ``blocks``)."""
-    start = len(text) - len(text.lstrip())
+    start = _SPACE.match(text).end()  # (a blank line before the first block does not end it)
     first = next(_trimmed(text, start, gap.start() if (gap := _BLANK_LINE.search(text, start)) else len(text)), None)
     return first is not None and _paragraph_lines(text, *first) is not None
 

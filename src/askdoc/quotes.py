@@ -137,7 +137,10 @@ def _open_quotation(text: str, first: int, start: int, end: int) -> int | None:
     mark = next((at for at in range(start, end) if text[at] in _MARKS), None)
     if mark is None:
         return None
-    reopens = text[:mark].rstrip()[-1:] in (".", "?", "!")  # 'final. "The only thing...': the next paragraph of it
+    before = mark - 1
+    while before >= 0 and text[before].isspace():
+        before -= 1
+    reopens = before >= 0 and text[before] in ".?!"  # 'final. "The only thing...': the next paragraph of it
     return opened if not _opens(text, mark) or reopens else None
 
 

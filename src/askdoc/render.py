@@ -163,17 +163,18 @@ def weak_message(hits: Hits) -> str:
     return f"no passage mentions {', '.join(words)}; these passages match only the rest of the question"
 
 
-def answer_notes(hits: Hits) -> list[str]:
-    """What is said above hits, as sentences: the filter, and the question's words no article has
-    (all of the caveat when the hits are weak; otherwise the names and rare words, not "say")."""
+def answer_notes(hits: Hits) -> list[tuple[str, str]]:
+    """What is said above hits, as (kind, sentence): the filter ("scope"), and the question's words
+    no article has ("missing": all of the caveat when the hits are weak; otherwise the names and
+    rare words, not "say")."""
     from .analysis import common_stem
 
-    notes = [f"Filtered: {hits.scope}"] if hits.scope else []
+    notes = [("scope", f"Filtered: {hits.scope}")] if hits.scope else []
     if hits.weak:
         message = weak_message(hits)
-        notes.append(message[0].upper() + message[1:] + ".")
+        notes.append(("missing", message[0].upper() + message[1:] + "."))
     elif telling := [w for w in hits.missing if common_stem(w) is None]:
-        notes.append("Not in any article: " + ", ".join(telling))
+        notes.append(("missing", "Not in any article: " + ", ".join(telling)))
     return notes
 
 
@@ -196,7 +197,7 @@ def hits_markdown(hits: Hits) -> str:
     lines = [f"## {hits.question.strip()}", ""]
     if not hits:
         lines += [no_match_message(hits), ""]
-    lines += [line for note in answer_notes(hits) if hits for line in (f"*{note}*", "")]
+    lines += [line for _, note in answer_notes(hits) if hits for line in (f"*{note}*", "")]
     for hit in hits:
         # A quote line that Markdown would read as a heading or a list ("# not a hashtag") is escaped.
         text = _MARKDOWN_BLOCK.sub(r"\1\\\2", hit.quote.text)

@@ -14,8 +14,9 @@ from . import SourceFile, Unreadable, article_id_for
 
 _FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.S)
 _DATE_HEADER = re.compile(r"\A\ufeff?\s*date:?[ \t]+(\d{4}-\d{2}-\d{2})\b[ \t]*")
-_FIRST_LINE = re.compile(r"\A\s*([^\r\n]+?)[ \t]*(?:\r\n|\r(?!\n)|\n)[ \t]*(?:\r\n|\r(?!\n)|\n)")
-_FIRST_OF_LINES = re.compile(r"\A\s*([^\r\n]+?)[ \t]*(?:\r\n|\r(?!\n)|\n)")  # one paragraph a line
+_BREAK = r"(?:\r\n|\r(?!\n)|\n)"  # a line break: Unix, Windows, or old Mac
+_FIRST_OF_LINES = re.compile(rf"\A\s*([^\r\n]+?)[ \t]*{_BREAK}")  # one paragraph a line
+_FIRST_LINE = re.compile(rf"{_FIRST_OF_LINES.pattern}[ \t]*{_BREAK}")  # a line, then a blank one
 _MD_TITLE = re.compile(r"\A\s*#\s+([^\r\n]+?)[ \t]*(?:\r?\n|\Z)")
 
 

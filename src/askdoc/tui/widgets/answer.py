@@ -30,8 +30,8 @@ class Answer(Vertical):
         elif self.hits is None:
             yield Static(literal(self.status), classes="searching")
         elif self.hits:
-            for note in answer_notes(self.hits):  # as the export writes them
-                yield Static(literal(note), classes="scope" if note.startswith("Filtered: ") else "missing")
+            for kind, note in answer_notes(self.hits):  # as the export writes them
+                yield Static(literal(note), classes=kind)
             yield from (HitQuote(hit) for hit in self.hits)
         else:
             yield Static(literal(sentence(self.hits)), classes="no-match")
