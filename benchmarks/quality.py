@@ -49,9 +49,10 @@ DEFAULT_DATA = HERE.parent.parent / "shared" / "data"
 QUOTE_CHARS = 250
 _WORD = re.compile(r"\w+")
 # askdoc as shipped, and with its reranker and feedback off (plain BM25 order; quotes still chosen by askdoc)
-_OFF = {"proximity": 0, "title": 0, "article": 0, "answer": 0, "lead": False, "feedback": 0}
+_OFF = {"proximity": 0, "title": 0, "article": 0, "answer": 0, "lead": False, "feedback": 0, "learned": False}
 VARIANTS = [
     ("askdoc", ranking.Weights()),
+    ("askdoc, hand-set rerank", ranking.Weights(learned=False)),
     (
         "askdoc, rerank off",
         ranking.Weights(**{k: v for k, v in _OFF.items() if k in ranking.Weights.__dataclass_fields__}),
@@ -324,6 +325,93 @@ def _bbc_figures(marks: list[dict[str, bool]]) -> dict[str, float]:
     return {c: _mean(m[c] for m in marks) for c in columns if marks and c in marks[0]}
 
 
+# -- blind BBC questions -----------------------------------------------------------------------
+
+BLIND_QUOTE_CHARS = 300  # the yardstick's excerpt rule: at most 300 characters or half the passage
+BLIND_MEASURES = ("P@1", "answer passage@1", "quote@1", "top-3 quotes", "nothing-answers flagged", "answerable flagged")
+
+
+def _norm(text: str) -> str:
+    text = text.replace("\u2019", "'").replace("\u2018", "'").replace("\u201c", '"').replace("\u201d", '"')
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def _holds(text: str, answers: Sequence[str]) -> bool:
+    return bool(text) and any(_norm(a) in _norm(text) for a in answers)
+
+
+def blind(data: Path) -> tuple[dict[str, list[Row]], list[str]]:
+    """Each blind file (A, B tune; C check) beside the peers, which index title + passage; and a table by kind."""
+    files = sorted((data / "questions").glob("bbc_blind_dev_*.jsonl"))
+    index = askdoc.open(data / "bbc")
+    passages = [(a.id, a.title, p.text) for a in index.articles() for p in index.passages(a.id)]
+    systems: list[tuple[str, Callable]] = []
+    for label, weights in VARIANTS:
+
+        def ask(question: str, weights=weights):
+            index.ranking_weights = weights
+            hits = index.search(question, k=5)
+            found = [(h.article.id, h.passage.text, h.quote.text) for h in hits]
+            return found, bool(hits.weak) or not hits
+
+        systems.append((label, ask))
+    for name in peers.PEERS:
+        searcher = peers.build(name, [f"{title}\n{text}" for _, title, text in passages])
+
+        def ask(question: str, searcher=searcher):
+            found = [passages[doc] for doc, _ in searcher.search(question, 5)]
+            return [(aid, text, baseline_quote(text, question)) for aid, _, text in found], not found
+
+        systems.append((name, ask))
+    out: dict[str, list[Row]] = {}
+    kinds: dict[tuple[str, str], list[dict[str, bool]]] = {}
+    for path in files:
+        questions = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
+        out[path.name] = []
+        for label, ask in systems:
+            marks, ms = [], []
+            for q in questions:
+                (found, flagged), took = timed(ask, q["question"])
+                ms.append(took)
+                mark = _blind_marks(q, found, flagged)
+                marks.append(mark)
+                if q["article"]:
+                    kinds.setdefault((label, q["kind"]), []).append(mark)
+            out[path.name].append(Row(label, _blind_figures(marks), ms))
+    by_kind = ["| kind | questions | " + " | ".join(f"{label} passage@1 / quote@1" for label, _ in systems) + " |",
+               "|---" * (len(systems) + 2) + "|"]  # fmt: skip
+    for kind in sorted({k for _, k in kinds}):
+        cells = [f"{_mean(m['answer passage@1'] for m in kinds[(label, kind)]):.2f} / "
+                 f"{_mean(m['quote@1'] for m in kinds[(label, kind)]):.2f}" for label, _ in systems]  # fmt: skip
+        by_kind.append(f"| {kind} | {len(kinds[(systems[0][0], kind)])} | " + " | ".join(cells) + " |")
+    return out, by_kind
+
+
+def _blind_marks(q: dict, found: list[tuple[str, str, str]], flagged: bool) -> dict[str, bool]:
+    if not q["article"]:
+        return {"nothing-answers flagged": flagged}
+    accepted = {q["article"], *q.get("also", [])}
+    answers = q["answers"]
+
+    def quoted(hit: tuple[str, str, str]) -> bool:
+        article, passage, quote = hit
+        excerpt = len(quote) <= max(BLIND_QUOTE_CHARS, len(passage) // 2)
+        return article in accepted and excerpt and _holds(quote, answers)
+
+    top = found[0] if found else None
+    return {
+        "P@1": bool(top) and top[0] in accepted,
+        "answer passage@1": bool(top) and top[0] in accepted and _holds(top[1], answers),
+        "quote@1": bool(top) and quoted(top),
+        "top-3 quotes": any(quoted(hit) for hit in found[:3]),
+        "answerable flagged": flagged,
+    }
+
+
+def _blind_figures(marks: list[dict[str, bool]]) -> dict[str, float]:
+    return {m: _mean(x[m] for x in marks if m in x) for m in BLIND_MEASURES}
+
+
 # -- the table ---------------------------------------------------------------------------------
 
 
@@ -340,7 +428,7 @@ def table(title: str, rows: list[Row]) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA, help="the shared data folder")
-    parser.add_argument("--only", default="squad,cranfield,bbc", help="collections to run, comma-separated")
+    parser.add_argument("--only", default="squad,cranfield,bbc,blind", help="collections to run, comma-separated")
     parser.add_argument("--questions", type=Path, nargs="+", default=sorted((HERE / "questions").glob("*.jsonl")),
                         help="BBC question files (JSON lines: question, article, quote)")  # fmt: skip
     args = parser.parse_args(argv)
@@ -358,6 +446,13 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(table(f"BBC news, 2225 articles, {sum(counts.values())} questions (expected article)", together))
         for name, rows in apart.items():
             print("\n" + table(f"BBC news, {name} alone ({counts[name]} questions)", rows))
+    if "blind" in wanted:
+        splits, by_kind = blind(args.data)
+        for name, rows in splits.items():
+            role = "check split: never tuned on" if name.endswith("C.jsonl") else "tune split"
+            print("\n" + table(f"BBC blind questions, {name} ({role}; peers index title + passage)", rows))
+        print("\n**BBC blind questions, answerable ones of A, B and C by kind: answer passage@1 / quote@1**\n")
+        print("\n".join(by_kind))
 
 
 if __name__ == "__main__":

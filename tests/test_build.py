@@ -29,10 +29,14 @@ TRICKY = Article(
 
 
 def expected_rows(article: Article, analyzer: Analyzer) -> list[Counter]:
-    """Each passage's terms counted from its text, its section heading going with the first passage under it."""
+    """Each passage's terms counted from its text, its section heading going with the first passage under it,
+    and the article's title with its first passage."""
     rows, introduced = [], set()
-    for piece in pieces_for(article):
+    title = build.title_outside_body(article)  # a title the body does not hold goes with the first passage
+    for number, piece in enumerate(pieces_for(article)):
         terms = analyzer.terms(article.text[piece.start : piece.end])
+        if number == 0 and title:
+            terms = analyzer.terms(title) + terms
         if piece.heading_start >= 0 and piece.heading_start not in introduced:
             introduced.add(piece.heading_start)
             terms = analyzer.terms(article.text[piece.heading_start : piece.heading_end]) + terms
@@ -98,3 +102,14 @@ def test_postings_invert_the_forward_rows_with_okapi_impacts(monkeypatch, block)
         assert a["df"][term] == len(docs)
         assert a["t_max"][term] == (want.max() if len(want) else 0.0)
     assert bytes(data.texts).decode("utf-8") == "".join(article.text for article in synthetic_articles(20, seed=9))
+
+
+def test_a_word_only_in_the_title_is_found_and_a_title_the_lead_repeats_is_not_counted_twice():
+    import askdoc
+
+    titled = Article(id="t", title="Reboot ordered for EU patent law", text="MEPs asked for a new start on the rules.")
+    echoed = Article(id="e", title="Ferry sinks", text="Ferry sinks off the coast, all rescued.")
+    index = askdoc.Index.from_articles([titled, echoed])
+    assert [hit.article.id for hit in index.search("reboot")] == ["t"]
+    assert build.title_outside_body(echoed) == "" and build.title_outside_body(titled) == titled.title
+    assert sorted(index.term_lists()[1]) == sorted(Analyzer().terms(echoed.text))

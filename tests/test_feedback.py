@@ -34,9 +34,9 @@ def ranking(index: askdoc.Index, question: str, **kwargs) -> list[str]:
 @pytest.mark.parametrize("engine", ["askdoc", "rank-bm25"])
 def test_article_ranking_finds_an_article_in_the_vocabulary_of_the_best_ones(engine):
     index = askdoc.Index.from_articles(ARTICLES, engine=engine)
-    index.ranking_weights = Weights(feedback=0.0)
+    index.ranking_weights = Weights(learned=False, feedback=0.0)
     assert "buckling" not in ranking(index, "heated aircraft")  # it holds neither word
-    index.ranking_weights = Weights()
+    index.ranking_weights = Weights(learned=False)
     assert ranking(index, "heated aircraft")[:2] == ["heated", "buckling"]
 
 

@@ -39,9 +39,9 @@ def index_of(*articles: askdoc.Article) -> askdoc.Index:
 
 def test_a_later_paragraph_that_answers_takes_the_place_of_the_lead_that_restates_the_question():
     index = index_of(HAMM, BUDGET)
-    index.ranking_weights = Weights(lead=False)
+    index.ranking_weights = Weights(learned=False, lead=False)
     assert index.search("Who is Mia Hamm's husband?", k=1)[0].passage.paragraph == 1  # short, and says "Mia Hamm"
-    index.ranking_weights = Weights()
+    index.ranking_weights = Weights(learned=False)
     first, second = index.search("Who is Mia Hamm's husband?", k=2)
     assert (first.article.id, first.passage.paragraph) == ("hamm", 2)
     assert "Nomar Garciaparra" in first.quote.text
@@ -61,9 +61,11 @@ def test_the_lead_stays_first_when_it_holds_the_answer_the_later_paragraph_lacks
 def test_the_article_order_does_not_change():
     index = index_of(HAMM, BUDGET)
     for question in ("Who is Mia Hamm's husband?", "How many international goals did Hamm score in the final?"):
-        index.ranking_weights = Weights(lead=False, feedback=0.0)  # (feedback widens from each article's best passage)
+        index.ranking_weights = Weights(
+            learned=False, lead=False, feedback=0.0
+        )  # (feedback widens from each article's best passage)
         before = [hit.article.id for hit in index.search(question, k=10, max_per_article=1)]
-        index.ranking_weights = Weights(feedback=0.0)
+        index.ranking_weights = Weights(learned=False, feedback=0.0)
         after = [hit.article.id for hit in index.search(question, k=10, max_per_article=1)]
         assert after == before
 
@@ -99,9 +101,9 @@ def test_what_did_x_say_prefers_what_was_said():
         ),
     ]
     index = index_of(*articles)
-    index.ranking_weights = Weights(answer=0.0)
+    index.ranking_weights = Weights(learned=False, answer=0.0)
     assert index.search("What did the minister say about the harbour plan?", k=1)[0].article.id == "tour"
-    index.ranking_weights = Weights()
+    index.ranking_weights = Weights(learned=False)
     assert index.search("What did the minister say about the harbour plan?", k=1)[0].article.id == "said"
 
 

@@ -21,7 +21,7 @@ BRIDGE = askdoc.Article(
         "The plant employed 2,000 workers."
     ),
 )
-NO_ANSWER = Weights(proximity=0.0, title=0.0, article=0.0, answer=0.0)
+NO_ANSWER = Weights(learned=False, proximity=0.0, title=0.0, article=0.0, answer=0.0)
 
 
 def index_of(*articles: askdoc.Article) -> askdoc.Index:
@@ -37,7 +37,7 @@ def test_who_question_prefers_the_passage_with_a_name():
     index = index_of(BRIDGE)
     index.ranking_weights = NO_ANSWER
     assert "Maria Lopez" not in index.search("Who was behind the bridge design?", k=1)[0].passage.text
-    index.ranking_weights = Weights()
+    index.ranking_weights = Weights(learned=False)
     top = index.search("Who was behind the bridge design?", k=1)[0]
     assert "Maria Lopez" in top.quote.text
     assert_verbatim(top)
@@ -54,7 +54,7 @@ def test_answer_type_prefers_the_passage_with_the_wanted_kind_of_answer(question
     index = index_of(BRIDGE)
     index.ranking_weights = NO_ANSWER
     assert absent not in index.search(question, k=1)[0].passage.text
-    index.ranking_weights = Weights()
+    index.ranking_weights = Weights(learned=False)
     assert quoted in index.search(question, k=1)[0].quote.text
 
 
@@ -88,7 +88,7 @@ def test_title_counts_as_context_for_its_passages():
     index = index_of(*articles)
     index.ranking_weights = NO_ANSWER
     assert index.search("where do eels spawn in the sea", k=1)[0].article.id == "turtle"
-    index.ranking_weights = Weights()
+    index.ranking_weights = Weights(learned=False)
     assert index.search("where do eels spawn in the sea", k=1)[0].article.id == "eel"
 
 

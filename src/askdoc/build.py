@@ -67,8 +67,12 @@ class Builder:
         tokens = self.tokens
         key_of = self._keys.__getitem__
         introduced: set[int] = set()
+        title = title_outside_body(article)
         for piece in pieces_for(article):
             before = len(tokens)
+            if title:  # the title is indexed with the first passage, as a heading is (see title_outside_body)
+                tokens.extend(map(key_of, title.split()))
+                title = ""
             if piece.heading_start >= 0 and piece.heading_start not in introduced:
                 introduced.add(piece.heading_start)  # a heading is indexed with its first passage
                 tokens.extend(map(key_of, text[piece.heading_start : piece.heading_end].split()))
@@ -317,3 +321,17 @@ def _pointers(counts: np.ndarray) -> np.ndarray:
     out = np.zeros(len(counts) + 1, dtype=np.int64)
     np.cumsum(counts, out=out[1:])
     return out
+
+
+def title_outside_body(article: Article) -> str:
+    """An article's title when it is not part of its passages' text: words only in a title must be found.
+
+    Indexed with the article's first passage, a title counts as a field of its lead (the peers prepend
+    it to every passage, which floods common title words); a title that is the start of the first
+    sentence (an untitled article) or that the lead repeats word for word is not counted twice.
+    """
+    title = article.title or ""
+    if not title or not article.text:
+        return ""
+    body = article.text[article.body_start : article.body_start + 4 * len(title) + 200]
+    return "" if " ".join(title.split()) in " ".join(body.split()) else title

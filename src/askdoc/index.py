@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ENGINES, feedback, ranking, scoring, timing
+from . import ENGINES, feedback, learned, ranking, scoring, timing
 from .analysis import Analyzer, common_stem
 from .errors import ArticleNotFound
 from .filters import Filter, as_filter, split_question, without_filter_words
@@ -266,13 +266,7 @@ class Index:
             return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True)
         if not matched:
             return Hits([], question=asked_text, matched=(), missing=missing, scope=described)
-        query = ranking.Query(
-            terms,
-            self.term_weights(matched),
-            asked.answer_type,
-            [ranking.phrase_keys(self.analyzer, p) for p in asked.phrases],
-            question_words(question),
-        )
+        query = self._query(asked, terms, matched)
         with timing.stage("retrieve and rerank"):
             ranked, evidence, copies = self._ranked(query, k, max_per_article, allowed)
         with timing.stage("quotes and hits"):
@@ -289,9 +283,124 @@ class Index:
             evidence[ranked[0][0]].terms, self._context_weights(ranked[0][0], query.weights), query.weights,
             len(missing_names) * self._missing_weight,
         ) < ranking.WEAK_COVERAGE  # fmt: skip
+        if hits and not weak:
+            weak = self._unanswered(query, ranked[0][0], evidence, len(missing_names) * self._missing_weight)
         telling = tuple(w for w in missing if w in missing_names or common_stem(w) is None) if weak else ()
         return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak,
                     weak_words=telling)  # fmt: skip
+
+    def _unanswered(
+        self, query: ranking.Query, top: int, evidence: dict[int, ranking.Evidence], missing_weight: float
+    ) -> bool:
+        """Whether the learned check (``learned.answered``) doubts that the best hit answers the question."""
+        from .features import answered_features
+
+        checker = learned.answered()
+        found = answered_features(self, query, top, evidence, missing_weight)
+        return checker is not None and found is not None and checker.doubts(found)
+
+    def answered_features(self, question: str, exclude: Sequence[str] = ()) -> np.ndarray | None:
+        """What the answered check reads for a question, with some articles left out (for training)."""
+        from .features import answered_features
+
+        question, _ = split_question(question)
+        asked = read_question(question)
+        terms = self.analyzer.terms(question)
+        df = self.data.arrays["df"]
+        known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
+        matched = tuple(dict.fromkeys(t for t in terms if t in known))
+        if not matched:
+            return None
+        allowed = None
+        if exclude:
+            numbers = [self._article_numbers[i] for i in exclude if i in self._article_numbers]
+            allowed = ~np.isin(np.asarray(self.data.arrays["p_article"]), numbers)
+        query = self._query(asked, terms, matched)
+        ranked, evidence, _ = self._ranked(query, 1, None, allowed)
+        if not ranked:
+            return None
+        missing = [w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known]
+        names = set(self.analyzer.words(" ".join(asked.names)))
+        lower = not any(c.isupper() for c in question)
+        missing_names = [w for w in missing if w in names or w[0].isdigit() or (lower and common_stem(w) is None)]
+        return answered_features(self, query, ranked[0][0], evidence, len(missing_names) * self._missing_weight)
+
+    def _query(self, asked, terms: list[str], matched: Sequence[str]) -> ranking.Query:
+        folded = question_words(asked.text)
+        lowered = " " + " ".join(asked.text.casefold().split())
+        return ranking.Query(
+            terms,
+            self.term_weights(matched),
+            asked.answer_type,
+            [ranking.phrase_keys(self.analyzer, p) for p in asked.phrases],
+            folded,
+            names=frozenset(w.casefold().strip(".'’") for name in asked.names for w in name.split()),
+            why=" why " in lowered[:40] or lowered.startswith(" why"),
+            how_much=" how much " in lowered[:40],
+        )
+
+    def candidates(self, question: str, depth: int = ranking.RERANK_DEPTH):
+        """What the reranker reads for a question: its query, BM25's best rows and their features (for training)."""
+        from .features import passage_features
+
+        question, _ = split_question(question)
+        asked = read_question(question)
+        terms = self.analyzer.terms(question)
+        df = self.data.arrays["df"]
+        matched = tuple(dict.fromkeys(t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0))
+        if not matched:
+            return None
+        query = self._query(asked, terms, matched)
+        top, scores = self.best(query.terms, depth)
+        off = dataclasses.replace(self.ranking_weights, learned=False, lead=False)
+        handset_rows, handset_scores, evidence = ranking.rerank(self, query, top, scores, off)
+        handset = dict(zip(handset_rows, handset_scores))
+        answer = {row: ranking.answer_evidence(self.passage_text(row, whole=True), evidence[row], query)
+                  for row in evidence} if query.answer_type else {}  # fmt: skip
+        pairs = ranking.proximities(self, query, evidence)
+        rows = top.tolist()
+        return (
+            query,
+            rows,
+            scores.tolist(),
+            passage_features(self, query, rows, scores.tolist(), evidence, answer, pairs, handset),
+        )
+
+    @cached_property
+    def _article_lengths(self) -> np.ndarray:
+        a = self.data.arrays
+        return np.bincount(np.asarray(a["p_article"]), weights=np.asarray(a["p_len"]), minlength=self.n_articles)
+
+    def article_scores(self, terms: Sequence[str], articles: Sequence[int]) -> dict[int, float]:
+        """BM25 of whole articles (all their passages as one text) for the query terms, for the given articles."""
+        a = self.data.arrays
+        wanted = np.asarray(articles, dtype=np.int64)
+        if not len(wanted):
+            return {}
+        lengths = self._article_lengths
+        n = self.n_articles
+        avg = max(float(lengths.mean()), 1.0)
+        k1, b = self.params.k1, self.params.b
+        norm = k1 * (1 - b + b * lengths[wanted] / avg)
+        p_article = np.asarray(a["p_article"])
+        total = np.zeros(len(wanted))
+        for term, count in Counter(t for t in terms if t in self._term_ids).items():
+            term_id = self._term_ids[term]
+            lo, hi = int(a["t_ptr"][term_id]), int(a["t_ptr"][term_id + 1])
+            docs = np.asarray(a["post_doc"][lo:hi])
+            tf = np.bincount(p_article[docs], weights=np.asarray(a["post_tf"][lo:hi]), minlength=n)
+            df = int(np.count_nonzero(tf))
+            idf = float(np.log1p((n - df + 0.5) / (df + 0.5)))
+            here = tf[wanted]
+            total += count * idf * here * (k1 + 1) / (here + norm)
+        return dict(zip(wanted.tolist(), total.tolist()))
+
+    def passage_terms(self, row: int, weights: Mapping[str, float]) -> frozenset[str]:
+        """The given terms a passage holds, from its forward index (no text read)."""
+        a = self.data.arrays
+        ids = {self._term_ids[t]: t for t in weights if t in self._term_ids}
+        held = np.asarray(a["f_term"][int(a["f_ptr"][row]) : int(a["f_ptr"][row + 1])]).tolist()
+        return frozenset(ids[t] for t in held if t in ids)
 
     def _inside_corpus(self, scope: Filter) -> Filter:
         """``in:`` given as a path of this machine (``--in ~/news/sport``, as a shell completes it) made
@@ -422,7 +531,10 @@ class Index:
             pairs = list(keep)[:depth]
             top = np.array([row for row, _ in pairs], dtype=np.int64)
             scores = np.array([score for _, score in pairs], dtype=np.float64)
-        rows, final, evidence = ranking.rerank(self, query, top, scores, self.ranking_weights)
+        # ranking articles by a question widened with feedback is topical search, not what the learned
+        # model was fitted for (a passage that holds the answer): BM25 with feedback and the bonuses order it
+        weights = self.ranking_weights if extra is None else dataclasses.replace(self.ranking_weights, learned=False)
+        rows, final, evidence = ranking.rerank(self, query, top, scores, weights)
         ranked = list(zip(rows, final))
         p_article = self.data.arrays["p_article"]
         taken: list[tuple[int, float]] = []
@@ -433,7 +545,7 @@ class Index:
         want = depth
         while True:
             for row, score in ranked:
-                text = " ".join(self._passage_text(row).split()).casefold()
+                text = " ".join(self.passage_text(row).split()).casefold()
                 article = int(p_article[row])
                 if text in said:
                     first = said[text]
@@ -453,15 +565,27 @@ class Index:
             want *= 4
             top, scores = self.best(query.terms, want, allowed, extra)
             ranked = [(row, score) for row, score in zip(top.tolist(), scores.tolist()) if row not in seen]
+            if weights.learned and learned.model() is not None and ranked and taken:
+                # BM25's order below the reranked ones, shown below the last of them (the model's scale is not BM25's)
+                first, last = max(ranked[0][1], 1e-9), taken[-1][1]
+                ranked = [(row, last - 1 - (first - score) / first) for row, score in ranked]
             seen.update(row for row, _ in ranked)
 
-    def _passage_text(self, row: int) -> str:
+    def article_text(self, number: int) -> str:
+        """The whole text of an article, by its number."""
+        return self._article(number).text
+
+    def passage_text(self, row: int, whole: bool = False) -> str:
+        """A passage's text (``whole``: its article's whole text, which evidence offsets point into)."""
         a = self.data.arrays
-        return self._article(int(a["p_article"][row])).text[int(a["p_start"][row]) : int(a["p_end"][row])]
+        text = self._article(int(a["p_article"][row])).text
+        return text if whole else text[int(a["p_start"][row]) : int(a["p_end"][row])]
 
     def _feedback(self, query: ranking.Query, top: np.ndarray, scores: np.ndarray) -> dict[str, float]:
         """The terms pseudo-relevance feedback adds, from the best passage of each of the best articles."""
-        rows, final, _ = ranking.rerank(self, query, top, scores, self.ranking_weights)
+        rows, final, _ = ranking.rerank(
+            self, query, top, scores, dataclasses.replace(self.ranking_weights, learned=False)
+        )
         p_article = self.data.arrays["p_article"]
         chosen: dict[int, tuple[int, float]] = {}
         for row, score in zip(rows, final):

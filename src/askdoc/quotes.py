@@ -13,8 +13,9 @@ quotation does. A single sentence longer than that is cut to its run of clauses 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Sequence
 
+from .features import weight_of
 from .model import Quote
 from .question import holds_answer
 
@@ -151,16 +152,6 @@ def _opens(text: str, at: int) -> bool:
     before = text[at - 1] if at else " "
     after = text[at + 1] if at + 1 < len(text) else " "
     return (before.isspace() or before in _BEFORE_OPENING) and not after.isspace()
-
-
-def weight_of(weights: Mapping[str, float], terms: Collection[str]) -> float:
-    """The question weight of a set of terms, summed in the question's order.
-
-    Summed in the set's own order, the float total would depend on string hashing, which
-    changes with every process: two sentences holding the same weight could then tie one way
-    in one run and the other way in the next, and the same question get another quote.
-    """
-    return sum(w for t, w in weights.items() if t in terms)
 
 
 def _terms_in(term_spans: Sequence[tuple[str, int, int]], start: int, end: int) -> set[str]:

@@ -25,9 +25,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from . import learned
 from .analysis import WORD
+from .features import passage_features, weight_of
 from .question import holds_answer
-from .quotes import weight_of
 
 if TYPE_CHECKING:
     from .index import Index
@@ -47,6 +48,7 @@ class Weights:
     answer: float = 0.5
     feedback: float = 1.0  # one hit per article: RM3's feedback against the question, (1 - lambda) / lambda
     lead: bool = True  # a later passage read with its article's lead may take the lead's place
+    learned: bool = True  # order by the learned model (``learned``) instead of BM25 plus the bonuses above
 
 
 @dataclass
@@ -58,6 +60,9 @@ class Query:
     answer_type: str | None = None
     phrases: list[tuple[tuple[str, ...], ...]] = field(default_factory=list)  # each phrase's word keys in order
     words: frozenset[str] = frozenset()  # the question's folded words: an answer is something new
+    names: frozenset[str] = frozenset()  # the folded words of the names it asks about ("what did Ebbers say")
+    why: bool = False  # it asks for a reason
+    how_much: bool = False  # it asks "how much" (a sum, often money)
 
 
 @dataclass
@@ -69,6 +74,9 @@ class Evidence:
     sentence_terms: list[frozenset[str]]  # the question's terms in each sentence
     positions: list[tuple[int, str]] = field(default_factory=list)  # (word number, term) of the question's terms
     has_phrases: bool = True
+    features: np.ndarray | None = None  # what the learned model read of it (``features.NAMES``)
+    log_odds: float | None = None  # the learned model's score
+    bm25: float | None = None  # its BM25 score
 
     @property
     def terms(self) -> frozenset[str]:
@@ -87,15 +95,16 @@ def rerank(
     final, evidence = [], {}
     covered: dict[int, float] = {}  # row -> question weight it holds with its title and heading
     answers: set[int] = set()  # rows with a sentence holding the wanted kind of answer
+    answer_weight: dict[int, float] = {}
+    pairs: dict[int, float] = {}
     for row, score in zip(rows.tolist(), bm25.tolist()):
         article_number = int(a["p_article"][row])
         article = index._article(article_number)
         seen = read_passage(index, row, query.weights, tokens)
         found = seen.terms
         norm = params.k1 * (1 - params.b + params.b * int(a["p_len"][row]) / avgdl)
-        bonus = (
-            weights.proximity * proximity(seen.positions, query.weights, params.k1, norm) if weights.proximity else 0.0
-        )
+        pairs[row] = proximity(seen.positions, query.weights, params.k1, norm)
+        bonus = weights.proximity * pairs[row]
         context = index.context_terms(article_number, row)
         covered[row] = weight_of(query.weights, found | context)
         for term, weight in query.weights.items():
@@ -103,10 +112,10 @@ def rerank(
                 bonus += weights.title * weight
             elif term not in found and article_number in in_article.get(term, ()):
                 bonus += weights.article * weight
-        if query.answer_type and weights.answer:
-            answer = answer_evidence(article.text, seen, query)
+        if query.answer_type:
+            answer = answer_weight[row] = answer_evidence(article.text, seen, query)
             bonus += weights.answer * answer
-            if answer:
+            if answer and weights.answer:
                 answers.add(row)
         if query.phrases:
             words = WORD.findall(article.text, int(a["p_start"][row]), int(a["p_end"][row]))
@@ -114,6 +123,17 @@ def rerank(
             seen.has_phrases = all(_has_phrase(keys, phrase) for phrase in query.phrases)
         evidence[row] = seen
         final.append((not seen.has_phrases, -(score + bonus), 0, row))
+    model = learned.model() if weights.learned else None
+    if model is not None and final:
+        ordered = rows.tolist()
+        handset = {row: -negative for _, negative, _, row in final}
+        features = passage_features(index, query, ordered, bm25.tolist(), evidence, answer_weight, pairs, handset)
+        scores = model.scores(features)
+        for row, row_features, score, plain in zip(ordered, features, scores.tolist(), bm25.tolist()):
+            evidence[row].features, evidence[row].log_odds, evidence[row].bm25 = row_features, score, plain
+        final = [(not evidence[row].has_phrases, -float(s), 0, row) for row, s in zip(ordered, scores)]
+        final.sort()
+        return [row for *_, row in final], [learned.shown(-key[1]) for key in final], evidence
     if weights.lead:
         final = _past_the_lead(index, query, final, evidence, covered, answers)
     final.sort()
@@ -159,6 +179,17 @@ def _past_the_lead(
     for lead, (_, _, row) in best.items():
         keys[row] = (keys[lead][0], keys[lead][1], -1, row)  # the lead's place, just above it
     return list(keys.values())
+
+
+def proximities(index: Index, query: Query, evidence: dict[int, Evidence]) -> dict[int, float]:
+    """BM25TP's pair bonus of each passage read (see ``proximity``)."""
+    a = index.data.arrays
+    avgdl = max(float(index.data.stats.get("total_len", 0)) / max(index.n_passages, 1), 1.0)
+    k1, b = index.params.k1, index.params.b
+    return {
+        row: proximity(seen.positions, query.weights, k1, k1 * (1 - b + b * int(a["p_len"][row]) / avgdl))
+        for row, seen in evidence.items()
+    }
 
 
 def read_passage(

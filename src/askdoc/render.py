@@ -159,7 +159,9 @@ def articles_table(rows: Sequence[dict]):
 
 def weak_message(hits: Hits) -> str:
     """Said before weak hits: they match only the common part of the question."""
-    words = hits.weak_words or hits.missing  # the names and rare words, not "say" or "tell"
+    words = hits.weak_words  # the names and rare words, not "say" or "tell"
+    if not words:  # no name is missing: the answered check doubts them (see ``learned.answered``)
+        return "these passages match the question only in part; they may not answer it"
     return f"no passage mentions {', '.join(words)}; these passages match only the rest of the question"
 
 
