@@ -123,11 +123,35 @@ def squad(data: Path) -> list[Row]:
     return rows
 
 
+SPAN_KINDS = ("person", "place", "name", "number", "date", "duration")  # questions hit.answer is marked for
+
+
+def _squad_normal(text: str) -> list[str]:
+    """SQuAD's answer normalisation: lower case, no punctuation, no articles, single spaces."""
+    text = "".join(c for c in text.lower() if c.isalnum() or c.isspace())
+    return re.sub(r"\b(a|an|the)\b", " ", text).split()
+
+
+def span_scores(marked: str | None, golds) -> tuple[float, float]:
+    """SQuAD's exact match and F1 of a marked answer against the best of the gold answers (0 when none)."""
+    if not marked:
+        return 0.0, 0.0
+    best_em, best_f1 = 0.0, 0.0
+    for gold in golds:
+        p, g = _squad_normal(marked), _squad_normal(gold)
+        same = sum(min(p.count(w), g.count(w)) for w in set(p))
+        f1 = 0.0 if not same else 2 * same / (len(p) + len(g))
+        best_em, best_f1 = max(best_em, float(p == g)), max(best_f1, f1)
+    return best_em, best_f1
+
+
 def _squad_askdoc(label: str, index: askdoc.Index, paragraphs, questions) -> Row:
-    ranks, answered, baseline, ms = [], [], [], []
+    ranks, answered, baseline, ms, spans = [], [], [], [], []
     for question, gold, answers in questions:
         hits, took = timed(index.search, question, k=10)
         ms.append(took)
+        if askdoc.question.answer_type_of(question) in SPAN_KINDS:
+            spans.append(span_scores(hits[0].answer.text if hits and hits[0].answer else None, answers))
         found = [(h.article.id, h.passage.paragraph) for h in hits]
         want = paragraphs[gold][:2]
         ranks.append(found.index(want) + 1 if want in found else None)
@@ -136,6 +160,8 @@ def _squad_askdoc(label: str, index: askdoc.Index, paragraphs, questions) -> Row
                         and any(a in top.quote.text for a in answers))  # fmt: skip
         baseline.append(bool(top) and any(a in baseline_quote(top.passage.text, question) for a in answers))
     figures = _ranking_figures(ranks) | {"answer in quote": _mean(answered), "most-terms sentence": _mean(baseline)}
+    if label == "askdoc":  # hit.answer, over the questions that ask for a name, figure, date or place
+        figures |= {"answer EM": _mean(e for e, _ in spans), "answer F1": _mean(f for _, f in spans)}
     return Row(label, figures, ms)
 
 
@@ -328,7 +354,8 @@ def _bbc_figures(marks: list[dict[str, bool]]) -> dict[str, float]:
 # -- blind BBC questions -----------------------------------------------------------------------
 
 BLIND_QUOTE_CHARS = 300  # the yardstick's excerpt rule: at most 300 characters or half the passage
-BLIND_MEASURES = ("P@1", "answer passage@1", "quote@1", "top-3 quotes", "nothing-answers flagged", "answerable flagged")
+BLIND_MEASURES = ("P@1", "answer passage@1", "quote@1", "top-3 quotes", "nothing-answers flagged", "answerable flagged",
+                  "answer F1")  # fmt: skip
 
 
 def _norm(text: str) -> str:
@@ -351,7 +378,7 @@ def blind(data: Path) -> tuple[dict[str, list[Row]], list[str]]:
         def ask(question: str, weights=weights):
             index.ranking_weights = weights
             hits = index.search(question, k=5)
-            found = [(h.article.id, h.passage.text, h.quote.text) for h in hits]
+            found = [(h.article.id, h.passage.text, h.quote.text, h.answer.text if h.answer else None) for h in hits]
             return found, bool(hits.weak) or not hits
 
         systems.append((label, ask))
@@ -360,7 +387,7 @@ def blind(data: Path) -> tuple[dict[str, list[Row]], list[str]]:
 
         def ask(question: str, searcher=searcher):
             found = [passages[doc] for doc, _ in searcher.search(question, 5)]
-            return [(aid, text, baseline_quote(text, question)) for aid, _, text in found], not found
+            return [(aid, text, baseline_quote(text, question), None) for aid, _, text in found], not found
 
         systems.append((name, ask))
     out: dict[str, list[Row]] = {}
@@ -377,7 +404,10 @@ def blind(data: Path) -> tuple[dict[str, list[Row]], list[str]]:
                 marks.append(mark)
                 if q["article"]:
                     kinds.setdefault((label, q["kind"]), []).append(mark)
-            out[path.name].append(Row(label, _blind_figures(marks), ms))
+            figures = _blind_figures(marks)
+            if label != "askdoc":  # only askdoc as shipped marks an answer inside its quote
+                figures.pop("answer F1", None)
+            out[path.name].append(Row(label, figures, ms))
     by_kind = ["| kind | questions | " + " | ".join(f"{label} passage@1 / quote@1" for label, _ in systems) + " |",
                "|---" * (len(systems) + 2) + "|"]  # fmt: skip
     for kind in sorted({k for _, k in kinds}):
@@ -387,14 +417,14 @@ def blind(data: Path) -> tuple[dict[str, list[Row]], list[str]]:
     return out, by_kind
 
 
-def _blind_marks(q: dict, found: list[tuple[str, str, str]], flagged: bool) -> dict[str, bool]:
+def _blind_marks(q: dict, found: list[tuple[str, str, str, str | None]], flagged: bool) -> dict[str, bool]:
     if not q["article"]:
         return {"nothing-answers flagged": flagged}
     accepted = {q["article"], *q.get("also", [])}
     answers = q["answers"]
 
-    def quoted(hit: tuple[str, str, str]) -> bool:
-        article, passage, quote = hit
+    def quoted(hit: tuple[str, str, str, str | None]) -> bool:
+        article, passage, quote, _ = hit
         excerpt = len(quote) <= max(BLIND_QUOTE_CHARS, len(passage) // 2)
         return article in accepted and excerpt and _holds(quote, answers)
 
@@ -405,11 +435,16 @@ def _blind_marks(q: dict, found: list[tuple[str, str, str]], flagged: bool) -> d
         "quote@1": bool(top) and quoted(top),
         "top-3 quotes": any(quoted(hit) for hit in found[:3]),
         "answerable flagged": flagged,
+        **(
+            {"answer F1": span_scores(top[3] if top and top[0] in accepted else None, answers)[1]}
+            if q["kind"] in ("who", "howmuch", "when", "where", "which")
+            else {}
+        ),
     }
 
 
 def _blind_figures(marks: list[dict[str, bool]]) -> dict[str, float]:
-    return {m: _mean(x[m] for x in marks if m in x) for m in BLIND_MEASURES}
+    return {m: _mean(x[m] for x in marks if m in x) for m in BLIND_MEASURES if any(m in x for x in marks)}
 
 
 # -- the table ---------------------------------------------------------------------------------

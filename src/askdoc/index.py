@@ -17,6 +17,7 @@ import numpy as np
 
 from . import ENGINES, feedback, learned, ranking, scoring, timing
 from .analysis import Analyzer, common_stem
+from .answers import answer_span
 from .errors import ArticleNotFound
 from .filters import Filter, as_filter, split_question, without_filter_words
 from .model import Article, Hit, Hits, Passage, Quote, page_at
@@ -632,6 +633,7 @@ class Index:
             matched_terms=tuple(t for t in weights if t in matched),
             highlights=tuple((s, e) for _, s, e in spans),
             also_in=also_in,
+            answer=answer_span(article.text, quote, query.answer_type, query.words, [(s, e) for _, s, e in spans]),
         )
 
 

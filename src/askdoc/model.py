@@ -91,6 +91,7 @@ class Hit:
     matched_terms: tuple[str, ...]
     highlights: tuple[tuple[int, int], ...]  # spans in article.text of the question's words
     also_in: tuple[str, ...] = ()  # ids of other articles holding this passage word for word, left out of the hits
+    answer: Quote | None = None  # the words inside the quote that answer (a name, figure, date, place), if any
 
     @property
     def citation(self) -> str:
@@ -110,6 +111,9 @@ class Hit:
                 "text": self.passage.text,
             },
             "quote": {"start": self.quote.start, "end": self.quote.end, "text": self.quote.text},
+            "answer": None
+            if self.answer is None
+            else {"start": self.answer.start, "end": self.answer.end, "text": self.answer.text},
             "matched_terms": list(self.matched_terms),
             "also_in": list(self.also_in),
             "citation": self.citation,

@@ -1,0 +1,92 @@
+"""Mark the words inside a quote that answer the question: a name, a figure, a date or a place.
+
+Extractive QA systems find the answer span with a neural reader; askdoc does it with the kind of
+answer the question wants (``question.answer_type_of``) and where the question's own words are:
+the candidates are the stretches of the quote of that kind which the question does not already
+say (a run of capitalised words for "who / which / where", a number with its currency and unit
+for "how many / how much", a date for "when", a number of days or years for "how long"), and the
+one nearest to the question's words in the quote is the answer. Questions of other kinds ("why",
+"what did X say") get none: their answer is the quote itself.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .model import Quote
+
+_MONTHS = "January|February|March|April|May|June|July|August|September|October|November|December"
+_DAYS = "Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday"
+_NUMBER_WORDS = (
+    "one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|sixty|seventy|"
+    "eighty|ninety|hundred|thousand|million|billion|dozen|half|a quarter|a third"
+)
+_UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries"
+_SCALE = r"(?:\s?(?:bn|m|k|%|per ?cent|billion|million|trillion|thousand|hundred)\b)?"
+_AMOUNT = rf"(?:[£$€¥]\s?)?\d[\d,.]*\d?{_SCALE}|\b(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))*\b{_SCALE}"
+KINDS = {
+    "number": re.compile(_AMOUNT, re.IGNORECASE),
+    "duration": re.compile(rf"(?:\d[\d,.]*|\b(?:{_NUMBER_WORDS}))[\s-]+(?:{_UNITS})\b", re.IGNORECASE),
+    "date": re.compile(
+        rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|(?:{_MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?"
+        rf"|(?:{_DAYS})|(?:1\d|20)\d\d)\b|\b(?:[Ll]ast|[Nn]ext|[Tt]his) (?:week|month|year|{_DAYS})\b"
+    ),
+    # a run of capitalised words ("Sir Alex Ferguson", "Royal Bank of Scotland"), possibly an acronym
+    "name": re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:(?:of|de|van|von|the|and|for)\s+)?[A-Z][\w'’&.-]*)*"),
+}
+_NAMED = {"person": "name", "place": "name", "name": "name"}
+_LEADING = re.compile(r"^(?:The|A|An|But|And|In|On|At|He|She|It|They|This|That|Mr|Mrs|Ms|Dr)\s+")
+
+
+def answer_span(
+    text: str,
+    quote: Quote,
+    answer_type: str | None,
+    question_words: frozenset[str],
+    term_spans: Sequence[tuple[int, int]],
+) -> Quote | None:
+    """The stretch of ``quote`` (offsets in ``text``) that answers, or None when the question wants no such
+    stretch or the quote holds none the question does not already say."""
+    kind = _NAMED.get(answer_type or "", answer_type)
+    pattern = KINDS.get(kind or "")
+    if pattern is None:
+        return None
+    candidates = []
+    for match in pattern.finditer(text, quote.start, quote.end):
+        start, end = match.span()
+        if kind == "name":
+            start, end = _trimmed(text, start, end, quote.start)
+            if start is None:
+                continue
+        words = {w.casefold().strip(".'’") for w in re.findall(r"[\w'’.-]+", text[start:end])}
+        if not words or words <= question_words:
+            continue  # the question already says it ("Who is Mr Blair's..." does not answer "Blair")
+        candidates.append((start, end))
+    if not candidates:
+        return None
+    inside = [(s, e) for s, e in term_spans if quote.start <= s and e <= quote.end]
+
+    def distance(span: tuple[int, int]) -> int:
+        if not inside:
+            return 0
+        return min(abs(span[0] - e) if span[0] >= e else abs(s - span[1]) if s >= span[1] else 0 for s, e in inside)
+
+    start, end = min(candidates, key=lambda span: (distance(span), span[0]))
+    return Quote(start, end, text[start:end])
+
+
+def _trimmed(text: str, start: int, end: int, quote_start: int) -> tuple[int | None, int]:
+    """A name run without a sentence's capitalised first word or a leading article ("The", "Mr")."""
+    while True:
+        leading = _LEADING.match(text, start, end)
+        if leading is None or leading.end() >= end:
+            break
+        start = leading.end()
+    before = text[quote_start:start].rstrip()
+    single = " " not in text[start:end].strip()
+    if single and (not before or before[-1] in '.!?"“') and not text[start:end].isupper():
+        return None, end  # one capitalised word opening a sentence is no name
+    while end > start and text[end - 1] in ".,'’":
+        end -= 1
+    return start, end
