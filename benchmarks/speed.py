@@ -455,6 +455,7 @@ def main() -> None:
         help="add to the results saved by earlier runs (e.g. peers at 1M measured apart)",
     )
     parser.add_argument("--bundled", action="store_true", help="also time a one-shot query on the bundled corpus")
+    parser.add_argument("--bbc", type=Path, metavar="FOLDER", help="also time one-shot queries on this BBC folder")
     parser.add_argument("--child", choices=["build", "query", "refresh"], help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -480,6 +481,23 @@ def main() -> None:
     if args.bundled:
         env = askdoc_env(WORK / "work-bundled")
         print(f"- bundled sample corpus: one-shot `askdoc query` {_s(one_shot(None, 'what did Volodin warn?', env))}")
+    if args.bbc:
+        env = askdoc_env(WORK / "work-bbc")
+        for question in BBC_QUESTIONS:
+            took = one_shot(args.bbc, question, env)
+            print(f"- BBC: one-shot `askdoc query` {_s(took)} for {question!r}; NLTK imported: "
+                  f"{'yes' if imports_nltk(args.bbc, question, env) else 'no'}")  # fmt: skip
+
+
+# questions whose words reach the reranker's title terms (which once imported NLTK) and a one-word one
+BBC_QUESTIONS = ("how much did software sales rise", "country", "What did Ebbers say about Scott Sullivan?",
+                 "Reboot ordered for EU patent law", "why was Mido dropped")  # fmt: skip
+
+
+def imports_nltk(corpus: Path, question: str, env: dict) -> bool:
+    """Whether a one-shot query loads NLTK (``-X importtime`` lists every module a process imports)."""
+    command = [sys.executable, "-X", "importtime", "-m", "askdoc", "query", "--corpus", str(corpus), question]
+    return " nltk" in subprocess.run(command, capture_output=True, text=True, env=env).stderr
 
 
 if __name__ == "__main__":
