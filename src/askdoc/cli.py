@@ -171,11 +171,12 @@ def chat(corpus: Path | None, engine: str = "askdoc") -> None:
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="Number of hits.")
 @click.option("--max-per-article", type=click.IntRange(1), default=None, help="At most this many hits per article.")
 @click.option("--json", "json_", is_flag=True, help="Print JSON (one object per line when reading stdin).")
+@click.option("--full", is_flag=True, help="Print each hit's whole paragraph, its quote in bold, not the quote alone.")
 @filter_options
 @click.option("--profile", is_flag=True, help="Print how long each stage took on stderr (or set ASKDOC_PROFILE=1).")
 @click.argument("words", metavar="QUESTION", nargs=-1, required=True)
 @handle_errors
-def query(corpus, engine, k, max_per_article, json_, within, sites, since, until, profile, words) -> None:
+def query(corpus, engine, k, max_per_article, json_, full, within, sites, since, until, profile, words) -> None:
     """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
 
     The question may be one argument or several words (askdoc query what did Volodin warn).
@@ -217,9 +218,9 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
             if json_:
                 click.echo(render.hits_json(hits))
             elif hits and console is not None:
-                console.print(render.hits_renderable(hits))
+                console.print(render.hits_renderable(hits, full))
             elif hits:
-                click.echo(render.hits_plain(hits))
+                click.echo(render.hits_plain(hits, full))
             else:
                 click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
     timing.since_start("total since import")

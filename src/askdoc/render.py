@@ -61,10 +61,42 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
 
     Built from plain segments (never parsed as markup), so ``[bold]`` in an article stays literal.
     """
+    return _marked(hit, hit.passage.start, hit.passage.end, quote_style, term_style)
+
+
+def quote_text(hit: Hit, term_style: str = TERM_STYLE, gap_style: str = "dim") -> Text:
+    """The hit's quote, the answer itself: its question words highlighted, and "…" where the
+    paragraph goes on before or after it (``hit.passage`` holds the whole paragraph)."""
+    from rich.text import Text
+
+    before, after = quote_gaps(hit)
+    out = Text()
+    if before:
+        out.append("… ", style=gap_style)
+    out.append_text(_marked(hit, hit.quote.start, hit.quote.end, "", term_style))
+    if after:
+        out.append(" …", style=gap_style)
+    return out
+
+
+def quote_gaps(hit: Hit) -> tuple[bool, bool]:
+    """Whether the paragraph has words before and after the quote (where an excerpt shows "…")."""
+    text = hit.article.text
+    before = bool(text[hit.passage.start : hit.quote.start].strip())
+    after = bool(text[hit.quote.end : hit.passage.end].strip())
+    return before, after
+
+
+def quote_plain(hit: Hit) -> str:
+    """The quote as plain, inert text with "…" where the paragraph goes on: what a pipe gets."""
+    before, after = quote_gaps(hit)
+    return ("… " if before else "") + inert(hit.quote.text) + (" …" if after else "")
+
+
+def _marked(hit: Hit, start: int, end: int, quote_style: str, term_style: str) -> Text:
     from rich.text import Text
 
     text = hit.article.text
-    start, end = hit.passage.start, hit.passage.end
     cuts = {start, end, hit.quote.start, hit.quote.end}
     for s, e in hit.highlights:
         cuts.update((s, e))
@@ -72,7 +104,7 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
     out = Text()
     for s, e in zip(points, points[1:]):
         styles = []
-        if hit.quote.start <= s and e <= hit.quote.end:
+        if quote_style and hit.quote.start <= s and e <= hit.quote.end:
             styles.append(quote_style)
         if any(hs <= s and e <= he for hs, he in hit.highlights):
             styles.append(term_style)
@@ -96,29 +128,36 @@ def also_in(hit: Hit) -> str:
     return f"  · also in {', '.join(printed_id(name) for name in hit.also_in)}" if hit.also_in else ""
 
 
-def hit_renderable(hit: Hit):
+def hit_header(hit: Hit) -> str:
+    """What follows the citation on its line: the score, the ``ID:¶`` that ``askdoc show`` takes, copies."""
+    return f"  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}"
+
+
+def hit_renderable(hit: Hit, full: bool = False):
+    """A hit for a terminal: the citation line, then the quote (``full``: the paragraph, the quote in bold)."""
     from rich.console import Group
     from rich.padding import Padding
 
     header = citation_text(hit)
-    header.append(f"  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}", style="dim")
-    return Group(header, Padding(passage_text(hit), (0, 0, 1, 4)))
+    header.append(hit_header(hit), style="dim")
+    body = passage_text(hit) if full else quote_text(hit)
+    return Group(header, Padding(body, (0, 0, 1, 4)))
 
 
-def hits_renderable(hits: Sequence[Hit]):
+def hits_renderable(hits: Sequence[Hit], full: bool = False):
     from rich.console import Group
 
-    return Group(*(hit_renderable(hit) for hit in hits))
+    return Group(*(hit_renderable(hit, full) for hit in hits))
 
 
-def hits_plain(hits: Sequence[Hit]) -> str:
-    """Hits as plain text for pipes: no styles, no padding, one passage per indented block."""
+def hits_plain(hits: Sequence[Hit], full: bool = False) -> str:
+    """Hits as plain text for pipes: each its citation line and, indented below, its quote (with "…"
+    where the paragraph goes on) or, ``full``, the whole paragraph. No styles."""
     blocks = []
     for hit in hits:
-        body = inert(hit.passage.text).replace("\n", "\n    ")
-        blocks.append(
-            f"{one_line(hit.citation)}  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}\n    {body}\n"
-        )
+        body = inert(hit.passage.text) if full else quote_plain(hit)
+        body = body.replace("\n", "\n    ")
+        blocks.append(f"{one_line(hit.citation)}{hit_header(hit)}\n    {body}\n")
     return "\n".join(blocks)
 
 

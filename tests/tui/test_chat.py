@@ -43,11 +43,37 @@ async def test_question_is_answered_with_quote_and_citation(tmp_path):
         assert "2024-09-24" in text and "¶2" in text
         assert "Vyacheslav Volodin warned that Russia" in text
         content = first.render()
-        quote_start = content.plain.index(first.hit.quote.text)
-        assert any("bold" in str(span.style) and span.start <= quote_start < span.end for span in content.spans), (
-            "the quote is emphasised"
-        )
         assert any("$warning-muted" in str(span.style) for span in content.spans), "the question's words are marked"
+
+
+BRIDGE = (
+    "Bridge opens\n\nThe mayor opened the new bridge on Monday. Engineers said the heron colony under the "
+    "bridge had been moved to the marsh. Traffic will start flowing on Friday. The council meets in June to agree the budget for road repairs.\n"
+)
+
+
+async def test_an_answer_shows_the_quote_and_e_shows_its_whole_paragraph(tmp_path):
+    from conftest import write_corpus
+
+    app = make_app(write_corpus(tmp_path / "c", {"bridge.txt": BRIDGE, "other.txt": "Other\n\nEgrets nest."}))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "where was the heron colony moved?")
+        quote = app.query(HitQuote).first()
+        shown = " ".join(rendered(quote).split())
+        assert "… Engineers said the heron colony" in shown and "Monday" not in shown and "June" not in shown
+        await pilot.press("tab", "e")
+        assert app.focused is quote and quote.expanded
+        shown = " ".join(rendered(quote).split())
+        assert "Monday" in shown and "June" in shown
+        content = quote.render()
+        quote_start = content.plain.index(quote.hit.quote.text)
+        assert any("bold" in str(span.style) and span.start <= quote_start < span.end for span in content.spans), (
+            "in its paragraph, the quote is emphasised"
+        )
+        await pilot.press("e")
+        assert "June" not in " ".join(rendered(quote).split()), "e again: the quote alone"
+        assert app.query_one(QuestionInput).value == "", "e is not typed into the question"
 
 
 async def test_no_match_names_the_missing_terms(tmp_path):
