@@ -71,26 +71,31 @@ class Index:
 
     @property
     def n_passages(self) -> int:
+        """How many passages the index holds (a long paragraph may give several)."""
         return self.data.n_passages
 
     @property
     def n_articles(self) -> int:
+        """How many articles the index holds."""
         return len(self.data.articles)
 
     def __len__(self) -> int:
         return self.n_articles
 
     def articles(self) -> Iterator[Article]:
+        """Every article of the index, in the order it was built (each read when reached)."""
         for number in range(self.n_articles):
             yield self._article(number)
 
     def article(self, article_id: str) -> Article:
+        """The article with this id (``"business/114"``); ``ArticleNotFound`` when there is none."""
         number = self._article_numbers.get(article_id)
         if number is None:
             raise ArticleNotFound(f"no article '{article_id}' in this corpus")
         return self._article(number)
 
     def passages(self, article_id: str) -> list[Passage]:
+        """The article's passages in order, each with its paragraph number and span in its text."""
         number = self._article_numbers.get(article_id)
         if number is None:
             raise ArticleNotFound(f"no article '{article_id}' in this corpus")
@@ -178,6 +183,7 @@ class Index:
 
     @cached_property
     def idf(self) -> np.ndarray:
+        """BM25Okapi's idf of every term, by term id (rank-bm25's, with its epsilon floor)."""
         return scoring.okapi_idf(self.data.arrays["df"], self.n_passages, self.params.epsilon)
 
     def scores(self, terms: list[str]) -> np.ndarray:
