@@ -64,3 +64,50 @@ def test_json_keeps_both_the_paragraph_and_the_quote(bridge):
     hit = json.loads(run("query", "--json", "-k", "1", "where was the heron colony moved?").output)["hits"][0]
     assert hit["passage"]["text"] == PARAGRAPH
     assert hit["quote"]["text"].startswith(QUOTE) and hit["quote"]["text"] in PARAGRAPH
+
+
+BATCH = (
+    "where was the heron colony moved?\nquokka zebra\n\nafter:garbage heron\nwhat did Smithers say about the bridge?\n"
+)
+
+
+def test_each_batch_answer_is_headed_by_its_line_number_and_question_and_an_empty_one_says_so(bridge):
+    result = run("query", "-k", "1", "-", input=BATCH)
+    lines = result.stdout.splitlines()
+    headings = [line for line in lines if line.startswith("line ")]
+    assert headings == [
+        "line 1: where was the heron colony moved?",
+        "line 2: quokka zebra",
+        "line 4: after:garbage heron",
+        "line 5: what did Smithers say about the bridge?",
+    ]
+    assert lines[lines.index("line 2: quokka zebra") + 1] == "    (no answer: no passage mentions: quokka, zebra)"
+    assert lines[lines.index("line 4: after:garbage heron") + 1].startswith("    (no answer: a date filter needs")
+    assert lines[lines.index("line 5: what did Smithers say about the bridge?") + 1].startswith("[1] Bridge opens")
+    assert "askdoc: error: line 4: a date filter needs a date" in result.stderr
+    assert "askdoc: line 5: no passage mentions smithers" in result.stderr, "notices carry their line number"
+
+
+def test_batch_json_objects_carry_their_line_and_a_bad_line_keeps_its_place(bridge):
+    result = run("query", "--json", "-k", "1", "-", input=BATCH)
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(a["line"], a["question"]) for a in answers] == [
+        (1, "where was the heron colony moved?"),
+        (2, "quokka zebra"),
+        (4, "after:garbage heron"),
+        (5, "what did Smithers say about the bridge?"),
+    ]
+    assert answers[1]["hits"] == [] and answers[2]["hits"] == [] and "date filter" in answers[2]["error"]
+
+
+@pytest.mark.parametrize(
+    ("questions", "status"),
+    [
+        ("heron colony\nmayor bridge\n", 0),
+        ("quokka\nzebra\n", 1),
+        ("heron colony\nquokka\n", 3),
+        ("heron\nafter:x y\n", 2),
+    ],
+)
+def test_batch_exit_status_tells_whether_every_line_some_or_none_were_answered(bridge, questions, status):
+    assert run("query", "-", input=questions).exit_code == status

@@ -9,6 +9,7 @@ import logging
 import os
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
@@ -19,6 +20,7 @@ from . import render, timing
 
 EXIT_NO_MATCH = 1
 EXIT_ERROR = 2
+EXIT_SOME_UNANSWERED = 3  # askdoc query -: some lines were answered, others not
 
 
 class _StderrHandler(logging.Handler):
@@ -181,7 +183,8 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
 
     The question may be one argument or several words (askdoc query what did Volodin warn).
     It may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
-    Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error.
+    Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error;
+    with '-': 3 when some lines were answered and others not.
     """
     if "-" in words and len(words) > 1:
         _fail("'-' reads the questions from stdin, one a line: give it alone, or quote a question holding ' - '")
@@ -194,40 +197,85 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
         timing.enable()
     timing.since_start("after askdoc import")
     index = _open(corpus, engine, walk=walk)
-    if question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
+    if question != "-":
+        answered = _answer(index, question, None, Answer(k, max_per_article, where, json_, full, _terminal()))
+        timing.since_start("total since import")
+        if not answered:
+            raise click.exceptions.Exit(EXIT_NO_MATCH)
+        return
+    if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
-    questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
-    answered = failed = False
-    console = _terminal()
-    for number, text in enumerate(questions, 1):
-        if not text:
-            continue
-        try:
-            with timing.stage("search"):
-                hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
-        except askdoc.FilterError as err:
-            if question != "-":
-                raise
-            click.echo(f"askdoc: error: line {number}: {err}", err=True)  # the other lines still get answers
-            failed = True
-            continue
-        answered = answered or bool(hits)
-        if hits.weak and not json_:
-            click.echo(f"askdoc: {render.weak_message(hits)}", err=True)
-        with timing.stage("render"):
-            if json_:
-                click.echo(render.hits_json(hits))
-            elif hits and console is not None:
-                console.print(render.hits_renderable(hits, full))
-            elif hits:
-                click.echo(render.hits_plain(hits, full))
-            else:
-                click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
+    how = Answer(k, max_per_article, where, json_, full, _terminal())
+    outcomes = [_answer(index, text, number, how) for number, line in enumerate(sys.stdin, 1) if (text := line.strip())]
     timing.since_start("total since import")
-    if failed:
+    if None in outcomes:
         raise click.exceptions.Exit(EXIT_ERROR)
-    if not answered:
+    if not any(outcomes):
         raise click.exceptions.Exit(EXIT_NO_MATCH)
+    if not all(outcomes):
+        raise click.exceptions.Exit(EXIT_SOME_UNANSWERED)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """How ``askdoc query`` prints each answer: how many hits, under what filter, in which form."""
+
+    k: int
+    max_per_article: int | None
+    where: askdoc.Filter | None
+    json_: bool
+    full: bool
+    console: object | None  # a Rich console on a terminal, else None
+
+
+def _answer(index: askdoc.Index, text: str, line: int | None, how: Answer) -> bool | None:
+    """Search and print one question: True answered, False no answer, None a bad filter on its line.
+
+    A question read from stdin (``line`` is its number) is headed by its number and its words, its
+    notices are numbered and an empty answer is said on stdout too, so that the blocks line up
+    with the questions; in JSON each object carries ``line``.
+    """
+    where = f"line {line}: " if line is not None else ""
+    if line is not None and not how.json_:
+        heading = f"line {line}: {render.one_line(text)}"
+        if how.console is not None:
+            from rich.text import Text
+
+            how.console.print(Text(heading, style="bold"))
+        else:
+            click.echo(heading)
+    try:
+        with timing.stage("search"):
+            hits = index.search(text, k=how.k, max_per_article=how.max_per_article, where=how.where)
+    except askdoc.FilterError as err:
+        if line is None:
+            raise
+        click.echo(f"askdoc: error: {where}{render.inert(str(err))}", err=True)  # the other lines still get answers
+        _say_unanswered(how, {"line": line, "question": text, "error": str(err), "hits": []}, str(err))
+        return None
+    if hits.weak and not how.json_:
+        click.echo(f"askdoc: {where}{render.weak_message(hits)}", err=True)
+    with timing.stage("render"):
+        if how.json_:
+            click.echo(render.json_line({"line": line, **hits.to_json()} if line is not None else hits.to_json()))
+        elif hits and how.console is not None:
+            how.console.print(render.hits_renderable(hits, how.full))
+        elif hits:
+            click.echo(render.hits_plain(hits, how.full))
+        elif line is not None:  # said in its block, under its question
+            _say_unanswered(how, None, render.no_match_message(hits))
+        else:
+            click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
+    return bool(hits)
+
+
+def _say_unanswered(how: Answer, as_json: dict | None, why: str) -> None:
+    """A line of stdin without an answer still gets its block (or JSON object), saying so."""
+    if how.json_:
+        if as_json is not None:
+            click.echo(render.json_line(as_json))
+    else:
+        click.echo(f"    (no answer: {render.inert(why)})\n")
 
 
 @cli.command()
