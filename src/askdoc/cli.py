@@ -361,32 +361,56 @@ def show(corpus: Path | None, target: str) -> None:
 
 @cli.command()
 @corpus_option
+@click.option(
+    "--replace", is_flag=True, help="Replace a different file of the same name instead of adding it as NAME-2."
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @handle_errors
-def add(corpus: Path | None, paths: tuple[Path, ...]) -> None:
+def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
     """Copy files or folders of articles into the corpus and index them.
 
-    Without --corpus or $ASKDOC_CORPUS, the corpus is ./corpus (created when missing).
+    Without --corpus or $ASKDOC_CORPUS, the corpus is ./corpus (created when missing). Content
+    already there is not copied again; a file added before and changed since updates its copy.
     """
     if corpus is None:
         corpus = askdoc.default_corpus()
         if corpus == askdoc.sample_corpus():
             corpus = Path("corpus")
-            if not corpus.exists():
-                click.echo(f"askdoc: creating the corpus folder {corpus.absolute()}", err=True)
-    added = askdoc.add_to_corpus(corpus, paths)
+    created = not corpus.exists()
+    added = askdoc.add_to_corpus(corpus, paths, replace=replace)
+    for name, why in added.left_out:
+        click.echo(f"askdoc: warning: left out {render.printed_id(name)}: {why}", err=True)
+    if created and corpus.exists():
+        click.echo(f"askdoc: created the corpus folder {render.inert(str(corpus.absolute()))}", err=True)
+    if not corpus.exists():
+        _fail(f"nothing to add: {_nothing_added(added)}")
     index = _open(corpus)
-    copied = set(added.copied)
-    articles = sum(1 for row in index.catalog() if row["file"] in copied)
-    skipped = sorted(rel for rel in index.skipped() if rel in copied)
-    report = f"added {len(added.copied)} file(s), {articles} article(s)"
+    new = set(added.copied) | set(added.updated)
+    articles = sum(1 for row in index.catalog() if row["file"] in new)
+    skipped = sorted(rel for rel in index.skipped() if rel in new)
+    report = f"added {len(added.copied)} file(s)"
+    if added.updated:
+        report += f", updated {len(added.updated)} ({', '.join(map(render.printed_id, added.updated[:3]))}"
+        report += ", …)" if len(added.updated) > 3 else ")"
+    report += f": {articles} article(s)"
     if added.unchanged:
         report += f"; {len(added.unchanged)} already there"
     if added.ignored:
         report += f"; ignored {len(added.ignored)} file(s) that are not articles"
+    if added.left_out:
+        report += f"; left out {len(added.left_out)} (see the warnings)"
     if skipped:
         report += f"; {len(skipped)} gave no article (see the warnings)"
-    click.echo(f"{report}. The corpus {corpus} has {index.n_articles} articles, {index.n_passages} passages.", err=True)
+    where = render.inert(str(corpus.absolute()))
+    click.echo(f"{report}. {where} now has {index.n_articles} articles, {index.n_passages} passages.", err=True)
+
+
+def _nothing_added(added: askdoc.Added) -> str:
+    if added.left_out:
+        return "every file was left out (see the warnings)"
+    if added.ignored:
+        return f"none of the {len(added.ignored)} file(s) there is an article askdoc reads"
+    return "no article files there"
 
 
 @cli.command()
