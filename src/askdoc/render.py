@@ -232,14 +232,18 @@ def json_line(value) -> str:
 
 
 def hits_markdown(hits: Hits) -> str:
-    """A question and its answers as Markdown: each quote verbatim with its citation."""
-    lines = [f"## {hits.question.strip()}", ""]
+    """A question and its answers as Markdown: each quote verbatim with its citation.
+
+    Inert as on a terminal (``cat`` of an export must not run an escape sequence from a title or
+    an article): controls and bidi overrides are written as visible escapes (``\\x1b``, ``<U+202E>``).
+    """
+    lines = [f"## {one_line(hits.question.strip())}", ""]
     if not hits:
-        lines += [no_match_message(hits), ""]
-    lines += [line for _, note in answer_notes(hits) if hits for line in (f"*{note}*", "")]
+        lines += [inert(no_match_message(hits)), ""]
+    lines += [line for _, note in answer_notes(hits) if hits for line in (f"*{inert(note)}*", "")]
     for hit in hits:
         # A quote line that Markdown would read as a heading or a list ("# not a hashtag") is escaped.
-        text = _MARKDOWN_BLOCK.sub(r"\1\\\2", hit.quote.text)
+        text = _MARKDOWN_BLOCK.sub(r"\1\\\2", inert(hit.quote.text))
         quoted = "\n".join("> " + line if line else ">" for line in text.splitlines())
-        lines += [quoted, "", f"— {hit.citation}{where_to_read(hit)}{also_in(hit)}", ""]
+        lines += [quoted, "", f"— {one_line(hit.citation)}{where_to_read(hit)}{also_in(hit)}", ""]
     return "\n".join(lines)

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 import askdoc
+from askdoc.render import inert, one_line
 
 from .commands import AskdocCommands
 from .screens.chat import ChatScreen
@@ -29,11 +30,16 @@ class AskdocApp(App):
     def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K) -> None:
         super().__init__()
         self.corpus = corpus
-        self.corpus_name = corpus.resolve().name or str(corpus)
+        self.corpus_name = one_line(corpus.resolve().name or str(corpus))  # a folder name may hold escapes
         self.engine = engine
         self.index: askdoc.Index | None = None
         self.chat = ChatScreen()
         self.set_reactive(AskdocApp.k, k)
+
+    def notify(self, message: str, *, title: str = "", markup: bool = True, **kwargs) -> None:
+        """Every toast made inert: its message names files, whose names may hold escape sequences
+        (a pane title set, the screen cleared, the clipboard written) that would reach the terminal."""
+        super().notify(inert(message), title=one_line(title), markup=markup, **kwargs)
 
     def get_default_screen(self) -> ChatScreen:
         return self.chat

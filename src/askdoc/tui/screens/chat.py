@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Input
 
 import askdoc
 from askdoc import Hit, Hits
+from askdoc.render import one_line
 
 from ..text import count, literal
 from ..widgets.answer import Answer
@@ -70,6 +71,10 @@ class ChatScreen(Screen):
             )
         )
         self.load_index()
+
+    def validate_sub_title(self, sub_title: object) -> str | None:
+        """The header's subtitle is inert: it may carry an error naming a file (a refresh that failed)."""
+        return None if sub_title is None else one_line(str(sub_title))
 
     @property
     def transcript(self) -> Transcript:
