@@ -111,3 +111,14 @@ def test_batch_json_objects_carry_their_line_and_a_bad_line_keeps_its_place(brid
 )
 def test_batch_exit_status_tells_whether_every_line_some_or_none_were_answered(bridge, questions, status):
     assert run("query", "-", input=questions).exit_code == status
+
+
+def test_answering_from_the_bundled_sample_says_so_and_how_to_point_at_a_corpus(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # no ./corpus here, and the fixtures leave no $ASKDOC_CORPUS
+    result = run("query", "what did Volodin warn?")
+    assert result.exit_code == 0 and "Volodin" in result.stdout
+    assert "answering from the bundled sample" in result.stderr and "--corpus DIR" in result.stderr
+    assert "bundled sample" not in result.stdout
+    own = write_corpus(tmp_path / "corpus", {"a.txt": "A\n\nThe heron nests."})
+    assert "bundled sample" not in run("query", "heron").stderr, "./corpus is here now"
+    assert "bundled sample" not in run("query", "--corpus", str(own), "heron").stderr

@@ -78,7 +78,7 @@ engine_option = click.option(
 
 
 def _progress():
-    """A progress bar on stderr for index building, only when stderr is a terminal."""
+    """A progress bar on stderr for index building, only when stderr is a terminal (``.stop()`` ends it)."""
     if not sys.stderr.isatty():
         return None
     from rich.console import Console
@@ -103,6 +103,7 @@ def _progress():
         if done >= total:
             bar.stop()
 
+    update.stop = bar.stop  # type: ignore[attr-defined]
     return update
 
 
@@ -129,7 +130,20 @@ def _filter(within, sites, since, until) -> askdoc.Filter | None:
 
 
 def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None) -> askdoc.Index:
-    return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress(), walk=walk)
+    if corpus is None and askdoc.default_corpus() == askdoc.sample_corpus():
+        click.echo(f"askdoc: {SAMPLE_NOTICE}", err=True)
+    progress = _progress()
+    try:
+        return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=progress, walk=walk)
+    finally:
+        if progress is not None:
+            progress.stop()  # also when interrupted (Ctrl+C): the prompt comes back on a line of its own
+
+
+SAMPLE_NOTICE = (
+    "no ./corpus here and no --corpus or $ASKDOC_CORPUS: answering from the bundled sample (one article); "
+    "askdoc add PATH copies your articles into ./corpus, or give --corpus DIR"
+)
 
 
 def _walk_ahead(corpus: Path | None):

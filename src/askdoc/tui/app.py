@@ -30,7 +30,9 @@ class AskdocApp(App):
     def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K) -> None:
         super().__init__()
         self.corpus = corpus
-        self.corpus_name = one_line(corpus.resolve().name or str(corpus))  # a folder name may hold escapes
+        self.is_sample = corpus.resolve() == askdoc.sample_corpus().resolve()
+        # the header names the corpus: the sample by what it is, a folder by its name (which may hold escapes)
+        self.corpus_name = "bundled sample" if self.is_sample else one_line(corpus.resolve().name or str(corpus))
         self.engine = engine
         self.index: askdoc.Index | None = None
         self.chat = ChatScreen()

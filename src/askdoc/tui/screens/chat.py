@@ -27,6 +27,11 @@ from ..widgets.transcript import Transcript
 PROGRESS_EVERY = 0.05  # seconds between progress bar updates while indexing
 ASK = "Ask a question  (/help for commands)"
 NO_INDEX = "No answer: the corpus could not be opened."
+SAMPLE_NOTE = (
+    "This is the bundled sample, one article: no ./corpus is here and no --corpus or $ASKDOC_CORPUS was "
+    "given. To ask your own articles, quit (Ctrl+Q) and run askdoc add PATH, which copies them into a new "
+    "./corpus that askdoc then opens here, or askdoc --corpus DIR."
+)
 
 
 class ChatScreen(Screen):
@@ -70,6 +75,8 @@ class ChatScreen(Screen):
                 " for the palette.",
             )
         )
+        if self.app.is_sample:
+            self.transcript.add_note(SAMPLE_NOTE, classes="notice")
         self.load_index()
 
     def validate_sub_title(self, sub_title: object) -> str | None:
