@@ -122,3 +122,23 @@ def test_answering_from_the_bundled_sample_says_so_and_how_to_point_at_a_corpus(
     own = write_corpus(tmp_path / "corpus", {"a.txt": "A\n\nThe heron nests."})
     assert "bundled sample" not in run("query", "heron").stderr, "./corpus is here now"
     assert "bundled sample" not in run("query", "--corpus", str(own), "heron").stderr
+
+
+def test_articles_words_match_titles_and_ids(tmp_path, monkeypatch):
+    root = write_corpus(
+        tmp_path / "c",
+        {
+            "sport/189.txt": "Rovers reject third Ferguson bid\n\nBlackburn said no.",
+            "sport/200.txt": "Henry punished\n\nFerguson urged a ban.",
+            "music/ferguson-tour.txt": "Singer on tour\n\nDates announced.",
+        },
+    )
+    monkeypatch.setenv("ASKDOC_CORPUS", str(root))
+    ids = [line.split("\t")[0] for line in run("articles", "Ferguson").stdout.splitlines()]
+    assert ids == ["music/ferguson-tour", "sport/189"], "by title or id, not by text"
+    assert [line.split("\t")[0] for line in run("articles", "ferguson", "in:sport").stdout.splitlines()] == [
+        "sport/189"
+    ]
+    assert [line.split("\t")[0] for line in run("articles", "rovers bid").stdout.splitlines()] == ["sport/189"]
+    none = run("articles", "Mourinho")
+    assert none.exit_code == 1 and "no article's title or id holds: mourinho" in none.stderr

@@ -431,22 +431,29 @@ def _nothing_added(added: askdoc.Added) -> str:
 @corpus_option
 @filter_options
 @click.option("--json", "json_", is_flag=True, help="Print one JSON object per article, one a line.")
-@click.argument("filters", nargs=-1, metavar="[in:FOLDER site:SITE after:DATE ...]")
+@click.argument("filters", nargs=-1, metavar="[WORDS] [in:FOLDER site:SITE after:DATE ...]")
 @handle_errors
 def articles(corpus: Path | None, within, sites, since, until, json_: bool, filters: tuple[str, ...]) -> None:
     """List the articles: id, date, title, source and number of passages.
 
-    Filter words as in a question (in:sport after:2005-01) work as well as the options.
+    WORDS keep the articles whose title or id holds every one of them (askdoc articles Ferguson);
+    filter words as in a question (in:sport after:2005-01) work as well as the options.
     """
     from .filters import filter_words, split_question
 
     rest, written = split_question(filter_words(filters))
-    if rest:
-        _fail(f"articles takes filter words (in:FOLDER, site:SITE, after:DATE, until:DATE, before:DATE), not '{rest}'")
     where = _filter(within, sites, since, until)
     scope = (written & where if where else written) or None
     index = _open(corpus)
     rows = index.catalog(scope)
+    if words := rest.casefold().split():
+        rows = [row for row in rows if all(w in f"{row['title']} {row['id']}".casefold() for w in words)]
+        if not rows:
+            within_scope = f" within {render.inert(scope.describe())}" if scope else ""
+            click.echo(
+                f"askdoc: no article's title or id holds: {render.inert(' '.join(words))}{within_scope}", err=True
+            )
+            raise click.exceptions.Exit(EXIT_NO_MATCH)
     if json_:
         for row in rows:
             click.echo(render.json_line(row))
