@@ -259,7 +259,8 @@ class Index:
         if isinstance(context, str):  # one earlier question, not its letters
             context = [context]
         earlier = [without_filter_words(c) for c in context]
-        terms = own + [t for t in self.analyzer.terms(borrowed_text(asked, earlier)) if t not in own]
+        borrowed = borrowed_text(asked, earlier)
+        terms = own + [t for t in self.analyzer.terms(borrowed) if t not in own]
         df = self.data.arrays["df"]
         known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
         matched = tuple(dict.fromkeys(t for t in terms if t in known))
@@ -269,9 +270,10 @@ class Index:
         described = scope.describe()
         allowed = self._allowed_passages(scope) if scope else None  # the filter applies before top-k
         if allowed is not None and not allowed.any():
-            return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True)
+            return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True,
+                        borrowed=borrowed)  # fmt: skip
         if not matched:
-            return Hits([], question=asked_text, matched=(), missing=missing, scope=described)
+            return Hits([], question=asked_text, matched=(), missing=missing, scope=described, borrowed=borrowed)
         query = ranking.Query(
             terms,
             self.term_weights(matched),
@@ -297,7 +299,7 @@ class Index:
         ) < ranking.WEAK_COVERAGE  # fmt: skip
         telling = tuple(w for w in missing if w in missing_names or common_stem(w) is None) if weak else ()
         return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak,
-                    weak_words=telling)  # fmt: skip
+                    weak_words=telling, borrowed=borrowed)  # fmt: skip
 
     def _inside_corpus(self, scope: Filter) -> Filter:
         """``in:`` given as a path of this machine (``--in ~/news/sport``, as a shell completes it) made

@@ -152,7 +152,13 @@ def page_at(article: Article, offset: int) -> int | None:
 
 
 class Hits(list[Hit]):
-    """The ranked hits of one question, with which of its terms the corpus knows."""
+    """The ranked hits of one question, with which of its terms the corpus knows.
+
+    ``matched`` and ``missing`` are the question's terms the corpus has and has not; ``scope`` the
+    filter searched under; ``weak`` says the hits match only the common part of the question
+    (``weak_words`` the names and rare words no passage has); ``borrowed`` the words a follow-up
+    took from the conversation (``Index.search(..., context=[...])``).
+    """
 
     def __init__(
         self,
@@ -165,6 +171,7 @@ class Hits(list[Hit]):
         weak: bool = False,
         weak_words: tuple[str, ...] = (),
         scope_empty: bool = False,
+        borrowed: str = "",
     ) -> None:
         super().__init__(hits)
         self.question = question
@@ -174,6 +181,8 @@ class Hits(list[Hit]):
         self.weak = weak  # the best passage holds only a small, common part of the question
         self.weak_words = weak_words  # when weak: the missing names, numbers and rare words
         self.scope_empty = scope_empty  # the filter allows no article of the corpus at all
+        # a follow-up ("and Putin?"): the words it borrowed from the earlier questions, searched with its own
+        self.borrowed = borrowed
 
     def to_json(self) -> dict[str, Any]:
         """The question, its terms, the hits and the filter as JSON values (what ``--json`` prints)."""
@@ -183,6 +192,8 @@ class Hits(list[Hit]):
             "weak": self.weak,
             "hits": [hit.to_json() for hit in self],
         }
+        if self.borrowed:
+            out["borrowed"] = self.borrowed
         if self.scope:
             out["filter"] = self.scope
             out["filter_empty"] = self.scope_empty

@@ -6,6 +6,7 @@ or as JSON never loads it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -203,18 +204,34 @@ def weak_message(hits: Hits) -> str:
 
 
 def answer_notes(hits: Hits) -> list[tuple[str, str]]:
-    """What is said above hits, as (kind, sentence): the filter ("scope"), and the question's words
-    no article has ("missing": all of the caveat when the hits are weak; otherwise the names and
+    """What is said above hits, as (kind, sentence): the words a follow-up borrowed ("borrowed"), the
+    filter ("scope"), and the question's words no article has ("missing": all of the caveat when the hits are weak; otherwise the names and
     rare words, not "say")."""
     from .analysis import common_stem
 
-    notes = [("scope", f"Filtered: {hits.scope}")] if hits.scope else []
+    notes = [("borrowed", f"Also searched, from earlier: {borrowed}")] if (borrowed := borrowed_words(hits)) else []
+    notes += [("scope", f"Filtered: {hits.scope}")] if hits.scope else []
     if hits.weak:
         message = weak_message(hits)
         notes.append(("missing", message[0].upper() + message[1:] + "."))
     elif telling := [w for w in hits.missing if common_stem(w) is None]:
         notes.append(("missing", "Not in any article: " + ", ".join(telling)))
     return notes
+
+
+def borrowed_words(hits: Hits) -> str:
+    """The words a follow-up borrowed, as a reader would list them: "prince, harry, apologise"."""
+    if not hits.borrowed:
+        return ""
+    own = set(_analyzer().words(hits.question))
+    return ", ".join(w for w in dict.fromkeys(_analyzer().words(hits.borrowed)) if w not in own)
+
+
+@functools.cache
+def _analyzer():
+    from .analysis import Analyzer
+
+    return Analyzer()
 
 
 _MARKDOWN_BLOCK = re.compile(r"^(\s*)([#>+*=|-]|\d+[.)])", re.MULTILINE)

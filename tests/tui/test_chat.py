@@ -103,6 +103,10 @@ async def test_follow_up_borrows_the_previous_question(tmp_path):
         follow_up = app.query(Answer).last().hits
         assert follow_up.question == "and what did he say?"
         assert "volodin" in follow_up.matched
+        shown = rendered(app.query(Answer).last().query_one(".borrowed"))
+        assert shown.strip() == "Also searched, from earlier: volodin", "how the follow-up was read, to correct it"
+        await ask(pilot, "and the budget?")
+        assert "volodin" in app.query(Answer).last().hits.matched, "the previous question as it was read"
         await pilot.press("ctrl+l")
         await ask(pilot, "and what did he say?")
         assert "volodin" not in app.query(Answer).last().hits.matched, "/clear starts a new conversation"
@@ -311,3 +315,44 @@ async def test_a_long_pasted_question_is_searched_whole_and_echoed_short(tmp_pat
         echoed = str(app.query(".question").last().render())
         assert len(echoed) < 320 and echoed.endswith("…")
         assert app.query(Answer).last().hits.question == question.strip()
+
+
+async def test_page_keys_scroll_the_transcript_from_the_prompt(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for question in ("what did Volodin warn?", "lighthouse keeper", "budget date", "harbour ferry timetable"):
+            await ask(pilot, question)
+        transcript, prompt = app.query_one("#transcript"), app.query_one(QuestionInput)
+        assert transcript.max_scroll_y > 0 and app.focused is prompt
+        await pilot.press("ctrl+end")
+        assert transcript.scroll_y == transcript.max_scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert transcript.scroll_y < transcript.max_scroll_y and app.focused is prompt
+        await pilot.press("ctrl+home")
+        assert transcript.scroll_y == 0
+        await pilot.press("pagedown")
+        assert transcript.scroll_y > 0 and app.focused is prompt
+
+
+async def test_expanding_a_quote_keeps_it_in_view(tmp_path):
+    from conftest import write_corpus
+
+    egrets = {f"egret{n}.txt": f"Egrets {n}\n\nThe warden counted {n} egrets by the ferry." for n in range(3)}
+    app = make_app(write_corpus(tmp_path / "c", {"bridge.txt": BRIDGE, **egrets}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "where was the heron colony moved?")
+        await ask(pilot, "how many egrets did the warden count?")
+        await pilot.press("tab", "up")  # the earlier answer's quote, above the latest question
+        await pilot.pause()
+        before = app.focused.region
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.pause()
+        quote, transcript = app.focused, app.query_one("#transcript")
+        assert quote.region.y == before.y, "the view does not jump back to the latest question"
+        assert isinstance(quote, HitQuote) and quote.expanded and quote.hit.article.id == "bridge"
+        assert "June" in rendered(quote)
+        assert transcript.region.contains_region(quote.region), "the expanded quote is on screen"

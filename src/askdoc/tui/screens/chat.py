@@ -44,6 +44,11 @@ class ChatScreen(Screen):
         Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
         Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
         Binding("tab", "focus_answer", "Quotes", id="chat.quotes"),
+        # the transcript scrolls from the prompt, which keeps the focus (it takes no focus of its own)
+        Binding("pageup", "scroll_transcript('page_up')", "Scroll up", show=False, id="chat.page_up"),
+        Binding("pagedown", "scroll_transcript('page_down')", "Scroll down", show=False, id="chat.page_down"),
+        Binding("ctrl+home", "scroll_transcript('home')", "To the start", show=False, id="chat.scroll_home"),
+        Binding("ctrl+end", "scroll_transcript('end')", "To the end", show=False, id="chat.scroll_end"),
     ]
 
     def __init__(self) -> None:
@@ -260,6 +265,23 @@ class ChatScreen(Screen):
 
     def action_clear(self) -> None:
         self.clear()
+
+    def action_scroll_transcript(self, where: str) -> None:
+        """PageUp, PageDown, Ctrl+Home and Ctrl+End move through the conversation from the prompt."""
+        transcript = self.transcript
+        transcript.anchor = None  # the reader moved: a late answer no longer pulls the view back
+        {
+            "page_up": transcript.scroll_page_up,
+            "page_down": transcript.scroll_page_down,
+            "home": transcript.scroll_home,
+            "end": transcript.scroll_end,
+        }[where](animate=False)
+
+    @on(HitQuote.Expanded)
+    def quote_expanded(self, event: HitQuote.Expanded) -> None:
+        """A quote opened into its paragraph (or closed) stays in view, wherever the transcript was."""
+        self.transcript.anchor = None
+        self.call_after_refresh(event.quote.scroll_visible, animate=False)
 
     @on(HitQuote.Opened)
     def quote_opened(self, event: HitQuote.Opened) -> None:

@@ -35,6 +35,12 @@ class HitQuote(Widget, can_focus=True):
 
         hit: Hit
 
+    @dataclass
+    class Expanded(Message):
+        """The quote now shows its whole paragraph, or the quote alone again (``quote.expanded``)."""
+
+        quote: HitQuote
+
     expanded: reactive[bool] = reactive(False, layout=True)
 
     def __init__(self, hit: Hit) -> None:
@@ -49,6 +55,7 @@ class HitQuote(Widget, can_focus=True):
     def action_expand(self) -> None:
         """The whole paragraph around the quote, or back to the quote alone."""
         self.expanded = not self.expanded
+        self.post_message(self.Expanded(self))
 
     def on_click(self) -> None:
         self.post_message(self.Opened(self.hit))
