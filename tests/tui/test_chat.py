@@ -356,3 +356,20 @@ async def test_expanding_a_quote_keeps_it_in_view(tmp_path):
         assert isinstance(quote, HitQuote) and quote.expanded and quote.hit.article.id == "bridge"
         assert "June" in rendered(quote)
         assert transcript.region.contains_region(quote.region), "the expanded quote is on screen"
+
+
+async def test_footer_keeps_quit_at_80_by_24_with_a_quote_focused(tmp_path):
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab")
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = {key.description: key.region for key in footer.query(FooterKey)}
+        assert {"Read", "Copy", "Quit"} <= set(keys), keys
+        shown = [name for name, region in keys.items() if region.width and region.right <= footer.region.right - 12]
+        assert "Quit" in shown and "Read" in shown, f"cut off or under the palette key: {keys}"

@@ -39,7 +39,7 @@ class ChatScreen(Screen):
 
     AUTO_FOCUS = "#question"
     BINDINGS = [
-        Binding("1", "open_citation(1)", "Open citation", key_display="1-9", id="chat.open_citation"),
+        Binding("1", "open_citation(1)", "Open", key_display="1-9", id="chat.open_citation"),
         *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, 10)),
         Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
         Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
@@ -64,7 +64,7 @@ class ChatScreen(Screen):
         yield Transcript(id="transcript")
         yield IndexProgress(self.app.corpus_name, id="progress")
         yield QuestionInput(placeholder=ASK, id="question")
-        yield Footer()
+        yield Footer(compact=True)  # every key, Quit too, fits at 80 columns
         yield CorpusWatch(id="corpus-watch")
 
     def on_mount(self) -> None:

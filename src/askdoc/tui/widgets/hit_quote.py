@@ -22,10 +22,11 @@ class HitQuote(Widget, can_focus=True):
 
     BINDINGS = [
         Binding("enter", "open", "Read", id="quote.open"),
-        Binding("e", "expand", "Paragraph", id="quote.expand"),
+        Binding("e", "expand", "Whole ¶", id="quote.expand"),
         Binding("c", "copy", "Copy", id="quote.copy"),
         Binding("up", "app.focus_previous", "Previous", show=False),
         Binding("down", "app.focus_next", "Next", show=False),
+        Binding("tab", "app.focus_next", "Next", show=False),  # the footer's room goes to Quit at 80 columns
         Binding("escape", "to_prompt", "Ask", show=False),
     ]
 
