@@ -142,3 +142,35 @@ def test_articles_words_match_titles_and_ids(tmp_path, monkeypatch):
     assert [line.split("\t")[0] for line in run("articles", "rovers bid").stdout.splitlines()] == ["sport/189"]
     none = run("articles", "Mourinho")
     assert none.exit_code == 1 and "no article's title or id holds: mourinho" in none.stderr
+
+
+def test_show_of_a_file_name_offers_the_article_id(bridge):
+    result = run("show", "bridge.txt")
+    assert result.exit_code == 2 and "did you mean bridge?" in result.stderr
+    assert "did you mean bridge?" in run("show", str(bridge / "bridge.txt")).stderr
+    assert "did you mean bridge" in run("show", "bridgee").stderr
+    assert "did you mean" not in run("show", "zebra").stderr
+
+
+def test_an_in_filter_that_fits_no_folder_names_the_folders(tmp_path, monkeypatch):
+    root = write_corpus(tmp_path / "c", {"sport/a.txt": "A\n\nGoals galore.", "tech/b.txt": "B\n\nPhones."})
+    monkeypatch.setenv("ASKDOC_CORPUS", str(root))
+    for args in (["query", "goals in:sprt"], ["articles", "in:sprt"]):
+        result = run(*args)
+        assert result.exit_code == 1 and "within in:sprt; its folders are sport, tech" in result.stderr, args
+    assert "folders" not in run("query", "goals after:2030").stderr
+
+
+def test_a_filter_word_without_a_value_is_an_error_not_a_search_for_the_word(bridge):
+    result = run("query", "heron site:")
+    assert result.exit_code == 2 and "site: needs a value after the colon, as in site:bbc.co.uk" in result.stderr
+    assert run("query", "--json", "heron in:").exit_code == 2
+
+
+def test_an_unknown_option_is_named_as_typed(bridge):
+    import subprocess
+    import sys
+
+    for args, said in ((["query", "-foo", "x"], "No such option '-foo'"), (["articles", "-zed"], "'-zed'")):
+        done = subprocess.run([sys.executable, "-m", "askdoc", *args], capture_output=True, text=True, timeout=60)
+        assert done.returncode == 2 and said in done.stderr, done.stderr

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import io
@@ -277,9 +278,9 @@ def _answer(index: askdoc.Index, text: str, line: int | None, how: Answer) -> bo
         elif hits:
             click.echo(render.hits_plain(hits, how.full))
         elif line is not None:  # said in its block, under its question
-            _say_unanswered(how, None, render.no_match_message(hits))
+            _say_unanswered(how, None, render.no_match_message(hits, _folders(index, hits.scope_empty)))
         else:
-            click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
+            click.echo(f"askdoc: {render.no_match_message(hits, _folders(index, hits.scope_empty))}", err=True)
     return bool(hits)
 
 
@@ -332,6 +333,31 @@ def _target(index: askdoc.Index, target: str) -> tuple[str, str]:
     return target, ""
 
 
+def _folders(index: askdoc.Index, wanted: bool = True) -> list[str]:
+    """The corpus's top folders (``business``, ``sport``), to name when an ``in:`` filter fits none."""
+    if not wanted:
+        return []
+    return sorted({row["id"].split("/", 1)[0] for row in index.catalog() if "/" in row["id"]})
+
+
+def _did_you_mean(index: askdoc.Index, name: str) -> str:
+    """``; did you mean business/300?``: the id without a file suffix or a path, or the nearest ids."""
+    import difflib
+
+    ids = [row["id"] for row in index.catalog()]
+    known = set(ids)
+    stem = name.removeprefix("./")
+    if "." in stem.rsplit("/", 1)[-1]:
+        stem = stem.rsplit(".", 1)[0]  # business/300.txt: ids have no suffix
+    if index.corpus is not None and os.path.isabs(stem):
+        with contextlib.suppress(ValueError):
+            stem = Path(stem).resolve().relative_to(index.corpus.resolve()).as_posix()
+    close = [stem] if stem in known and stem != name else difflib.get_close_matches(stem, ids, n=3, cutoff=0.8)
+    if not close:
+        return ""
+    return f"; did you mean {' or '.join(render.printed_id(c) for c in close)}? (askdoc articles lists them)"
+
+
 def _is_article(index: askdoc.Index, article_id: str) -> bool:
     try:
         index.article(article_id)
@@ -348,7 +374,10 @@ def show(corpus: Path | None, target: str) -> None:
     """Print an article, or one of its paragraphs as cited (¶N)."""
     built = _open(corpus)
     article_id, paragraph = _target(built, target)
-    article = built.article(article_id)
+    try:
+        article = built.article(article_id)
+    except askdoc.ArticleNotFound as err:
+        raise askdoc.ArticleNotFound(f"{err}{_did_you_mean(built, article_id)}") from None
     from rich.console import Console
     from rich.text import Text
 
@@ -464,7 +493,7 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
         if rows or not scope:
             click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
     if scope and not rows:
-        click.echo(f"askdoc: {render.no_article_within(scope.describe())}", err=True)
+        click.echo(f"askdoc: {render.no_article_within(scope.describe(), _folders(index, True))}", err=True)
         raise click.exceptions.Exit(EXIT_NO_MATCH)
 
 
@@ -505,6 +534,11 @@ def main() -> None:
     except click.UsageError as err:  # one line, as every other error, with where to read more
         command = err.ctx.command_path if err.ctx else "askdoc"
         message = err.format_message().rstrip(".")
+        if isinstance(err, click.NoSuchOption):  # "-foo" is reported as click read it, "-f": name the word typed
+            typed = next((a for a in sys.argv[1:] if a.startswith(err.option_name) and "=" not in a), None)
+            if typed and typed != err.option_name and not typed.startswith("--"):
+                message = message.replace(f"'{err.option_name}'", f"'{typed}'")
+                err.option_name = typed
         if isinstance(err, click.NoSuchOption) and command.endswith(" query"):
             message += f"; a question word starting with '-' goes after --, as in askdoc query -- {err.option_name} ..."
         click.echo(f"askdoc: error: {render.inert(message)} (see {command} --help)", err=True)

@@ -162,9 +162,10 @@ def hits_plain(hits: Sequence[Hit], full: bool = False) -> str:
     return "\n".join(blocks)
 
 
-def no_match_message(hits: Hits) -> str:
+def no_match_message(hits: Hits, folders: Sequence[str] = ()) -> str:
+    """Why there is no hit, in a line; ``folders``: the corpus's folders, named when an ``in:`` fits none."""
     if hits.scope_empty:
-        return no_article_within(hits.scope)
+        return no_article_within(hits.scope, folders)
     if hits.missing and not hits.matched:
         return "no passage mentions: " + ", ".join(hits.missing)
     if not hits.matched:
@@ -174,11 +175,14 @@ def no_match_message(hits: Hits) -> str:
     return "no passage answers this question"
 
 
-def no_article_within(scope: str) -> str:
-    """What a filter that no article passes gets: ``no article of this corpus is within in:x``."""
+def no_article_within(scope: str, folders: Sequence[str] = ()) -> str:
+    """What a filter that no article passes gets: ``no article of this corpus is within in:x``, with
+    the corpus's ``folders`` when the filter names one (``in:sprt``: "its folders are sport, ...")."""
     dated = any(f" {kind}:" in f" {scope}" for kind in ("after", "until", "before"))
     undated = " (an undated article is never within a date filter)" if dated else ""
-    return f"no article of this corpus is within {inert(scope)}{undated}"
+    shown = ", ".join(printed_id(f) for f in folders[:12]) + (", …" if len(folders) > 12 else "")
+    listed = f"; its folders are {shown}" if folders and " in:" in f" {scope}" else ""
+    return f"no article of this corpus is within {inert(scope)}{undated}{listed}"
 
 
 def articles_table(rows: Sequence[dict]):
