@@ -174,3 +174,8 @@ def test_an_unknown_option_is_named_as_typed(bridge):
     for args, said in ((["query", "-foo", "x"], "No such option '-foo'"), (["articles", "-zed"], "'-zed'")):
         done = subprocess.run([sys.executable, "-m", "askdoc", *args], capture_output=True, text=True, timeout=60)
         assert done.returncode == 2 and said in done.stderr, done.stderr
+
+
+def test_json_matched_lists_the_questions_words_not_their_stems(bridge):
+    terms = json.loads(run("query", "--json", "was the colony agreed moved, quokka?").output)["terms"]
+    assert terms == {"matched": ["colony", "agreed", "moved"], "missing": ["quokka"]}, "not coloni, agre, move"

@@ -267,11 +267,16 @@ class Index:
         missing = tuple(
             dict.fromkeys(w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known)
         )
+        found = tuple(  # as missing, the words as asked ("agreed", not the stem "agre")
+            dict.fromkeys(
+                w for w in self.analyzer.words(f"{question} {borrowed}") if set(self.analyzer.terms(w)) & known
+            )
+        )
         described = scope.describe()
         allowed = self._allowed_passages(scope) if scope else None  # the filter applies before top-k
         if allowed is not None and not allowed.any():
             return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True,
-                        borrowed=borrowed)  # fmt: skip
+                        borrowed=borrowed, matched_words=found)  # fmt: skip
         if not matched:
             return Hits([], question=asked_text, matched=(), missing=missing, scope=described, borrowed=borrowed)
         query = ranking.Query(
@@ -299,7 +304,7 @@ class Index:
         ) < ranking.WEAK_COVERAGE  # fmt: skip
         telling = tuple(w for w in missing if w in missing_names or common_stem(w) is None) if weak else ()
         return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak,
-                    weak_words=telling, borrowed=borrowed)  # fmt: skip
+                    weak_words=telling, borrowed=borrowed, matched_words=found)  # fmt: skip
 
     def _inside_corpus(self, scope: Filter) -> Filter:
         """``in:`` given as a path of this machine (``--in ~/news/sport``, as a shell completes it) made

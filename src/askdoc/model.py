@@ -154,7 +154,8 @@ def page_at(article: Article, offset: int) -> int | None:
 class Hits(list[Hit]):
     """The ranked hits of one question, with which of its terms the corpus knows.
 
-    ``matched`` and ``missing`` are the question's terms the corpus has and has not; ``scope`` the
+    ``matched`` and ``missing`` are the question's terms the corpus has (analysed: stems) and its words
+    it has not; ``matched_words`` the words behind ``matched``, as asked (what ``--json`` lists); ``scope`` the
     filter searched under; ``weak`` says the hits match only the common part of the question
     (``weak_words`` the names and rare words no passage has); ``borrowed`` the words a follow-up
     took from the conversation (``Index.search(..., context=[...])``).
@@ -172,6 +173,7 @@ class Hits(list[Hit]):
         weak_words: tuple[str, ...] = (),
         scope_empty: bool = False,
         borrowed: str = "",
+        matched_words: tuple[str, ...] = (),
     ) -> None:
         super().__init__(hits)
         self.question = question
@@ -183,12 +185,13 @@ class Hits(list[Hit]):
         self.scope_empty = scope_empty  # the filter allows no article of the corpus at all
         # a follow-up ("and Putin?"): the words it borrowed from the earlier questions, searched with its own
         self.borrowed = borrowed
+        self.matched_words = matched_words  # the question's words behind ``matched`` ("agreed" for "agre")
 
     def to_json(self) -> dict[str, Any]:
         """The question, its terms, the hits and the filter as JSON values (what ``--json`` prints)."""
         out = {
             "question": self.question,
-            "terms": {"matched": list(self.matched), "missing": list(self.missing)},
+            "terms": {"matched": list(self.matched_words or self.matched), "missing": list(self.missing)},
             "weak": self.weak,
             "hits": [hit.to_json() for hit in self],
         }
