@@ -181,7 +181,9 @@ def no_article_within(scope: str, folders: Sequence[str] = ()) -> str:
     dated = any(f" {kind}:" in f" {scope}" for kind in ("after", "until", "before"))
     undated = " (an undated article is never within a date filter)" if dated else ""
     shown = ", ".join(printed_id(f) for f in folders[:12]) + (", …" if len(folders) > 12 else "")
-    listed = f"; its folders are {shown}" if folders and " in:" in f" {scope}" else ""
+    named = re.findall(r"(?<!\S)in:['\"]?([^/\s'\"]+)", scope)  # the top folder each in: names
+    unknown = named and not set(named) & set(folders)  # in:sprt, not in:sport until:2003
+    listed = f"; its folders are {shown}" if folders and unknown else ""
     return f"no article of this corpus is within {inert(scope)}{undated}{listed}"
 
 
