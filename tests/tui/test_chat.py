@@ -373,3 +373,15 @@ async def test_footer_keeps_quit_at_80_by_24_with_a_quote_focused(tmp_path):
         assert {"Read", "Copy", "Quit"} <= set(keys), keys
         shown = [name for name, region in keys.items() if region.width and region.right <= footer.region.right - 12]
         assert "Quit" in shown and "Read" in shown, f"cut off or under the palette key: {keys}"
+
+
+async def test_an_in_filter_that_fits_no_folder_names_the_folders_in_the_chat(tmp_path):
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "c", {"sport/a.txt": "A\n\nGoals galore.", "tech/b.txt": "B\n\nPhones."})
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "goals in:sprt")
+        said = " ".join(rendered(app.query(Answer).last().query_one(".no-match")).split())
+        assert "within in:sprt; its folders are sport, tech." in said
