@@ -337,7 +337,7 @@ def _folders(index: askdoc.Index, wanted: bool = True) -> list[str]:
     """The corpus's top folders (``business``, ``sport``), to name when an ``in:`` filter fits none."""
     if not wanted:
         return []
-    return sorted({row["file"].split("/", 1)[0] for row in index.catalog() if "/" in (row["file"] or "")})
+    return render.top_folders(index.catalog())
 
 
 def _did_you_mean(index: askdoc.Index, name: str) -> str:

@@ -175,6 +175,12 @@ def no_match_message(hits: Hits, folders: Sequence[str] = ()) -> str:
     return "no passage answers this question"
 
 
+def top_folders(rows: Sequence[dict]) -> list[str]:
+    """The top folders of a corpus (``business``, ``sport``) from ``Index.catalog()`` rows, to name when
+    an ``in:`` fits none; a dataset file's records are no folder."""
+    return sorted({row["file"].split("/", 1)[0] for row in rows if "/" in (row["file"] or "")})
+
+
 def no_article_within(scope: str, folders: Sequence[str] = ()) -> str:
     """What a filter that no article passes gets: ``no article of this corpus is within in:x``, with
     the corpus's ``folders`` when the filter names one (``in:sprt``: "its folders are sport, ...")."""

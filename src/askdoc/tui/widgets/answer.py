@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from askdoc import Hits
-from askdoc.render import answer_notes, no_match_message
+from askdoc.render import answer_notes, no_match_message, top_folders
 
 from ..text import literal
 from .hit_quote import HitQuote
@@ -41,7 +41,7 @@ class Answer(Vertical):
         index = getattr(self.app, "index", None)
         if index is None or not self.hits.scope_empty:
             return []
-        return sorted({row["file"].split("/", 1)[0] for row in index.catalog() if "/" in (row["file"] or "")})
+        return top_folders(index.catalog())
 
 
 def sentence(hits: Hits, folders: list[str] | tuple[str, ...] = ()) -> str:
