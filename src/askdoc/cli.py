@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import io
@@ -10,14 +9,13 @@ import logging
 import os
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
 import askdoc
 
-from . import render, timing
+from . import answering, render, targets, timing
 
 EXIT_NO_MATCH = 1
 EXIT_ERROR = 2
@@ -213,15 +211,19 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
     timing.since_start("after askdoc import")
     index = _open(corpus, engine, walk=walk)
     if question != "-":
-        answered = _answer(index, question, None, Answer(k, max_per_article, where, json_, full, _terminal()))
+        answered = answering.answer(
+            index, question, None, answering.Answer(k, max_per_article, where, json_, full, _terminal())
+        )
         timing.since_start("total since import")
         if not answered:
             raise click.exceptions.Exit(EXIT_NO_MATCH)
         return
     if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
-    how = Answer(k, max_per_article, where, json_, full, _terminal())
-    outcomes = [_answer(index, text, number, how) for number, line in enumerate(sys.stdin, 1) if (text := line.strip())]
+    how = answering.Answer(k, max_per_article, where, json_, full, _terminal())
+    outcomes = [
+        answering.answer(index, text, number, how) for number, line in enumerate(sys.stdin, 1) if (text := line.strip())
+    ]
     timing.since_start("total since import")
     if None in outcomes:
         raise click.exceptions.Exit(EXIT_ERROR)
@@ -229,68 +231,6 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
         raise click.exceptions.Exit(EXIT_NO_MATCH)
     if not all(outcomes):
         raise click.exceptions.Exit(EXIT_SOME_UNANSWERED)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """How ``askdoc query`` prints each answer: how many hits, under what filter, in which form."""
-
-    k: int
-    max_per_article: int | None
-    where: askdoc.Filter | None
-    json_: bool
-    full: bool
-    console: object | None  # a Rich console on a terminal, else None
-
-
-def _answer(index: askdoc.Index, text: str, line: int | None, how: Answer) -> bool | None:
-    """Search and print one question: True answered, False no answer, None a bad filter on its line.
-
-    A question read from stdin (``line`` is its number) is headed by its number and its words, its
-    notices are numbered and an empty answer is said on stdout too, so that the blocks line up
-    with the questions; in JSON each object carries ``line``.
-    """
-    where = f"line {line}: " if line is not None else ""
-    if line is not None and not how.json_:
-        heading = f"line {line}: {render.one_line(text)}"
-        if how.console is not None:
-            from rich.text import Text
-
-            how.console.print(Text(heading, style="bold"))
-        else:
-            click.echo(heading)
-    try:
-        with timing.stage("search"):
-            hits = index.search(text, k=how.k, max_per_article=how.max_per_article, where=how.where)
-    except askdoc.FilterError as err:
-        if line is None:
-            raise
-        click.echo(f"askdoc: error: {where}{render.inert(str(err))}", err=True)  # the other lines still get answers
-        _say_unanswered(how, {"line": line, "question": text, "error": str(err), "hits": []}, str(err))
-        return None
-    if hits.weak and not how.json_:
-        click.echo(f"askdoc: {where}{render.weak_message(hits)}", err=True)
-    with timing.stage("render"):
-        if how.json_:
-            click.echo(render.json_line({"line": line, **hits.to_json()} if line is not None else hits.to_json()))
-        elif hits and how.console is not None:
-            how.console.print(render.hits_renderable(hits, how.full))
-        elif hits:
-            click.echo(render.hits_plain(hits, how.full))
-        elif line is not None:  # said in its block, under its question
-            _say_unanswered(how, None, render.no_match_message(hits, _folders(index, hits.scope_empty)))
-        else:
-            click.echo(f"askdoc: {render.no_match_message(hits, _folders(index, hits.scope_empty))}", err=True)
-    return bool(hits)
-
-
-def _say_unanswered(how: Answer, as_json: dict | None, why: str) -> None:
-    """A line of stdin without an answer still gets its block (or JSON object), saying so."""
-    if how.json_:
-        if as_json is not None:
-            click.echo(render.json_line(as_json))
-    else:
-        click.echo(f"    (no answer: {render.inert(why)})\n")
 
 
 @cli.command()
@@ -310,62 +250,6 @@ def index(corpus: Path | None, rebuild: bool) -> None:
     )
 
 
-def _target(index: askdoc.Index, target: str) -> tuple[str, str]:
-    """ARTICLE_ID[:PARAGRAPH] as askdoc printed it, as (article id, paragraph or ""). "a:7" is
-    article "a:7" when there is one (a file a:7.txt). An id printed with escapes (``new\\nline`` for
-    a line break, ``back\\\\slash`` for a backslash) is read back to the article it names."""
-    printed: dict[str, str] | None = None
-
-    def article(name: str) -> str | None:
-        nonlocal printed
-        if "\\" in name or "<U+" in name:  # printed with escapes: which article printed so?
-            if printed is None:
-                printed = {render.printed_id(row["id"]): row["id"] for row in index.catalog()}
-            if name in printed:
-                return printed[name]
-        return name if _is_article(index, name) else None
-
-    if (whole := article(target)) is not None:
-        return whole, ""
-    article_id, _, paragraph = target.rpartition(":")
-    if article_id and paragraph.isdigit():
-        return article(article_id) or article_id, paragraph
-    return target, ""
-
-
-def _folders(index: askdoc.Index, wanted: bool = True) -> list[str]:
-    """The corpus's top folders (``business``, ``sport``), to name when an ``in:`` filter fits none."""
-    if not wanted:
-        return []
-    return render.top_folders(index.catalog())
-
-
-def _did_you_mean(index: askdoc.Index, name: str) -> str:
-    """``; did you mean business/300?``: the id without a file suffix or a path, or the nearest ids."""
-    import difflib
-
-    ids = [row["id"] for row in index.catalog()]
-    known = set(ids)
-    stem = name.removeprefix("./")
-    if "." in stem.rsplit("/", 1)[-1]:
-        stem = stem.rsplit(".", 1)[0]  # business/300.txt: ids have no suffix
-    if index.corpus is not None and os.path.isabs(stem):
-        with contextlib.suppress(ValueError):
-            stem = Path(stem).resolve().relative_to(index.corpus.resolve()).as_posix()
-    close = [stem] if stem in known and stem != name else difflib.get_close_matches(stem, ids, n=3, cutoff=0.8)
-    if not close:
-        return ""
-    return f"; did you mean {' or '.join(render.printed_id(c) for c in close)}? (askdoc articles lists them)"
-
-
-def _is_article(index: askdoc.Index, article_id: str) -> bool:
-    try:
-        index.article(article_id)
-    except askdoc.ArticleNotFound:
-        return False
-    return True
-
-
 @cli.command()
 @corpus_option
 @click.argument("target", metavar="ARTICLE_ID[:PARAGRAPH]")
@@ -373,11 +257,11 @@ def _is_article(index: askdoc.Index, article_id: str) -> bool:
 def show(corpus: Path | None, target: str) -> None:
     """Print an article, or one of its paragraphs as cited (¶N)."""
     built = _open(corpus)
-    article_id, paragraph = _target(built, target)
+    article_id, paragraph = targets.target_of(built, target)
     try:
         article = built.article(article_id)
     except askdoc.ArticleNotFound as err:
-        raise askdoc.ArticleNotFound(f"{err}{_did_you_mean(built, article_id)}") from None
+        raise askdoc.ArticleNotFound(f"{err}{targets.did_you_mean(built, article_id)}") from None
     from rich.console import Console
     from rich.text import Text
 
@@ -493,7 +377,7 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
         if rows or not scope:
             click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
     if scope and not rows:
-        click.echo(f"askdoc: {render.no_article_within(scope.describe(), _folders(index, True))}", err=True)
+        click.echo(f"askdoc: {render.no_article_within(scope.describe(), answering.folders(index, True))}", err=True)
         raise click.exceptions.Exit(EXIT_NO_MATCH)
 
 
