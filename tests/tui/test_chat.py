@@ -385,3 +385,20 @@ async def test_an_in_filter_that_fits_no_folder_names_the_folders_in_the_chat(tm
         await ask(pilot, "goals in:sprt")
         said = " ".join(rendered(app.query(Answer).last().query_one(".no-match")).split())
         assert "within in:sprt; its folders are sport, tech." in said
+
+
+async def test_a_toast_sits_above_the_question_not_over_it_at_80_by_24(tmp_path):
+    from textual.widgets._toast import Toast
+
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab", "c")
+        for _ in range(20):
+            await pilot.pause()
+            if app.screen.query(Toast):
+                break
+        toast = app.screen.query(Toast).last()
+        assert toast.region.height, "the copy is said in a toast"
+        assert not toast.region.overlaps(app.query_one(QuestionInput).region), "the toast covers the question"
