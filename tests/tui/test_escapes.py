@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from textual.widgets._toast import Toast
+
 from askdoc.tui.app import make_app
 from askdoc.tui.widgets.hit_quote import HitQuote
 from chat_helpers import ask, settle
@@ -22,8 +24,14 @@ async def test_toasts_about_files_named_with_escape_sequences_are_inert(tmp_path
         {f"{PWNED}.txt": "", f"{CLEAR}clear.txt": b"\x00\x01\x02binary", "good.txt": "Good\n\nHerons nest."},
     )
     app = make_app(corpus)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
+        await pilot.pause()
+        drawn = "".join(
+            segment.text for toast in app.screen.query(Toast) for line in toast.render_lines(toast.region.reset_offset)
+            for segment in line
+        )  # fmt: skip
+        assert "PWNED" in drawn and not RAW.search(drawn), "the toasts as drawn on the terminal"
         messages = [n.message for n in app._notifications]
         assert any("PWNED" in m for m in messages) and any("clear.txt" in m for m in messages), messages
         assert not any(RAW.search(m) for m in messages), messages
