@@ -32,12 +32,18 @@ def test_add_copies_files_and_folders_and_indexes_them(tmp_path):
     assert result.exit_code == 0, result.output
     assert (corpus / "page.html").exists() and (corpus / "notes/a.md").exists()
     assert not (corpus / "notes/x.docx").exists()
-    assert "added 2 file(s), 2 article(s)" in result.output and "ignored 1" in result.output
+    assert "added 2 file(s): 2 article(s)" in result.output and "ignored 1" in result.output
     again = run("add", "--corpus", str(corpus), str(outside / "page.html"))
     assert "added 0 file(s)" in again.output and "1 already there" in again.output
     (outside / "page.html").write_text("<html><body><p>A different page about rivers and floods.</p></body></html>")
-    run("add", "--corpus", str(corpus), str(outside / "page.html"))
-    assert (corpus / "page-2.html").exists()  # nothing is overwritten
+    edited = run("add", "--corpus", str(corpus), str(outside / "page.html"))
+    assert "updated 1 (page.html)" in edited.output and not (corpus / "page-2.html").exists()
+    assert (corpus / "page.html").read_text() == (outside / "page.html").read_text()
+    other = write_corpus(
+        tmp_path / "elsewhere", {"page.html": "<html><body><p>Another page on bridges.</p></body></html>"}
+    )
+    run("add", "--corpus", str(corpus), str(other / "page.html"))
+    assert (corpus / "page-2.html").exists(), "a different file of the same name is added beside it"
 
 
 def test_add_without_a_corpus_creates_one_here(tmp_path, monkeypatch):
@@ -45,7 +51,18 @@ def test_add_without_a_corpus_creates_one_here(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     result = run("add", str(source / "a.txt"))
     assert result.exit_code == 0
-    assert (tmp_path / "corpus" / "a.txt").exists() and "creating the corpus folder" in result.output
+    assert (tmp_path / "corpus" / "a.txt").exists() and "created the corpus folder" in result.output
+    assert f"{tmp_path / 'corpus'} now has 1 articles" in result.output
+
+
+def test_add_that_fails_creates_no_corpus_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run("add", "nosuchfile.md")
+    assert result.exit_code == 2 and "'nosuchfile.md' does not exist" in result.output
+    assert "creat" not in result.output and not (tmp_path / "corpus").exists()
+    write_corpus(tmp_path / "slides", {"a.pptx": "?"})
+    result = run("add", "slides")
+    assert result.exit_code == 2 and "nothing to add" in result.output and not (tmp_path / "corpus").exists()
 
 
 def test_add_of_the_folder_holding_the_corpus_leaves_the_corpus_out(tmp_path, monkeypatch):
@@ -102,7 +119,7 @@ def test_articles_lists_ids_titles_dates_sources_and_passages(tmp_path):
         "askdoc: no article of this corpus is within in:world until:2023 (an undated article is never within a date filter)\n"
     )
     wrong = run("articles", "--corpus", str(corpus), "rail")
-    assert wrong.exit_code == 2 and "takes filter words" in wrong.output and "'rail'" in wrong.output
+    assert wrong.exit_code == 0 and wrong.stdout.startswith("data/r1\t"), "a word: titles and ids holding it"
 
 
 def test_articles_piped_keep_one_line_of_five_fields_per_article(tmp_path):

@@ -77,4 +77,15 @@ def test_a_question_that_names_its_subject_borrows_nothing():
 
 def test_an_elliptical_follow_up_with_a_pronoun_borrows_the_names():
     assert borrowed_text(read_question("and what did he say?"), ["what did Volodin warn?"]) == "Volodin"
-    assert borrowed_text(read_question("And the budget?"), ["What did Brown promise?"]) == "Brown"
+
+
+def test_an_elliptical_follow_up_without_a_name_borrows_the_whole_previous_question_as_it_was_read():
+    """ "and the budget?" keeps the subject and the topic; "and michael howard?" typed in lower case shows
+    no name, so it keeps the thread ("apologise") rather than only the old names, which dropped it."""
+    assert borrowed_text(read_question("And the budget?"), ["What did Brown promise?"]) == "What did Brown promise?"
+    harry = ["Why did Prince Harry apologise?"]
+    assert "apologise" in borrowed_text(read_question("and michael howard?"), harry)
+    chain = [*harry, "And Michael Howard?"]
+    assert borrowed_text(read_question("And Tony Blair?"), chain).split() == ["And", "Why", "did", "apologise"]
+    deep = borrowed_text(read_question("and more?"), [f"and {n}?" for n in "abcdefgh"])
+    assert deep.count("and") <= 4, "a long chain of follow-ups borrows a few questions, not all"

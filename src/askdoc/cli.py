@@ -15,10 +15,11 @@ import click
 
 import askdoc
 
-from . import render, timing
+from . import answering, render, targets, timing
 
 EXIT_NO_MATCH = 1
 EXIT_ERROR = 2
+EXIT_SOME_UNANSWERED = 3  # askdoc query -: some lines were answered, others not
 
 
 class _StderrHandler(logging.Handler):
@@ -76,7 +77,7 @@ engine_option = click.option(
 
 
 def _progress():
-    """A progress bar on stderr for index building, only when stderr is a terminal."""
+    """A progress bar on stderr for index building, only when stderr is a terminal (``.stop()`` ends it)."""
     if not sys.stderr.isatty():
         return None
     from rich.console import Console
@@ -101,6 +102,7 @@ def _progress():
         if done >= total:
             bar.stop()
 
+    update.stop = bar.stop  # type: ignore[attr-defined]
     return update
 
 
@@ -127,7 +129,20 @@ def _filter(within, sites, since, until) -> askdoc.Filter | None:
 
 
 def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None) -> askdoc.Index:
-    return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress(), walk=walk)
+    if corpus is None and askdoc.default_corpus() == askdoc.sample_corpus():
+        click.echo(f"askdoc: {SAMPLE_NOTICE}", err=True)
+    progress = _progress()
+    try:
+        return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=progress, walk=walk)
+    finally:
+        if progress is not None:
+            progress.stop()  # also when interrupted (Ctrl+C): the prompt comes back on a line of its own
+
+
+SAMPLE_NOTICE = (
+    "no ./corpus here and no --corpus or $ASKDOC_CORPUS: answering from the bundled sample (one article); "
+    "askdoc add PATH copies your articles into ./corpus, or give --corpus DIR"
+)
 
 
 def _walk_ahead(corpus: Path | None):
@@ -171,16 +186,18 @@ def chat(corpus: Path | None, engine: str = "askdoc") -> None:
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="Number of hits.")
 @click.option("--max-per-article", type=click.IntRange(1), default=None, help="At most this many hits per article.")
 @click.option("--json", "json_", is_flag=True, help="Print JSON (one object per line when reading stdin).")
+@click.option("--full", is_flag=True, help="Print each hit's whole paragraph, its quote in bold, not the quote alone.")
 @filter_options
 @click.option("--profile", is_flag=True, help="Print how long each stage took on stderr (or set ASKDOC_PROFILE=1).")
 @click.argument("words", metavar="QUESTION", nargs=-1, required=True)
 @handle_errors
-def query(corpus, engine, k, max_per_article, json_, within, sites, since, until, profile, words) -> None:
+def query(corpus, engine, k, max_per_article, json_, full, within, sites, since, until, profile, words) -> None:
     """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
 
     The question may be one argument or several words (askdoc query what did Volodin warn).
     It may carry filters: site:bbc.co.uk after:2024-09-01 before:2024-10-01 in:FOLDER.
-    Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error.
+    Exit status: 0 answered, 1 nothing matches (like grep), 2 usage or corpus error;
+    with '-': 3 when some lines were answered and others not.
     """
     if "-" in words and len(words) > 1:
         _fail("'-' reads the questions from stdin, one a line: give it alone, or quote a question holding ' - '")
@@ -193,40 +210,27 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
         timing.enable()
     timing.since_start("after askdoc import")
     index = _open(corpus, engine, walk=walk)
-    if question == "-" and isinstance(sys.stdin, io.TextIOWrapper):
+    if question != "-":
+        answered = answering.answer(
+            index, question, None, answering.Answer(k, max_per_article, where, json_, full, _terminal())
+        )
+        timing.since_start("total since import")
+        if not answered:
+            raise click.exceptions.Exit(EXIT_NO_MATCH)
+        return
+    if isinstance(sys.stdin, io.TextIOWrapper):
         sys.stdin.reconfigure(errors="replace")  # undecodable bytes become U+FFFD, not a traceback
-    questions = (line.strip() for line in sys.stdin) if question == "-" else [question]
-    answered = failed = False
-    console = _terminal()
-    for number, text in enumerate(questions, 1):
-        if not text:
-            continue
-        try:
-            with timing.stage("search"):
-                hits = index.search(text, k=k, max_per_article=max_per_article, where=where)
-        except askdoc.FilterError as err:
-            if question != "-":
-                raise
-            click.echo(f"askdoc: error: line {number}: {err}", err=True)  # the other lines still get answers
-            failed = True
-            continue
-        answered = answered or bool(hits)
-        if hits.weak and not json_:
-            click.echo(f"askdoc: {render.weak_message(hits)}", err=True)
-        with timing.stage("render"):
-            if json_:
-                click.echo(render.hits_json(hits))
-            elif hits and console is not None:
-                console.print(render.hits_renderable(hits))
-            elif hits:
-                click.echo(render.hits_plain(hits))
-            else:
-                click.echo(f"askdoc: {render.no_match_message(hits)}", err=True)
+    how = answering.Answer(k, max_per_article, where, json_, full, _terminal())
+    outcomes = [
+        answering.answer(index, text, number, how) for number, line in enumerate(sys.stdin, 1) if (text := line.strip())
+    ]
     timing.since_start("total since import")
-    if failed:
+    if None in outcomes:
         raise click.exceptions.Exit(EXIT_ERROR)
-    if not answered:
+    if not any(outcomes):
         raise click.exceptions.Exit(EXIT_NO_MATCH)
+    if not all(outcomes):
+        raise click.exceptions.Exit(EXIT_SOME_UNANSWERED)
 
 
 @cli.command()
@@ -246,37 +250,6 @@ def index(corpus: Path | None, rebuild: bool) -> None:
     )
 
 
-def _target(index: askdoc.Index, target: str) -> tuple[str, str]:
-    """ARTICLE_ID[:PARAGRAPH] as askdoc printed it, as (article id, paragraph or ""). "a:7" is
-    article "a:7" when there is one (a file a:7.txt). An id printed with escapes (``new\\nline`` for
-    a line break, ``back\\\\slash`` for a backslash) is read back to the article it names."""
-    printed: dict[str, str] | None = None
-
-    def article(name: str) -> str | None:
-        nonlocal printed
-        if "\\" in name or "<U+" in name:  # printed with escapes: which article printed so?
-            if printed is None:
-                printed = {render.printed_id(row["id"]): row["id"] for row in index.catalog()}
-            if name in printed:
-                return printed[name]
-        return name if _is_article(index, name) else None
-
-    if (whole := article(target)) is not None:
-        return whole, ""
-    article_id, _, paragraph = target.rpartition(":")
-    if article_id and paragraph.isdigit():
-        return article(article_id) or article_id, paragraph
-    return target, ""
-
-
-def _is_article(index: askdoc.Index, article_id: str) -> bool:
-    try:
-        index.article(article_id)
-    except askdoc.ArticleNotFound:
-        return False
-    return True
-
-
 @cli.command()
 @corpus_option
 @click.argument("target", metavar="ARTICLE_ID[:PARAGRAPH]")
@@ -284,8 +257,11 @@ def _is_article(index: askdoc.Index, article_id: str) -> bool:
 def show(corpus: Path | None, target: str) -> None:
     """Print an article, or one of its paragraphs as cited (¶N)."""
     built = _open(corpus)
-    article_id, paragraph = _target(built, target)
-    article = built.article(article_id)
+    article_id, paragraph = targets.target_of(built, target)
+    try:
+        article = built.article(article_id)
+    except askdoc.ArticleNotFound as err:
+        raise askdoc.ArticleNotFound(f"{err}{targets.did_you_mean(built, article_id)}") from None
     from rich.console import Console
     from rich.text import Text
 
@@ -312,54 +288,85 @@ def show(corpus: Path | None, target: str) -> None:
 
 @cli.command()
 @corpus_option
+@click.option(
+    "--replace", is_flag=True, help="Replace a different file of the same name instead of adding it as NAME-2."
+)
 @click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @handle_errors
-def add(corpus: Path | None, paths: tuple[Path, ...]) -> None:
+def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
     """Copy files or folders of articles into the corpus and index them.
 
-    Without --corpus or $ASKDOC_CORPUS, the corpus is ./corpus (created when missing).
+    Without --corpus or $ASKDOC_CORPUS, the corpus is ./corpus (created when missing). Content
+    already there is not copied again; a file added before and changed since updates its copy.
     """
     if corpus is None:
         corpus = askdoc.default_corpus()
         if corpus == askdoc.sample_corpus():
             corpus = Path("corpus")
-            if not corpus.exists():
-                click.echo(f"askdoc: creating the corpus folder {corpus.absolute()}", err=True)
-    added = askdoc.add_to_corpus(corpus, paths)
+    created = not corpus.exists()
+    added = askdoc.add_to_corpus(corpus, paths, replace=replace)
+    for name, why in added.left_out:
+        click.echo(f"askdoc: warning: left out {render.printed_id(name)}: {why}", err=True)
+    if created and corpus.exists():
+        click.echo(f"askdoc: created the corpus folder {render.inert(str(corpus.absolute()))}", err=True)
+    if not corpus.exists():
+        _fail(f"nothing to add: {_nothing_added(added)}")
     index = _open(corpus)
-    copied = set(added.copied)
-    articles = sum(1 for row in index.catalog() if row["file"] in copied)
-    skipped = sorted(rel for rel in index.skipped() if rel in copied)
-    report = f"added {len(added.copied)} file(s), {articles} article(s)"
+    new = set(added.copied) | set(added.updated)
+    articles = sum(1 for row in index.catalog() if row["file"] in new)
+    skipped = sorted(rel for rel in index.skipped() if rel in new)
+    report = f"added {len(added.copied)} file(s)"
+    if added.updated:
+        report += f", updated {len(added.updated)} ({', '.join(map(render.printed_id, added.updated[:3]))}"
+        report += ", …)" if len(added.updated) > 3 else ")"
+    report += f": {articles} article(s)"
     if added.unchanged:
         report += f"; {len(added.unchanged)} already there"
     if added.ignored:
         report += f"; ignored {len(added.ignored)} file(s) that are not articles"
+    if added.left_out:
+        report += f"; left out {len(added.left_out)} (see the warnings)"
     if skipped:
         report += f"; {len(skipped)} gave no article (see the warnings)"
-    click.echo(f"{report}. The corpus {corpus} has {index.n_articles} articles, {index.n_passages} passages.", err=True)
+    where = render.inert(str(corpus.absolute()))
+    click.echo(f"{report}. {where} now has {index.n_articles} articles, {index.n_passages} passages.", err=True)
+
+
+def _nothing_added(added: askdoc.Added) -> str:
+    if added.left_out:
+        return "every file was left out (see the warnings)"
+    if added.ignored:
+        return f"none of the {len(added.ignored)} file(s) there is an article askdoc reads"
+    return "no article files there"
 
 
 @cli.command()
 @corpus_option
 @filter_options
 @click.option("--json", "json_", is_flag=True, help="Print one JSON object per article, one a line.")
-@click.argument("filters", nargs=-1, metavar="[in:FOLDER site:SITE after:DATE ...]")
+@click.argument("filters", nargs=-1, metavar="[WORDS] [in:FOLDER site:SITE after:DATE ...]")
 @handle_errors
 def articles(corpus: Path | None, within, sites, since, until, json_: bool, filters: tuple[str, ...]) -> None:
     """List the articles: id, date, title, source and number of passages.
 
-    Filter words as in a question (in:sport after:2005-01) work as well as the options.
+    WORDS keep the articles whose title or id holds every one of them (askdoc articles Ferguson);
+    filter words as in a question (in:sport after:2005-01) work as well as the options.
     """
     from .filters import filter_words, split_question
 
     rest, written = split_question(filter_words(filters))
-    if rest:
-        _fail(f"articles takes filter words (in:FOLDER, site:SITE, after:DATE, until:DATE, before:DATE), not '{rest}'")
     where = _filter(within, sites, since, until)
     scope = (written & where if where else written) or None
     index = _open(corpus)
     rows = index.catalog(scope)
+    if words := rest.casefold().split():
+        rows = [row for row in rows if all(w in f"{row['title']} {row['id']}".casefold() for w in words)]
+        if not rows:
+            within_scope = f" within {render.inert(scope.describe())}" if scope else ""
+            click.echo(
+                f"askdoc: no article's title or id holds: {render.inert(' '.join(words))}{within_scope}", err=True
+            )
+            raise click.exceptions.Exit(EXIT_NO_MATCH)
     if json_:
         for row in rows:
             click.echo(render.json_line(row))
@@ -370,7 +377,7 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
         if rows or not scope:
             click.echo(f"{len(rows)} of {index.n_articles} articles", err=True)
     if scope and not rows:
-        click.echo(f"askdoc: {render.no_article_within(scope.describe())}", err=True)
+        click.echo(f"askdoc: {render.no_article_within(scope.describe(), answering.folders(index, True))}", err=True)
         raise click.exceptions.Exit(EXIT_NO_MATCH)
 
 
@@ -411,6 +418,11 @@ def main() -> None:
     except click.UsageError as err:  # one line, as every other error, with where to read more
         command = err.ctx.command_path if err.ctx else "askdoc"
         message = err.format_message().rstrip(".")
+        if isinstance(err, click.NoSuchOption):  # "-foo" is reported as click read it, "-f": name the word typed
+            typed = next((a for a in sys.argv[1:] if a.startswith(err.option_name) and "=" not in a), None)
+            if typed and typed != err.option_name and not typed.startswith("--"):
+                message = message.replace(f"'{err.option_name}'", f"'{typed}'")
+                err.option_name = typed
         if isinstance(err, click.NoSuchOption) and command.endswith(" query"):
             message += f"; a question word starting with '-' goes after --, as in askdoc query -- {err.option_name} ..."
         click.echo(f"askdoc: error: {render.inert(message)} (see {command} --help)", err=True)

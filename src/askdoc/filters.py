@@ -28,6 +28,9 @@ from .errors import AskdocError
 _DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")
 _STORED_DATE = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?(?![\d-])")  # ISO dates compare as text (a time may follow)
 _TOKEN = re.compile(r"(?<!\S)(site|in|after|since|before|until):(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE)
+_NO_VALUE = re.compile(r"(?<!\S)(site|in|after|since|before|until):(?!\S)", re.IGNORECASE)
+_EXAMPLES = {"site": "site:bbc.co.uk", "in": "in:sport", "after": "after:2024-09-01", "since": "since:2024",
+             "before": "before:2024-10-01", "until": "until:2024-09"}  # fmt: skip
 
 
 class FilterError(AskdocError):
@@ -120,11 +123,14 @@ def as_filter(where: Filter | str | None) -> Filter | None:
 def without_filter_words(question: str) -> str:
     """The question's words, its filter words left out and never read (an earlier question's bad
     date is no error of the question that follows it)."""
-    return " ".join(_TOKEN.sub(" ", question).split())
+    return " ".join(_NO_VALUE.sub(" ", _TOKEN.sub(" ", question)).split())
 
 
 def split_question(question: str) -> tuple[str, Filter]:
     """The question without its filter words, and the Filter they make (``site:x after:2024``)."""
+    if empty := _NO_VALUE.search(question):  # "site:" alone was searched as the word "site"
+        kind = empty.group(1).lower()
+        raise FilterError(f"{kind}: needs a value after the colon, as in {_EXAMPLES[kind]}")
     found: dict[str, list[str]] = {}
     for match in _TOKEN.finditer(question):
         found.setdefault(match.group(1).lower(), []).append(_unquoted(match.group(2)))

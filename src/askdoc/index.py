@@ -72,26 +72,31 @@ class Index:
 
     @property
     def n_passages(self) -> int:
+        """How many passages the index holds (a long paragraph may give several)."""
         return self.data.n_passages
 
     @property
     def n_articles(self) -> int:
+        """How many articles the index holds."""
         return len(self.data.articles)
 
     def __len__(self) -> int:
         return self.n_articles
 
     def articles(self) -> Iterator[Article]:
+        """Every article of the index, in the order it was built (each read when reached)."""
         for number in range(self.n_articles):
             yield self._article(number)
 
     def article(self, article_id: str) -> Article:
+        """The article with this id (``"business/114"``); ``ArticleNotFound`` when there is none."""
         number = self._article_numbers.get(article_id)
         if number is None:
             raise ArticleNotFound(f"no article '{article_id}' in this corpus")
         return self._article(number)
 
     def passages(self, article_id: str) -> list[Passage]:
+        """The article's passages in order, each with its paragraph number and span in its text."""
         number = self._article_numbers.get(article_id)
         if number is None:
             raise ArticleNotFound(f"no article '{article_id}' in this corpus")
@@ -179,6 +184,7 @@ class Index:
 
     @cached_property
     def idf(self) -> np.ndarray:
+        """BM25Okapi's idf of every term, by term id (rank-bm25's, with its epsilon floor)."""
         return scoring.okapi_idf(self.data.arrays["df"], self.n_passages, self.params.epsilon)
 
     def scores(self, terms: list[str]) -> np.ndarray:
@@ -254,19 +260,26 @@ class Index:
         if isinstance(context, str):  # one earlier question, not its letters
             context = [context]
         earlier = [without_filter_words(c) for c in context]
-        terms = own + [t for t in self.analyzer.terms(borrowed_text(asked, earlier)) if t not in own]
+        borrowed = borrowed_text(asked, earlier)
+        terms = own + [t for t in self.analyzer.terms(borrowed) if t not in own]
         df = self.data.arrays["df"]
         known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
         matched = tuple(dict.fromkeys(t for t in terms if t in known))
         missing = tuple(
             dict.fromkeys(w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known)
         )
+        found = tuple(  # as missing, the words as asked ("agreed", not the stem "agre")
+            dict.fromkeys(
+                w for w in self.analyzer.words(f"{question} {borrowed}") if set(self.analyzer.terms(w)) & known
+            )
+        )
         described = scope.describe()
         allowed = self._allowed_passages(scope) if scope else None  # the filter applies before top-k
         if allowed is not None and not allowed.any():
-            return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True)
+            return Hits([], question=asked_text, matched=matched, missing=missing, scope=described, scope_empty=True,
+                        borrowed=borrowed, matched_words=found)  # fmt: skip
         if not matched:
-            return Hits([], question=asked_text, matched=(), missing=missing, scope=described)
+            return Hits([], question=asked_text, matched=(), missing=missing, scope=described, borrowed=borrowed)
         query = self._query(asked, terms, matched)
         with timing.stage("retrieve and rerank"):
             ranked, evidence, copies = self._ranked(query, k, max_per_article, allowed)
@@ -288,7 +301,7 @@ class Index:
             weak = self._unanswered(query, ranked[0][0], evidence, len(missing_names) * self._missing_weight)
         telling = tuple(w for w in missing if w in missing_names or common_stem(w) is None) if weak else ()
         return Hits(hits, question=asked_text, matched=matched, missing=missing, scope=described, weak=weak,
-                    weak_words=telling)  # fmt: skip
+                    weak_words=telling, borrowed=borrowed, matched_words=found)  # fmt: skip
 
     def _unanswered(
         self, query: ranking.Query, top: int, evidence: dict[int, ranking.Evidence], missing_weight: float

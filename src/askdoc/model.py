@@ -7,18 +7,26 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+_NO_TEXT: Any = object()  # Article's text has a default only so that its title, before it, may have one
+
 
 @dataclass(frozen=True, slots=True)
 class Article:
     """One article as askdoc decoded it; every span in askdoc points into ``text``.
 
-    ``body_start`` is where the article's own words begin, after any front matter,
-    ``date`` header or title line that the file carries.
+    ``id`` names it (unique in an index; for a file, its path in the corpus without the suffix);
+    ``title`` may be left out: an untitled article is cited by its id. ``date`` is an ISO day
+    (``"2024-09-24"``; a ``datetime.date`` is turned into one), ``source`` a site or publisher,
+    ``path`` the file it was read from, ``meta`` what else its file carried. ``body_start`` is where
+    the article's own words begin, after any front matter, ``date`` header or title line that the
+    file carries.
+
+    ``Article(id="n2", text="Herons nest in the marsh.")`` is enough for ``Index.from_articles``.
     """
 
     id: str
-    title: str
-    text: str
+    title: str = ""
+    text: str = _NO_TEXT
     date: str | None = None
     source: str | None = None
     path: Path | None = None
@@ -29,6 +37,8 @@ class Article:
 
     def __post_init__(self) -> None:
         """A script's slips as clear errors, and a date given as a ``datetime.date`` as its ISO day."""
+        if self.text is _NO_TEXT:
+            raise TypeError(f"Article {self.id!r} needs its text: Article(id=..., text=...)")
         for name in ("id", "title", "text"):
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"Article.{name} must be a string, not {getattr(self, name)!r}")
@@ -40,6 +50,7 @@ class Article:
             )
 
     def to_json(self) -> dict[str, Any]:
+        """The article's metadata as JSON values (its text left out): what ``--json`` prints."""
         return {
             "id": self.id,
             "title": self.title,
@@ -81,7 +92,12 @@ class Quote:
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked answer: the passage, the quote inside it and where it comes from."""
+    """One ranked answer: the passage, the quote inside it and where it comes from.
+
+    ``quote`` is the answer (what the faces show); ``passage`` the whole paragraph it is in;
+    ``matched_terms`` the question's analysed terms (stems) the passage holds; ``highlights``
+    the spans of the question's words in ``article.text``.
+    """
 
     rank: int
     score: float
@@ -95,9 +111,12 @@ class Hit:
 
     @property
     def citation(self) -> str:
+        """``[1] Title (2024-09-24), ¶11``: the rank, title, date, source, paragraph, page and URL."""
         return citation_for(self.rank, self.article, self.passage)
 
     def to_json(self) -> dict[str, Any]:
+        """The hit as JSON values, as ``askdoc query --json`` prints it: rank, score, article,
+        passage (with its whole text), quote, matched terms, copies and citation."""
         return {
             "rank": self.rank,
             "score": round(self.score, 4),
@@ -137,7 +156,14 @@ def page_at(article: Article, offset: int) -> int | None:
 
 
 class Hits(list[Hit]):
-    """The ranked hits of one question, with which of its terms the corpus knows."""
+    """The ranked hits of one question, with which of its terms the corpus knows.
+
+    ``matched`` and ``missing`` are the question's terms the corpus has (analysed: stems) and its words
+    it has not; ``matched_words`` the words behind ``matched``, as asked (what ``--json`` lists); ``scope`` the
+    filter searched under; ``weak`` says the hits match only the common part of the question
+    (``weak_words`` the names and rare words no passage has); ``borrowed`` the words a follow-up
+    took from the conversation (``Index.search(..., context=[...])``).
+    """
 
     def __init__(
         self,
@@ -150,6 +176,8 @@ class Hits(list[Hit]):
         weak: bool = False,
         weak_words: tuple[str, ...] = (),
         scope_empty: bool = False,
+        borrowed: str = "",
+        matched_words: tuple[str, ...] = (),
     ) -> None:
         super().__init__(hits)
         self.question = question
@@ -159,14 +187,20 @@ class Hits(list[Hit]):
         self.weak = weak  # the best passage holds only a small, common part of the question
         self.weak_words = weak_words  # when weak: the missing names, numbers and rare words
         self.scope_empty = scope_empty  # the filter allows no article of the corpus at all
+        # a follow-up ("and Putin?"): the words it borrowed from the earlier questions, searched with its own
+        self.borrowed = borrowed
+        self.matched_words = matched_words  # the question's words behind ``matched`` ("agreed" for "agre")
 
     def to_json(self) -> dict[str, Any]:
+        """The question, its terms, the hits and the filter as JSON values (what ``--json`` prints)."""
         out = {
             "question": self.question,
-            "terms": {"matched": list(self.matched), "missing": list(self.missing)},
+            "terms": {"matched": list(self.matched_words or self.matched), "missing": list(self.missing)},
             "weak": self.weak,
             "hits": [hit.to_json() for hit in self],
         }
+        if self.borrowed:
+            out["borrowed"] = self.borrowed
         if self.scope:
             out["filter"] = self.scope
             out["filter_empty"] = self.scope_empty

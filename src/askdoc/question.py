@@ -129,21 +129,35 @@ def borrowed_text(question: Question, context: Sequence[str]) -> str:
     """The words a follow-up borrows from the conversation, as text to analyse ("" when none).
 
     An elliptical question with a name of its own ("and Putin?") borrows the previous
-    question's other words: the new name replaces the old one. Any other follow-up, with a
-    pronoun ("what did he warn?") or elliptical ("and the budget?"), borrows the names of the
-    newest earlier question that has some, or that question's words when none has.
-    A question that names its subject and is not elliptical borrows nothing.
+    question's other words: the new name replaces the old one. An elliptical question without
+    one ("and the budget?", "and michael howard?" typed in lower case, where no name shows)
+    borrows the whole previous question as it was read, so the thread is kept whichever it
+    changes, the subject or the topic. A follow-up with a pronoun ("what did he warn?") borrows
+    the names of the newest earlier question that has some, or that question's words when none
+    has. A question that names its subject and is not elliptical borrows nothing.
     """
     if not context or not question.leans_on_context:
         return ""
     previous = context[-1]
+    if question.elliptical and not question.names and not _has_pronoun(question.text):
+        return _as_read(previous, context[:-1])
     if question.names:
         if not question.elliptical:
             return ""
         names = set(names_of(previous))
-        return " ".join(w for w in _WORD.findall(previous) if w not in names)
+        return " ".join(w for w in _WORD.findall(_as_read(previous, context[:-1])) if w not in names)
     for earlier in reversed(context):
         names = names_of(earlier)
         if names:
             return " ".join(names)
     return previous
+
+
+def _as_read(question: str, context: Sequence[str]) -> str:
+    """A question with the words it borrowed itself (``"and michael howard?"`` after ``"why did
+    Harry apologise?"`` was read as ``"and michael howard? why did Harry apologise?"``)."""
+    return f"{question} {borrowed_text(read_question(question), context[-3:])}".strip()
+
+
+def _has_pronoun(text: str) -> bool:
+    return bool({w.casefold().strip(".'’") for w in _WORD.findall(text)} & PRONOUNS)

@@ -6,6 +6,7 @@ or as JSON never loads it.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Sequence
@@ -61,10 +62,42 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
 
     Built from plain segments (never parsed as markup), so ``[bold]`` in an article stays literal.
     """
+    return _marked(hit, hit.passage.start, hit.passage.end, quote_style, term_style)
+
+
+def quote_text(hit: Hit, term_style: str = TERM_STYLE, gap_style: str = "dim") -> Text:
+    """The hit's quote, the answer itself: its question words highlighted, and "…" where the
+    paragraph goes on before or after it (``hit.passage`` holds the whole paragraph)."""
+    from rich.text import Text
+
+    before, after = quote_gaps(hit)
+    out = Text()
+    if before:
+        out.append("… ", style=gap_style)
+    out.append_text(_marked(hit, hit.quote.start, hit.quote.end, "", term_style))
+    if after:
+        out.append(" …", style=gap_style)
+    return out
+
+
+def quote_gaps(hit: Hit) -> tuple[bool, bool]:
+    """Whether the paragraph has words before and after the quote (where an excerpt shows "…")."""
+    text = hit.article.text
+    before = bool(text[hit.passage.start : hit.quote.start].strip())
+    after = bool(text[hit.quote.end : hit.passage.end].strip())
+    return before, after
+
+
+def quote_plain(hit: Hit) -> str:
+    """The quote as plain, inert text with "…" where the paragraph goes on: what a pipe gets."""
+    before, after = quote_gaps(hit)
+    return ("… " if before else "") + inert(hit.quote.text) + (" …" if after else "")
+
+
+def _marked(hit: Hit, start: int, end: int, quote_style: str, term_style: str) -> Text:
     from rich.text import Text
 
     text = hit.article.text
-    start, end = hit.passage.start, hit.passage.end
     cuts = {start, end, hit.quote.start, hit.quote.end}
     for s, e in hit.highlights:
         cuts.update((s, e))
@@ -72,7 +105,7 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
     out = Text()
     for s, e in zip(points, points[1:]):
         styles = []
-        if hit.quote.start <= s and e <= hit.quote.end:
+        if quote_style and hit.quote.start <= s and e <= hit.quote.end:
             styles.append(quote_style)
         if any(hs <= s and e <= he for hs, he in hit.highlights):
             styles.append(term_style)
@@ -96,35 +129,43 @@ def also_in(hit: Hit) -> str:
     return f"  · also in {', '.join(printed_id(name) for name in hit.also_in)}" if hit.also_in else ""
 
 
-def hit_renderable(hit: Hit):
+def hit_header(hit: Hit) -> str:
+    """What follows the citation on its line: the score, the ``ID:¶`` that ``askdoc show`` takes, copies."""
+    return f"  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}"
+
+
+def hit_renderable(hit: Hit, full: bool = False):
+    """A hit for a terminal: the citation line, then the quote (``full``: the paragraph, the quote in bold)."""
     from rich.console import Group
     from rich.padding import Padding
 
     header = citation_text(hit)
-    header.append(f"  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}", style="dim")
-    return Group(header, Padding(passage_text(hit), (0, 0, 1, 4)))
+    header.append(hit_header(hit), style="dim")
+    body = passage_text(hit) if full else quote_text(hit)
+    return Group(header, Padding(body, (0, 0, 1, 4)))
 
 
-def hits_renderable(hits: Sequence[Hit]):
+def hits_renderable(hits: Sequence[Hit], full: bool = False):
     from rich.console import Group
 
-    return Group(*(hit_renderable(hit) for hit in hits))
+    return Group(*(hit_renderable(hit, full) for hit in hits))
 
 
-def hits_plain(hits: Sequence[Hit]) -> str:
-    """Hits as plain text for pipes: no styles, no padding, one passage per indented block."""
+def hits_plain(hits: Sequence[Hit], full: bool = False) -> str:
+    """Hits as plain text for pipes: each its citation line and, indented below, its quote (with "…"
+    where the paragraph goes on) or, ``full``, the whole paragraph. No styles."""
     blocks = []
     for hit in hits:
-        body = inert(hit.passage.text).replace("\n", "\n    ")
-        blocks.append(
-            f"{one_line(hit.citation)}  score {hit.score:.2f}{where_to_read(hit)}{also_in(hit)}\n    {body}\n"
-        )
+        body = inert(hit.passage.text) if full else quote_plain(hit)
+        body = body.replace("\n", "\n    ")
+        blocks.append(f"{one_line(hit.citation)}{hit_header(hit)}\n    {body}\n")
     return "\n".join(blocks)
 
 
-def no_match_message(hits: Hits) -> str:
+def no_match_message(hits: Hits, folders: Sequence[str] = ()) -> str:
+    """Why there is no hit, in a line; ``folders``: the corpus's folders, named when an ``in:`` fits none."""
     if hits.scope_empty:
-        return no_article_within(hits.scope)
+        return no_article_within(hits.scope, folders)
     if hits.missing and not hits.matched:
         return "no passage mentions: " + ", ".join(hits.missing)
     if not hits.matched:
@@ -134,11 +175,22 @@ def no_match_message(hits: Hits) -> str:
     return "no passage answers this question"
 
 
-def no_article_within(scope: str) -> str:
-    """What a filter that no article passes gets: ``no article of this corpus is within in:x``."""
+def top_folders(rows: Sequence[dict]) -> list[str]:
+    """The top folders of a corpus (``business``, ``sport``) from ``Index.catalog()`` rows, to name when
+    an ``in:`` fits none; a dataset file's records are no folder."""
+    return sorted({row["file"].split("/", 1)[0] for row in rows if "/" in (row["file"] or "")})
+
+
+def no_article_within(scope: str, folders: Sequence[str] = ()) -> str:
+    """What a filter that no article passes gets: ``no article of this corpus is within in:x``, with
+    the corpus's ``folders`` when the filter names one (``in:sprt``: "its folders are sport, ...")."""
     dated = any(f" {kind}:" in f" {scope}" for kind in ("after", "until", "before"))
     undated = " (an undated article is never within a date filter)" if dated else ""
-    return f"no article of this corpus is within {inert(scope)}{undated}"
+    shown = ", ".join(printed_id(f) for f in folders[:12]) + (", …" if len(folders) > 12 else "")
+    named = re.findall(r"(?<!\S)in:['\"]?([^/\s'\"]+)", scope)  # the top folder each in: names
+    unknown = named and not set(named) & set(folders)  # in:sprt, not in:sport until:2003
+    listed = f"; its folders are {shown}" if folders and unknown else ""
+    return f"no article of this corpus is within {inert(scope)}{undated}{listed}"
 
 
 def articles_table(rows: Sequence[dict]):
@@ -166,18 +218,34 @@ def weak_message(hits: Hits) -> str:
 
 
 def answer_notes(hits: Hits) -> list[tuple[str, str]]:
-    """What is said above hits, as (kind, sentence): the filter ("scope"), and the question's words
-    no article has ("missing": all of the caveat when the hits are weak; otherwise the names and
+    """What is said above hits, as (kind, sentence): the words a follow-up borrowed ("borrowed"), the
+    filter ("scope"), and the question's words no article has ("missing": all of the caveat when the hits are weak; otherwise the names and
     rare words, not "say")."""
     from .analysis import common_stem
 
-    notes = [("scope", f"Filtered: {hits.scope}")] if hits.scope else []
+    notes = [("borrowed", f"Also searched, from earlier: {borrowed}")] if (borrowed := borrowed_words(hits)) else []
+    notes += [("scope", f"Filtered: {hits.scope}")] if hits.scope else []
     if hits.weak:
         message = weak_message(hits)
         notes.append(("missing", message[0].upper() + message[1:] + "."))
     elif telling := [w for w in hits.missing if common_stem(w) is None]:
         notes.append(("missing", "Not in any article: " + ", ".join(telling)))
     return notes
+
+
+def borrowed_words(hits: Hits) -> str:
+    """The words a follow-up borrowed, as a reader would list them: "prince, harry, apologise"."""
+    if not hits.borrowed:
+        return ""
+    own = set(_analyzer().words(hits.question))
+    return ", ".join(w for w in dict.fromkeys(_analyzer().words(hits.borrowed)) if w not in own)
+
+
+@functools.cache
+def _analyzer():
+    from .analysis import Analyzer
+
+    return Analyzer()
 
 
 _MARKDOWN_BLOCK = re.compile(r"^(\s*)([#>+*=|-]|\d+[.)])", re.MULTILINE)
@@ -195,14 +263,18 @@ def json_line(value) -> str:
 
 
 def hits_markdown(hits: Hits) -> str:
-    """A question and its answers as Markdown: each quote verbatim with its citation."""
-    lines = [f"## {hits.question.strip()}", ""]
+    """A question and its answers as Markdown: each quote verbatim with its citation.
+
+    Inert as on a terminal (``cat`` of an export must not run an escape sequence from a title or
+    an article): controls and bidi overrides are written as visible escapes (``\\x1b``, ``<U+202E>``).
+    """
+    lines = [f"## {one_line(hits.question.strip())}", ""]
     if not hits:
-        lines += [no_match_message(hits), ""]
-    lines += [line for _, note in answer_notes(hits) if hits for line in (f"*{note}*", "")]
+        lines += [inert(no_match_message(hits)), ""]
+    lines += [line for _, note in answer_notes(hits) if hits for line in (f"*{inert(note)}*", "")]
     for hit in hits:
         # A quote line that Markdown would read as a heading or a list ("# not a hashtag") is escaped.
-        text = _MARKDOWN_BLOCK.sub(r"\1\\\2", hit.quote.text)
+        text = _MARKDOWN_BLOCK.sub(r"\1\\\2", inert(hit.quote.text))
         quoted = "\n".join("> " + line if line else ">" for line in text.splitlines())
-        lines += [quoted, "", f"— {hit.citation}{where_to_read(hit)}{also_in(hit)}", ""]
+        lines += [quoted, "", f"— {one_line(hit.citation)}{where_to_read(hit)}{also_in(hit)}", ""]
     return "\n".join(lines)

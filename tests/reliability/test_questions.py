@@ -102,7 +102,7 @@ def test_bad_questions_in_real_processes_with_a_strict_locale(corpus, tmp_path):
         env={**os.environ, "ASKDOC_CACHE_DIR": str(tmp_path), **strict},
         timeout=60,
     )
-    assert done.returncode == 0 and b"Traceback" not in done.stderr, done.stderr
+    assert done.returncode == 3 and b"Traceback" not in done.stderr, done.stderr  # 3: some lines had no answer
     answers = [json.loads(line) for line in done.stdout.decode("utf-8").splitlines()]
     assert [bool(a["hits"]) for a in answers] == [True, True, False, True, False]
     assert answers[1]["question"] == "\ufffd\ufffd budget"  # undecodable bytes became U+FFFD

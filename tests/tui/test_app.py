@@ -57,3 +57,16 @@ async def test_header_counts_one_article_in_the_singular(tmp_path):
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert app.screen.sub_title == "one · 1 article · 1 passage"
+
+
+async def test_the_chat_on_the_bundled_sample_says_so_in_its_header_and_how_to_use_a_corpus(tmp_path, monkeypatch):
+    from askdoc.tui.app import make_app
+    from chat_helpers import settle
+
+    monkeypatch.chdir(tmp_path)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert app.screen.sub_title.startswith("bundled sample · 1 article")
+        notes = [str(note.render()) for note in app.query(".note")]
+        assert any("bundled sample" in note and "askdoc add PATH" in note for note in notes)

@@ -43,11 +43,37 @@ async def test_question_is_answered_with_quote_and_citation(tmp_path):
         assert "2024-09-24" in text and "¶2" in text
         assert "Vyacheslav Volodin warned that Russia" in text
         content = first.render()
-        quote_start = content.plain.index(first.hit.quote.text)
-        assert any("bold" in str(span.style) and span.start <= quote_start < span.end for span in content.spans), (
-            "the quote is emphasised"
-        )
         assert any("$warning-muted" in str(span.style) for span in content.spans), "the question's words are marked"
+
+
+BRIDGE = (
+    "Bridge opens\n\nThe mayor opened the new bridge on Monday. Engineers said the heron colony under the "
+    "bridge had been moved to the marsh. Traffic will start flowing on Friday. The council meets in June to agree the budget for road repairs.\n"
+)
+
+
+async def test_an_answer_shows_the_quote_and_e_shows_its_whole_paragraph(tmp_path):
+    from conftest import write_corpus
+
+    app = make_app(write_corpus(tmp_path / "c", {"bridge.txt": BRIDGE, "other.txt": "Other\n\nEgrets nest."}))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "where was the heron colony moved?")
+        quote = app.query(HitQuote).first()
+        shown = " ".join(rendered(quote).split())
+        assert "… Engineers said the heron colony" in shown and "Monday" not in shown and "June" not in shown
+        await pilot.press("tab", "e")
+        assert app.focused is quote and quote.expanded
+        shown = " ".join(rendered(quote).split())
+        assert "Monday" in shown and "June" in shown
+        content = quote.render()
+        quote_start = content.plain.index(quote.hit.quote.text)
+        assert any("bold" in str(span.style) and span.start <= quote_start < span.end for span in content.spans), (
+            "in its paragraph, the quote is emphasised"
+        )
+        await pilot.press("e")
+        assert "June" not in " ".join(rendered(quote).split()), "e again: the quote alone"
+        assert app.query_one(QuestionInput).value == "", "e is not typed into the question"
 
 
 async def test_no_match_names_the_missing_terms(tmp_path):
@@ -77,6 +103,10 @@ async def test_follow_up_borrows_the_previous_question(tmp_path):
         follow_up = app.query(Answer).last().hits
         assert follow_up.question == "and what did he say?"
         assert "volodin" in follow_up.matched
+        shown = rendered(app.query(Answer).last().query_one(".borrowed"))
+        assert shown.strip() == "Also searched, from earlier: volodin", "how the follow-up was read, to correct it"
+        await ask(pilot, "and the budget?")
+        assert "volodin" in app.query(Answer).last().hits.matched, "the previous question as it was read"
         await pilot.press("ctrl+l")
         await ask(pilot, "and what did he say?")
         assert "volodin" not in app.query(Answer).last().hits.matched, "/clear starts a new conversation"
@@ -286,3 +316,90 @@ async def test_a_long_pasted_question_is_searched_whole_and_echoed_short(tmp_pat
         echoed = str(app.query(".question").last().render())
         assert len(echoed) < 320 and echoed.endswith("…")
         assert app.query(Answer).last().hits.question == question.strip()
+
+
+async def test_page_keys_scroll_the_transcript_from_the_prompt(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        for question in ("what did Volodin warn?", "lighthouse keeper", "budget date", "harbour ferry timetable"):
+            await ask(pilot, question)
+        transcript, prompt = app.query_one("#transcript"), app.query_one(QuestionInput)
+        assert transcript.max_scroll_y > 0 and app.focused is prompt
+        await pilot.press("ctrl+end")
+        assert transcript.scroll_y == transcript.max_scroll_y
+        await pilot.press("pageup")
+        await pilot.pause()
+        assert transcript.scroll_y < transcript.max_scroll_y and app.focused is prompt
+        await pilot.press("ctrl+home")
+        assert transcript.scroll_y == 0
+        await pilot.press("pagedown")
+        assert transcript.scroll_y > 0 and app.focused is prompt
+
+
+async def test_expanding_a_quote_keeps_it_in_view(tmp_path):
+    from conftest import write_corpus
+
+    egrets = {f"egret{n}.txt": f"Egrets {n}\n\nThe warden counted {n} egrets by the ferry." for n in range(3)}
+    app = make_app(write_corpus(tmp_path / "c", {"bridge.txt": BRIDGE, **egrets}))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "where was the heron colony moved?")
+        await ask(pilot, "how many egrets did the warden count?")
+        await pilot.press("tab", "up")  # the earlier answer's quote, above the latest question
+        await pilot.pause()
+        before = app.focused.region
+        await pilot.press("e")
+        await pilot.pause()
+        await pilot.pause()
+        quote, transcript = app.focused, app.query_one("#transcript")
+        assert quote.region.y == before.y, "the view does not jump back to the latest question"
+        assert isinstance(quote, HitQuote) and quote.expanded and quote.hit.article.id == "bridge"
+        assert "June" in rendered(quote)
+        assert transcript.region.contains_region(quote.region), "the expanded quote is on screen"
+
+
+async def test_footer_keeps_quit_at_80_by_24_with_a_quote_focused(tmp_path):
+    from textual.widgets import Footer
+    from textual.widgets._footer import FooterKey
+
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab")
+        await pilot.pause()
+        footer = app.screen.query_one(Footer)
+        keys = {key.description: key.region for key in footer.query(FooterKey)}
+        assert {"Read", "Copy", "Quit"} <= set(keys), keys
+        shown = [name for name, region in keys.items() if region.width and region.right <= footer.region.right - 12]
+        assert "Quit" in shown and "Read" in shown, f"cut off or under the palette key: {keys}"
+
+
+async def test_an_in_filter_that_fits_no_folder_names_the_folders_in_the_chat(tmp_path):
+    from conftest import write_corpus
+
+    corpus = write_corpus(tmp_path / "c", {"sport/a.txt": "A\n\nGoals galore.", "tech/b.txt": "B\n\nPhones."})
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "goals in:sprt")
+        said = " ".join(rendered(app.query(Answer).last().query_one(".no-match")).split())
+        assert "within in:sprt; its folders are sport, tech." in said
+
+
+async def test_a_toast_sits_above_the_question_not_over_it_at_80_by_24(tmp_path):
+    from textual.widgets._toast import Toast
+
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab", "c")
+        for _ in range(20):
+            await pilot.pause()
+            if app.screen.query(Toast):
+                break
+        toast = app.screen.query(Toast).last()
+        assert toast.region.height, "the copy is said in a toast"
+        assert not toast.region.overlaps(app.query_one(QuestionInput).region), "the toast covers the question"

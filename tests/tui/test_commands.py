@@ -20,11 +20,16 @@ async def test_k_sets_how_many_passages_an_answer_shows(tmp_path):
     app = make_app(news_corpus(tmp_path))
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        shown = len(app.query(Answer).last().query(HitQuote))
+        assert shown > 1 and f"1-{shown}" in app.query_one("#question").placeholder
         await ask(pilot, "/k 1")
+        assert f"1-{shown}" not in app.query_one("#question").placeholder, "the keys of an answer /k has outdated"
         assert app.k == 1
         assert "Answers now show up to 1 passage." in notes(app)
         await ask(pilot, "Russia warned")
         assert len(app.query(Answer).last().query(HitQuote)) == 1
+        assert app.query_one("#question").placeholder.endswith("Tab then 1 to read a source")
         await ask(pilot, "/k 0")
         await ask(pilot, "/k many")
         assert app.k == 1

@@ -69,3 +69,23 @@ def test_chat_at_60_by_20(app, snap_compare):
         await still(pilot)
 
     assert snap_compare(app, terminal_size=(60, 20), run_before=run_before)
+
+
+def test_quote_focused_at_80_by_24_shows_every_key_and_quit(app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab")
+        await still(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+
+
+def test_a_quote_opened_into_its_paragraph(app, snap_compare):
+    async def run_before(pilot):
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab", "e")
+        await still(pilot)
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)

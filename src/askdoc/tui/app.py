@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 
 import askdoc
+from askdoc.render import inert, one_line
 
 from .commands import AskdocCommands
 from .screens.chat import ChatScreen
@@ -29,11 +30,18 @@ class AskdocApp(App):
     def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K) -> None:
         super().__init__()
         self.corpus = corpus
-        self.corpus_name = corpus.resolve().name or str(corpus)
+        self.is_sample = corpus.resolve() == askdoc.sample_corpus().resolve()
+        # the header names the corpus: the sample by what it is, a folder by its name (which may hold escapes)
+        self.corpus_name = "bundled sample" if self.is_sample else one_line(corpus.resolve().name or str(corpus))
         self.engine = engine
         self.index: askdoc.Index | None = None
         self.chat = ChatScreen()
         self.set_reactive(AskdocApp.k, k)
+
+    def notify(self, message: str, *, title: str = "", markup: bool = True, **kwargs) -> None:
+        """Every toast made inert: its message names files, whose names may hold escape sequences
+        (a pane title set, the screen cleared, the clipboard written) that would reach the terminal."""
+        super().notify(inert(message), title=one_line(title), markup=markup, **kwargs)
 
     def get_default_screen(self) -> ChatScreen:
         return self.chat

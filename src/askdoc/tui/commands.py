@@ -46,6 +46,7 @@ def set_k(app: AskdocApp, argument: str) -> None:
         return
     app.k = int(argument)
     app.chat.transcript.add_note(f"Answers now show up to {count(app.k, 'passage')}.")
+    app.chat.prompt.placeholder = f"Ask a question: answers now show up to {count(app.k, 'passage')}"
 
 
 def export(app: AskdocApp, argument: str) -> None:

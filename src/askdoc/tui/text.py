@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.content import Content, Span
 
 from askdoc import Hit
-from askdoc.render import also_in, inert, one_line, passage_text, where_to_read
+from askdoc.render import also_in, inert, one_line, passage_text, quote_text, where_to_read
 
 # Styles name theme variables, so answers stay readable when the theme changes (light or dark).
 QUOTE_STYLE = "bold $foreground"
@@ -23,7 +23,15 @@ def literal(text: str, style: str = "") -> Content:
 
 def passage_content(hit: Hit) -> Content:
     """The hit's passage, its best quote emphasised and the question's words highlighted."""
-    rich_text = passage_text(hit, quote_style=QUOTE_STYLE, term_style=TERM_STYLE)
+    return _content(passage_text(hit, quote_style=QUOTE_STYLE, term_style=TERM_STYLE))
+
+
+def quote_content(hit: Hit) -> Content:
+    """The hit's quote alone, the question's words highlighted, "…" where its paragraph goes on."""
+    return _content(quote_text(hit, term_style=TERM_STYLE, gap_style=DETAIL_STYLE))
+
+
+def _content(rich_text) -> Content:
     return Content(rich_text.plain, [Span(span.start, span.end, str(span.style)) for span in rich_text.spans])
 
 

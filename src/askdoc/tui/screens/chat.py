@@ -14,6 +14,7 @@ from textual.widgets import Footer, Header, Input
 
 import askdoc
 from askdoc import Hit, Hits
+from askdoc.render import one_line
 
 from ..text import count, literal
 from ..widgets.answer import Answer
@@ -26,6 +27,11 @@ from ..widgets.transcript import Transcript
 PROGRESS_EVERY = 0.05  # seconds between progress bar updates while indexing
 ASK = "Ask a question  (/help for commands)"
 NO_INDEX = "No answer: the corpus could not be opened."
+SAMPLE_NOTE = (
+    "This is the bundled sample, one article: no ./corpus is here and no --corpus or $ASKDOC_CORPUS was "
+    "given. To ask your own articles, quit (Ctrl+Q) and run askdoc add PATH, which copies them into a new "
+    "./corpus that askdoc then opens here, or askdoc --corpus DIR."
+)
 
 
 class ChatScreen(Screen):
@@ -33,11 +39,16 @@ class ChatScreen(Screen):
 
     AUTO_FOCUS = "#question"
     BINDINGS = [
-        Binding("1", "open_citation(1)", "Open citation", key_display="1-9", id="chat.open_citation"),
+        Binding("1", "open_citation(1)", "Open", key_display="1-9", id="chat.open_citation"),
         *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, 10)),
         Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
         Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
         Binding("tab", "focus_answer", "Quotes", id="chat.quotes"),
+        # the transcript scrolls from the prompt, which keeps the focus (it takes no focus of its own)
+        Binding("pageup", "scroll_transcript('page_up')", "Scroll up", show=False, id="chat.page_up"),
+        Binding("pagedown", "scroll_transcript('page_down')", "Scroll down", show=False, id="chat.page_down"),
+        Binding("ctrl+home", "scroll_transcript('home')", "To the start", show=False, id="chat.scroll_home"),
+        Binding("ctrl+end", "scroll_transcript('end')", "To the end", show=False, id="chat.scroll_end"),
     ]
 
     def __init__(self) -> None:
@@ -53,7 +64,7 @@ class ChatScreen(Screen):
         yield Transcript(id="transcript")
         yield IndexProgress(self.app.corpus_name, id="progress")
         yield QuestionInput(placeholder=ASK, id="question")
-        yield Footer()
+        yield Footer(compact=True)  # every key, Quit too, fits at 80 columns
         yield CorpusWatch(id="corpus-watch")
 
     def on_mount(self) -> None:
@@ -69,7 +80,13 @@ class ChatScreen(Screen):
                 " for the palette.",
             )
         )
+        if self.app.is_sample:
+            self.transcript.add_note(SAMPLE_NOTE, classes="notice")
         self.load_index()
+
+    def validate_sub_title(self, sub_title: object) -> str | None:
+        """The header's subtitle is inert: it may carry an error naming a file (a refresh that failed)."""
+        return None if sub_title is None else one_line(str(sub_title))
 
     @property
     def transcript(self) -> Transcript:
@@ -248,6 +265,23 @@ class ChatScreen(Screen):
 
     def action_clear(self) -> None:
         self.clear()
+
+    def action_scroll_transcript(self, where: str) -> None:
+        """PageUp, PageDown, Ctrl+Home and Ctrl+End move through the conversation from the prompt."""
+        transcript = self.transcript
+        transcript.anchor = None  # the reader moved: a late answer no longer pulls the view back
+        {
+            "page_up": transcript.scroll_page_up,
+            "page_down": transcript.scroll_page_down,
+            "home": transcript.scroll_home,
+            "end": transcript.scroll_end,
+        }[where](animate=False)
+
+    @on(HitQuote.Expanded)
+    def quote_expanded(self, event: HitQuote.Expanded) -> None:
+        """A quote opened into its paragraph (or closed) stays in view, wherever the transcript was."""
+        self.transcript.anchor = None
+        self.call_after_refresh(event.quote.scroll_visible, animate=False)
 
     @on(HitQuote.Opened)
     def quote_opened(self, event: HitQuote.Opened) -> None:

@@ -7,7 +7,7 @@ from textual.reactive import reactive
 from textual.widgets import Static
 
 from askdoc import Hits
-from askdoc.render import answer_notes, no_match_message
+from askdoc.render import answer_notes, no_match_message, top_folders
 
 from ..text import literal
 from .hit_quote import HitQuote
@@ -34,10 +34,17 @@ class Answer(Vertical):
                 yield Static(literal(note), classes=kind)
             yield from (HitQuote(hit) for hit in self.hits)
         else:
-            yield Static(literal(sentence(self.hits)), classes="no-match")
+            yield Static(literal(sentence(self.hits, self._folders())), classes="no-match")
+
+    def _folders(self) -> list[str]:
+        """The corpus's top folders, named when an ``in:`` filter fits none of them."""
+        index = getattr(self.app, "index", None)
+        if index is None or not self.hits.scope_empty:
+            return []
+        return top_folders(index.catalog())
 
 
-def sentence(hits: Hits) -> str:
+def sentence(hits: Hits, folders: list[str] | tuple[str, ...] = ()) -> str:
     """The no-match message as a sentence a person reads: capitalised, with a full stop."""
-    message = no_match_message(hits)
+    message = no_match_message(hits, folders)
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

@@ -1,4 +1,4 @@
-"""HitQuote: one cited passage of an answer; click or Enter opens it, c copies the quote."""
+"""HitQuote: one quote of an answer; e shows its whole paragraph, click or Enter opens it, c copies it."""
 
 from __future__ import annotations
 
@@ -8,21 +8,25 @@ from textual import events
 from textual.binding import Binding
 from textual.content import Content
 from textual.message import Message
+from textual.reactive import reactive
 from textual.widget import Widget
 
 from askdoc import Hit
 
-from ..text import citation_content, passage_content, quote_with_citation
+from ..text import citation_content, passage_content, quote_content, quote_with_citation
 
 
 class HitQuote(Widget, can_focus=True):
-    """A citation line and the passage under it, the quote in bold and the question's words marked."""
+    """A citation line and the quote under it, the question's words marked; ``expanded``: the whole
+    paragraph, the quote in bold."""
 
     BINDINGS = [
-        Binding("enter", "open", "Read article", id="quote.open"),
-        Binding("c", "copy", "Copy quote", id="quote.copy"),
+        Binding("enter", "open", "Read", id="quote.open"),
+        Binding("e", "expand", "Whole ¶", id="quote.expand"),
+        Binding("c", "copy", "Copy", id="quote.copy"),
         Binding("up", "app.focus_previous", "Previous", show=False),
         Binding("down", "app.focus_next", "Next", show=False),
+        Binding("tab", "app.focus_next", "Next", show=False),  # the footer's room goes to Quit at 80 columns
         Binding("escape", "to_prompt", "Ask", show=False),
     ]
 
@@ -32,13 +36,27 @@ class HitQuote(Widget, can_focus=True):
 
         hit: Hit
 
+    @dataclass
+    class Expanded(Message):
+        """The quote now shows its whole paragraph, or the quote alone again (``quote.expanded``)."""
+
+        quote: HitQuote
+
+    expanded: reactive[bool] = reactive(False, layout=True)
+
     def __init__(self, hit: Hit) -> None:
         super().__init__(classes="hit")
         self.hit = hit
-        self.tooltip = "Click or press Enter to read the article; c copies the quote"
+        self.tooltip = "Click or press Enter to read the article; e shows the whole paragraph; c copies the quote"
 
     def render(self) -> Content:
-        return Content("\n").join([citation_content(self.hit), passage_content(self.hit)])
+        body = passage_content(self.hit) if self.expanded else quote_content(self.hit)
+        return Content("\n").join([citation_content(self.hit), body])
+
+    def action_expand(self) -> None:
+        """The whole paragraph around the quote, or back to the quote alone."""
+        self.expanded = not self.expanded
+        self.post_message(self.Expanded(self))
 
     def on_click(self) -> None:
         self.post_message(self.Opened(self.hit))
@@ -51,7 +69,7 @@ class HitQuote(Widget, can_focus=True):
 
     def on_key(self, event: events.Key) -> None:
         """Typing goes to the question: a letter pressed on a quote starts the next question."""
-        if event.is_printable and event.character and event.character != "c" and not event.character.isdigit():
+        if event.is_printable and event.character and event.character not in "ce" and not event.character.isdigit():
             event.stop()
             prompt = self.screen.query_one("#question")
             prompt.focus()
