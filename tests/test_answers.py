@@ -58,3 +58,15 @@ def test_of_two_candidates_the_one_nearest_the_question_words_answers():
     spans = [(35, 40)]  # "audit"
     found = answer_span(text, Quote(0, len(text), text), "person", question_words("Who led the audit?"), spans)
     assert found is not None and found.text == "Jones"
+
+
+def test_the_answer_is_underlined_in_the_quote_on_a_terminal_and_in_the_chat():
+    from askdoc import render
+    from askdoc.tui.text import ANSWER_STYLE, quote_content
+
+    hit = askdoc.Index.from_articles([FERRY]).search("When does the new route to Bilbao open?", k=1)[0]
+    shown = render.quote_text(hit)
+    underlined = {shown.plain[span.start : span.end] for span in shown.spans if "underline" in str(span.style)}
+    assert underlined == {"3 March"}
+    chat = quote_content(hit)
+    assert {chat.plain[span.start : span.end] for span in chat.spans if span.style == ANSWER_STYLE} == {"3 March"}

@@ -26,6 +26,7 @@ _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u206
 
 QUOTE_STYLE = "bold"
 TERM_STYLE = "bold yellow"
+ANSWER_STYLE = "bold underline"  # hit.answer: the words of the quote that answer
 CITATION_STYLE = "cyan"
 
 
@@ -65,16 +66,19 @@ def passage_text(hit: Hit, quote_style: str = QUOTE_STYLE, term_style: str = TER
     return _marked(hit, hit.passage.start, hit.passage.end, quote_style, term_style)
 
 
-def quote_text(hit: Hit, term_style: str = TERM_STYLE, gap_style: str = "dim") -> Text:
-    """The hit's quote, the answer itself: its question words highlighted, and "…" where the
-    paragraph goes on before or after it (``hit.passage`` holds the whole paragraph)."""
+def quote_text(
+    hit: Hit, term_style: str = TERM_STYLE, gap_style: str = "dim", answer_style: str = ANSWER_STYLE
+) -> Text:
+    """The hit's quote, the answer itself: its question words highlighted, the words that answer
+    (``hit.answer``) underlined, and "…" where the paragraph goes on before or after it (``hit.passage``
+    holds the whole paragraph)."""
     from rich.text import Text
 
     before, after = quote_gaps(hit)
     out = Text()
     if before:
         out.append("… ", style=gap_style)
-    out.append_text(_marked(hit, hit.quote.start, hit.quote.end, "", term_style))
+    out.append_text(_marked(hit, hit.quote.start, hit.quote.end, "", term_style, answer_style))
     if after:
         out.append(" …", style=gap_style)
     return out
@@ -94,19 +98,24 @@ def quote_plain(hit: Hit) -> str:
     return ("… " if before else "") + inert(hit.quote.text) + (" …" if after else "")
 
 
-def _marked(hit: Hit, start: int, end: int, quote_style: str, term_style: str) -> Text:
+def _marked(hit: Hit, start: int, end: int, quote_style: str, term_style: str, answer_style: str = "") -> Text:
     from rich.text import Text
 
     text = hit.article.text
+    answer = hit.answer if answer_style else None
     cuts = {start, end, hit.quote.start, hit.quote.end}
     for s, e in hit.highlights:
         cuts.update((s, e))
+    if answer is not None:
+        cuts.update((answer.start, answer.end))
     points = sorted(c for c in cuts if start <= c <= end)
     out = Text()
     for s, e in zip(points, points[1:]):
         styles = []
         if quote_style and hit.quote.start <= s and e <= hit.quote.end:
             styles.append(quote_style)
+        if answer is not None and answer.start <= s and e <= answer.end:
+            styles.append(answer_style)
         if any(hs <= s and e <= he for hs, he in hit.highlights):
             styles.append(term_style)
         out.append(inert(text[s:e]), style=" ".join(styles) or None)

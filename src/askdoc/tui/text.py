@@ -9,6 +9,7 @@ from askdoc.render import also_in, inert, one_line, passage_text, quote_text, wh
 
 # Styles name theme variables, so answers stay readable when the theme changes (light or dark).
 QUOTE_STYLE = "bold $foreground"
+ANSWER_STYLE = "bold underline $foreground"  # hit.answer: the words of the quote that answer
 TERM_STYLE = "bold $foreground on $warning-muted"  # a marker pen: contrast 7.5 (dark) and 10.9 (light)
 CITATION_NUMBER_STYLE = "bold $text-primary"
 TITLE_STYLE = "bold $foreground"
@@ -28,7 +29,7 @@ def passage_content(hit: Hit) -> Content:
 
 def quote_content(hit: Hit) -> Content:
     """The hit's quote alone, the question's words highlighted, "…" where its paragraph goes on."""
-    return _content(quote_text(hit, term_style=TERM_STYLE, gap_style=DETAIL_STYLE))
+    return _content(quote_text(hit, term_style=TERM_STYLE, gap_style=DETAIL_STYLE, answer_style=ANSWER_STYLE))
 
 
 def _content(rich_text) -> Content:
