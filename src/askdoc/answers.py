@@ -31,12 +31,17 @@ KINDS = {
     "date": re.compile(
         rf"\b(?:\d{{1,2}}\s+(?:{_MONTHS})(?:\s+\d{{4}})?|(?:{_MONTHS})(?:\s+\d{{1,2}})?(?:,?\s+\d{{4}})?"
         rf"|(?:{_DAYS})|(?:1\d|20)\d\d)\b|\b(?:[Ll]ast|[Nn]ext|[Tt]his) (?:week|month|year|{_DAYS})\b"
+        r"|\b(?:(?:early|mid|late)[ -])?\d{1,2}(?:st|nd|rd|th)(?:[ -]century|\b)|\b\d{3,4}s\b"  # "11th century", "1050s"
     ),
     # a run of capitalised words ("Sir Alex Ferguson", "Royal Bank of Scotland"), possibly an acronym
     "name": re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:(?:of|de|van|von|the|and|for)\s+)?[A-Z][\w'’&.-]*)*"),
 }
 _NAMED = {"person": "name", "place": "name", "name": "name"}
-_LEADING = re.compile(r"^(?:The|A|An|But|And|In|On|At|He|She|It|They|This|That|Mr|Mrs|Ms|Dr)\s+")
+_LEADING = re.compile(
+    r"^(?:The|A|An|But|And|In|On|At|He|She|It|They|This|That|These|Those|Some|Many|Most|All|Both|His|Her|Its|Their"
+    r"|Our|Mr|Mrs|Ms|Dr)\s+"
+)
+_SENTENCE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:Mr|Ms|Dr|St))\.\s")  # "Edward. He": not "J. Smith", "Mr. Smith"
 
 
 def answer_span(
@@ -87,6 +92,11 @@ def _trimmed(text: str, start: int, end: int, quote_start: int) -> tuple[int | N
     single = " " not in text[start:end].strip()
     if single and (not before or before[-1] in '.!?"“') and not text[start:end].isupper():
         return None, end  # one capitalised word opening a sentence is no name
+    cut = _SENTENCE_BREAK.search(text, start, end)
+    if cut is not None:
+        end = cut.start()  # a run does not go on into the next sentence
     while end > start and text[end - 1] in ".,'’":
         end -= 1
-    return start, end
+    if text[start:end].endswith(("'s", "’s")):
+        end -= 2  # "John Myhill's paper": the name is John Myhill
+    return (start, end) if end > start else (None, end)

@@ -92,11 +92,13 @@ def read_question(text: str) -> Question:
 
 def answer_type_of(question: str) -> str | None:
     """The kind of answer a question wants, from its question word; None when it does not say."""
-    folded = " " + " ".join(question.casefold().split())
-    for kind, pattern in _TYPE_RES:
-        if pattern.search(folded[:60]):
-            return kind
-    return None
+    folded = " " + " ".join(question.casefold().split())[:59]
+    # the question word that comes first decides ("who was the leader when ..." wants a person), the
+    # order of _TYPE_PATTERNS breaks ties ("how long" before "how")
+    found = [
+        (m.start(), order, kind) for order, (kind, pattern) in enumerate(_TYPE_RES) if (m := pattern.search(folded))
+    ]
+    return min(found)[2] if found else None
 
 
 def phrases_of(question: str) -> tuple[str, ...]:
