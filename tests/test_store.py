@@ -11,7 +11,7 @@ import pytest
 
 import askdoc
 from askdoc import checks, store
-from conftest import write_corpus
+from conftest import reseal, write_corpus
 
 
 def answers(index, question="minister budget"):
@@ -136,6 +136,13 @@ def test_garbage_in_tables_or_older_format_is_rebuilt(tmp_path, caplog):
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         assert answers(askdoc.open(root)) == expected
+    assert "articles.jsonl fails its checksum" in caplog.text
+    gen = store.current_generation(index.location)
+    (gen / "articles.jsonl").write_bytes(b"{not json" + b" " * (size - 9))
+    reseal(gen)  # the checksums say nothing: the sampled lines must
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert answers(askdoc.open(root)) == expected
     assert "metadata is damaged" in caplog.text
 
 
@@ -146,6 +153,7 @@ def test_out_of_range_postings_are_not_trusted(tmp_path, caplog):
     post_doc = np.load(gen / "post_doc.npy")
     post_doc[0] = 10**6
     np.save(gen / "post_doc.npy", post_doc, allow_pickle=False)
+    reseal(gen)  # the range check, not the checksum, must catch it
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         assert answers(askdoc.open(root)) == answers(index)
     assert "rebuilding" in caplog.text

@@ -126,8 +126,8 @@ def _filter(within, sites, since, until) -> askdoc.Filter | None:
     return where or None
 
 
-def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None) -> askdoc.Index:
-    return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress(), walk=walk)
+def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None, **writer) -> askdoc.Index:
+    return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=_progress(), walk=walk, **writer)
 
 
 def _walk_ahead(corpus: Path | None):
@@ -236,7 +236,7 @@ def query(corpus, engine, k, max_per_article, json_, within, sites, since, until
 def index(corpus: Path | None, rebuild: bool) -> None:
     """Build or refresh the index of the corpus."""
     started = time.perf_counter()
-    built = _open(corpus, rebuild=rebuild)
+    built = _open(corpus, rebuild=rebuild, wait=True, verify=True)  # the writer: it waits, and checks every byte
     if built.data.stats.get("unsaved"):
         _fail(f"the index was built but could not be saved in {built.location} (see the warning above)")
     click.echo(
