@@ -342,3 +342,29 @@ def test_dataset_dates_in_common_shapes_are_read_and_others_stay_unknown(value, 
     from askdoc.formats.text import as_date
 
     assert as_date(value) == expected
+
+
+def test_jsonl_keeps_every_good_record_and_names_each_bad_line(tmp_path, caplog):
+    """The review's attacks: a line nested 100,000 deep and a 5,000-digit integer made the whole file
+    (1,000 good records) be skipped; raw U+2028, U+2029 and U+0085 inside strings cut records in two."""
+    good = [
+        {"id": f"r{i}", "title": f"Record {i}", "text": f"The harbour pilot {i} reported calm water."}
+        for i in range(1000)
+    ]
+    lines = [json.dumps(record) for record in good]
+    lines.insert(10, "[" * 100_000 + "]" * 100_000)  # line 11
+    lines.insert(500, '{"id": "big", "text": "Number", "n": ' + "9" * 5000 + "}")  # line 501
+    lines.insert(700, "not json at all")  # line 701
+    separators = [
+        {"id": f"sep{i}", "text": f"Before{char}after, the lighthouse {i} shone."}
+        for i, char in enumerate(["\u2028", "\u2029", "\x85", "\u2028\u2029", "\x0b\x0c"])
+    ]
+    lines += [json.dumps(record, ensure_ascii=False) for record in separators]
+    root = write_corpus(tmp_path / "c", {"news.jsonl": "\n".join(lines) + "\n"})
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert index.n_articles == 1000 + len(separators)
+    assert index.article("news/sep0").text.startswith("Before\u2028after")
+    assert index.article("news/sep2").text.startswith("Before\x85after")
+    assert "skipped lines 11, 501, 701: not a JSON object" in caplog.text
+    assert index.search("lighthouse 3 shone")[0].article.id == "news/sep3"

@@ -81,22 +81,30 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+SHOWN_LINES = 20  # bad lines named one by one in the warning; the rest counted
+
+
 def _json_rows(file: SourceFile, text: str) -> Iterator[tuple[int, dict]]:
-    bad = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    """Each line's object. Lines end at "\n" only (JSON Lines): a record's raw U+2028, U+2029 or U+0085
+    is its text, not a line break, as ``str.splitlines`` would make it. A bad line (not JSON, not an
+    object, nested too deep, a number too long to convert) is skipped and named; the others are kept."""
+    bad: list[int] = []
+    for number, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1
-            if bad <= 3:
-                log.warning("%s: line %d is not a JSON object; skipped", file.path, number)
-            continue
+        except (ValueError, RecursionError):  # JSONDecodeError, "Exceeds the limit ... for integer string"
+            record = None
         if isinstance(record, dict):
             yield number, record
-    if bad > 3:
-        log.warning("%s: %d lines in all were not JSON objects", file.path, bad)
+        else:
+            bad.append(number)
+    if bad:
+        named = ", ".join(map(str, bad[:SHOWN_LINES])) + (
+            f" and {len(bad) - SHOWN_LINES} more" if len(bad) > SHOWN_LINES else ""
+        )
+        log.warning("%s: skipped line%s %s: not a JSON object", file.path, "s" if len(bad) > 1 else "", named)
 
 
 def _csv_rows(text: str, suffix: str) -> Iterator[tuple[int, dict]]:
