@@ -14,7 +14,7 @@ from stat import S_ISLNK, S_ISREG
 from typing import NamedTuple
 
 from .errors import CorpusError
-from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_articles
+from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_articles, read_regular
 from .formats.text import article_from_text, decode
 from .model import Article
 
@@ -343,9 +343,8 @@ CACHE_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
 
 def _is_cache(path: str) -> bool:
     try:
-        with open(path, "rb") as handle:
-            return handle.read(len(CACHE_SIGNATURE)) == CACHE_SIGNATURE
-    except OSError:
+        return read_regular(Path(path), len(CACHE_SIGNATURE)).startswith(CACHE_SIGNATURE)
+    except Unreadable:  # a named pipe of that name is no tag, and is never waited on
         return False
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,6 +75,26 @@ def article_id_for(rel: str) -> str:
     return rel[: -len(suffix)] if suffix else rel
 
 
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+    """The bytes of a regular file, at most ``limit`` + 1 (the file may have grown since it was listed).
+
+    Opened without blocking and checked on the open descriptor (``fstat``), as the walk checks
+    what it lists: a named pipe or a device swapped in since is refused, never waited on or read
+    without end.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        raise Unreadable(str(err.strerror or err), unopened=True) from None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise Unreadable("not a regular file (a named pipe or a device?)")
+        try:
+            return handle.read(limit + 1)
+        except OSError as err:
+            raise Unreadable(str(err.strerror or err)) from None
+
+
 def read_articles(file: SourceFile) -> list[Article]:
     """The articles in ``file`` (one for most formats, many for JSON Lines and CSV).
 
@@ -84,11 +106,7 @@ def read_articles(file: SourceFile) -> list[Article]:
         raise Unreadable("not a format askdoc reads")
     if file.size > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
-    try:
-        with open(file.path, "rb") as handle:  # bounded: the file may have grown since it was listed
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise Unreadable(str(err.strerror or err), unopened=True) from None
+    data = read_regular(file.path)
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
     reader = importlib.import_module(f"{__name__}.{name}")
