@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -368,3 +369,56 @@ def test_jsonl_keeps_every_good_record_and_names_each_bad_line(tmp_path, caplog)
     assert index.article("news/sep2").text.startswith("Before\x85after")
     assert "skipped lines 11, 501, 701: not a JSON object" in caplog.text
     assert index.search("lighthouse 3 shone")[0].article.id == "news/sep3"
+
+
+def shared_stream_pdf(pages: int, stream_bytes: int) -> bytes:
+    """The review's attack: every page's /Contents is one content stream (compressed, the file is tiny)."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    line = b"BT /F1 12 Tf 72 720 Td (the harbour pilot reported calm water) Tj ET\n"
+    stream = DecodedStreamObject()
+    stream.set_data(line * (stream_bytes // len(line)))
+    contents = writer._add_object(stream.flate_encode())
+    font = DictionaryObject(
+        {NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+         NameObject("/BaseFont"): NameObject("/Helvetica")}
+    )  # fmt: skip
+    resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+    for _ in range(pages):
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Contents")] = contents
+        page[NameObject("/Resources")] = resources
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_of_pages_sharing_one_huge_content_stream_is_skipped_within_its_budget(tmp_path, caplog):
+    data = shared_stream_pdf(60, 200_000)
+    assert len(data) < 20_000
+    root = write_corpus(tmp_path / "c", {"bomb.pdf": data, "a.txt": "Harbour\n\nThe harbour pilot spoke."})
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert time.perf_counter() - started < 15  # 60 pages would take ~20 s here (390 s for the review's)
+    assert "bomb.pdf: PDF gives far more text than a file of" in caplog.text
+    assert [a.id for a in index.articles()] == ["a"]
+    assert "bomb.pdf" in index.skipped()
+
+
+def test_a_pdf_over_its_time_budget_is_skipped_saying_how_far_it_got(tmp_path, caplog, monkeypatch):
+    from askdoc.formats import pdf
+
+    monkeypatch.setattr(pdf, "SECONDS", 0.5)
+    monkeypatch.setattr(pdf, "CHARACTERS", 10**12)
+    root = write_corpus(tmp_path / "c", {"slow.pdf": shared_stream_pdf(20, 200_000), "a.txt": "A\n\nThe pilot."})
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert time.perf_counter() - started < 5  # all 20 pages: ~7 s
+    assert "slow.pdf: PDF text extraction took over 1 s (" in caplog.text and "of 20 pages read)" in caplog.text
+    assert [a.id for a in index.articles()] == ["a"]
