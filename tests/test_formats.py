@@ -422,3 +422,35 @@ def test_a_pdf_over_its_time_budget_is_skipped_saying_how_far_it_got(tmp_path, c
     assert time.perf_counter() - started < 5  # all 20 pages: ~7 s
     assert "slow.pdf: PDF text extraction took over 1 s (" in caplog.text and "of 20 pages read)" in caplog.text
     assert [a.id for a in index.articles()] == ["a"]
+
+
+def test_records_appended_to_a_jsonl_file_are_read_alone_and_the_index_equals_a_clean_build(tmp_path, monkeypatch):
+    """Issue 19, item 10: one record appended to a large dataset made the next query re-read them all."""
+    from askdoc.formats import records
+
+    lines = [json.dumps({"id": f"r{i}", "text": f"The harbour pilot {i} reported calm water."}) for i in range(300)]
+    lines.insert(5, "not json")
+    root = write_corpus(tmp_path / "c", {"news.jsonl": "\n".join(lines) + "\n", "a.txt": "A\n\nThe pilot."})
+    askdoc.open(root)
+    read = []
+    real = records.article_from_text
+    monkeypatch.setattr(records, "article_from_text", lambda id, *a, **k: read.append(id) or real(id, *a, **k))
+    with open(root / "news.jsonl", "a") as handle:
+        handle.write(json.dumps({"id": "r5", "text": "A lighthouse keeper spoke of fog."}) + "\n")  # an id taken
+        handle.write(json.dumps({"text": "Fog closed the lighthouse road."}) + "\n")  # numbered by its line
+    index = askdoc.open(root)
+    assert read == ["news/r5-302", "news/303"]  # only the new lines, with the ids a whole read gives them
+    clean = askdoc.Index.from_articles(a for f in askdoc.corpus.find_files(root) for a in askdoc.corpus.read_file(f))
+    read.clear()
+    assert sorted(index.data.ids()) == sorted(clean.data.ids())
+    ask = "lighthouse fog keeper"
+    assert [(h.article.id, h.quote.text) for h in index.search(ask)] == [
+        (h.article.id, h.quote.text) for h in clean.search(ask)
+    ]
+    assert askdoc.open(root).n_articles == 303 and read == []  # nothing changed since: nothing read
+    # a change inside the known records (same inode, larger): the file is read whole
+    text = (root / "news.jsonl").read_text().replace("pilot 7 ", "pilot 7 and the coxswain ")
+    with open(root / "news.jsonl", "r+") as handle:
+        handle.write(text)
+    assert askdoc.open(root).search("coxswain")[0].article.id == "news/r7"
+    assert len(read) == 302

@@ -46,6 +46,12 @@ class SourceFile:
     path: Path
     size: int
     mtime_ns: int
+    # A JSON Lines file that grew by whole lines is read from where its known records end (``start``,
+    # the byte after them; ``first_line``, the number of the line there), its records' ids beside
+    # those already taken (``known_ids``): see collection.appended.
+    start: int = 0
+    first_line: int = 1
+    known_ids: tuple[str, ...] = ()
 
 
 class Unreadable(Exception):
@@ -75,7 +81,7 @@ def article_id_for(rel: str) -> str:
     return rel[: -len(suffix)] if suffix else rel
 
 
-def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES, start: int = 0) -> bytes:
     """The bytes of a regular file, at most ``limit`` + 1 (the file may have grown since it was listed).
 
     Opened without blocking and checked on the open descriptor (``fstat``), as the walk checks
@@ -90,6 +96,8 @@ def read_regular(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise Unreadable("not a regular file (a named pipe or a device?)")
         try:
+            if start:
+                handle.seek(start)
             return handle.read(limit + 1)
         except OSError as err:
             raise Unreadable(str(err.strerror or err)) from None
@@ -106,7 +114,7 @@ def read_articles(file: SourceFile) -> list[Article]:
         raise Unreadable("not a format askdoc reads")
     if file.size > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
-    data = read_regular(file.path)
+    data = read_regular(file.path, start=file.start)
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
     reader = importlib.import_module(f"{__name__}.{name}")
@@ -116,7 +124,7 @@ def read_articles(file: SourceFile) -> list[Article]:
         raise
     except Exception as err:  # a parser library failing on a damaged file must not stop indexing
         raise Unreadable(f"could not be read as {name} ({type(err).__name__}: {err})") from None
-    if not articles:
+    if not articles and not file.start:  # (the lines appended to a dataset may hold no article)
         raise Unreadable("no article text in it")
     return articles
 

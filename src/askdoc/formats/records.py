@@ -36,11 +36,13 @@ _UNSAFE_ID = re.compile(r"[^\w.\-]+")
 
 
 def read(file: SourceFile, data: bytes) -> list[Article]:
+    if file.start and not data.strip():
+        return []
     text = text_of(data)
     rows = _csv_rows(text, suffix_of(file.rel)) if suffix_of(file.rel) in (".csv", ".tsv") else _json_rows(file, text)
     file_id = article_id_for(file.rel)
     articles: list[Article] = []
-    seen: set[str] = set()
+    seen: set[str] = set(file.known_ids)  # a file read from ``start`` on: the ids its earlier records took
     without_text = 0
     saw_text_field = False
     for number, record in rows:
@@ -58,7 +60,7 @@ def read(file: SourceFile, data: bytes) -> list[Article]:
         meta = {name: value for name, value in fields.items() if name != "text"}
         meta |= {k: v for k, v in record.items() if isinstance(v, (str, int, float, bool)) and k.lower() not in _KNOWN}
         articles.append(article_from_text(article_id, body, path=file.path, meta=meta))
-    if not saw_text_field:
+    if not saw_text_field and not file.start:
         raise Unreadable(f"no text field (one of: {', '.join(FIELDS['text'][:3])}) in its records")
     if without_text and articles:
         log.warning("%s: skipped %d record(s) without text", file.path, without_text)
@@ -89,7 +91,7 @@ def _json_rows(file: SourceFile, text: str) -> Iterator[tuple[int, dict]]:
     is its text, not a line break, as ``str.splitlines`` would make it. A bad line (not JSON, not an
     object, nested too deep, a number too long to convert) is skipped and named; the others are kept."""
     bad: list[int] = []
-    for number, line in enumerate(text.split("\n"), 1):
+    for number, line in enumerate(text.split("\n"), file.first_line):
         if not line.strip():
             continue
         try:
