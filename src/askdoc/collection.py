@@ -71,6 +71,8 @@ def open_index(
         data = _rebuilt(None, walk.files(), _file_list(walk), progress)
         data.stats["unsaved"] = True
         return Index(data, engine=engine, corpus=root.resolve())
+    if note := store.made_private(folder):
+        log.warning("%s", note)
     with timing.stage("load index"):
         data = None if rebuild else _load(folder, verify=verify)
     if data is not None and data.stats.get("readers") != READERS_VERSION:

@@ -182,7 +182,9 @@ def unsafe(folder: Path) -> str | None:
 
     As ssh (StrictModes) and git (safe.directory) refuse: a folder another user owns or may write
     in lets that user plant files (a symlink named like askdoc's temporary files would make this
-    user overwrite what it points to) or a crafted index.
+    user overwrite what it points to) or a crafted index. A folder of this user's that others may
+    write in (an older askdoc, a umask of 002) is made private instead, and what it held is removed
+    (``made_private``): it is rebuilt once.
     """
     for path in (folder.parent, folder):
         try:
@@ -195,9 +197,26 @@ def unsafe(folder: Path) -> str | None:
             return f"{path} is not a folder (a symlink?)"
         if info.st_uid != os.geteuid():
             return f"{path} belongs to another user (uid {info.st_uid})"
-        if info.st_mode & 0o022:
-            return f"{path} may be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
     return None
+
+
+def made_private(folder: Path) -> str | None:
+    """Close the folder of indexes and this index folder to other users when they were open to their
+    writes, and empty this index folder (what another user may have planted in it is not read).
+    Returns what was done, for a warning, or None when they were private already."""
+    opened = []
+    for path in (folder.parent, folder):
+        with contextlib.suppress(FileNotFoundError):
+            mode = stat.S_IMODE(os.lstat(path).st_mode)
+            if mode & 0o022:
+                os.chmod(path, 0o700)
+                opened.append(f"{path} (mode {mode:o})")
+    if not opened:
+        return None
+    with contextlib.suppress(FileNotFoundError):
+        for child in folder.iterdir():
+            _remove(child)
+    return f"{', '.join(opened)} could be written by other users: made private, and its index is rebuilt"
 
 
 @contextlib.contextmanager

@@ -46,15 +46,18 @@ def test_a_cache_folder_owned_by_another_user_is_not_used_and_its_planted_symlin
     assert sorted(p.name for p in folder.iterdir()) == [f"CURRENT.tmp-{os.getpid()}"]  # nothing written there
 
 
-def test_a_cache_folder_others_may_write_in_is_not_used(tmp_path, caplog):
+def test_a_cache_folder_of_this_user_others_may_write_in_is_made_private_and_rebuilt(tmp_path, caplog):
     root = corpus(tmp_path)
-    folder = store.index_dir_for(root, askdoc.collection.cache_root())
-    folder.mkdir(parents=True)
+    folder = askdoc.open(root).location
     folder.parent.chmod(0o777)
+    planted = store.current_generation(folder) / "texts.bin"  # what another user could have rewritten
+    planted.write_bytes(planted.read_bytes().replace(b"minister", b"ministry"))
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)
-    assert "may be written by other users (mode 777)" in caplog.text
-    assert index.search("minister budget")[0].article.id == "a" and not any(folder.iterdir())
+    assert "(mode 777) could be written by other users: made private, and its index is rebuilt" in caplog.text
+    assert (folder.parent.stat().st_mode & 0o777) == 0o700 and (folder.stat().st_mode & 0o777) == 0o700
+    assert index.search("minister budget")[0].quote.text == "The minister presented the budget."
+    assert store.load(folder) is not None
 
 
 def test_symlinks_planted_under_askdocs_own_names_are_never_followed(tmp_path):
