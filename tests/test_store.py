@@ -69,22 +69,20 @@ def test_a_corpus_folder_deleted_under_an_open_index_is_its_files_removed_and_a_
 
 
 def test_a_file_that_could_not_be_opened_is_read_once_it_can_be_though_chmod_changes_no_stamp(tmp_path, monkeypatch):
-    import builtins
-
-    from askdoc import collection, formats
+    from askdoc import collection
 
     root = write_corpus(tmp_path / "c", {"a.txt": "A\n\nThe walrus sleeps.", "locked.txt": "L\n\nThe secret quokka."})
-    real_open = builtins.open
+    real_open = os.open
 
     def locked_open(path, *args, **kwargs):
         if str(path).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(formats, "open", locked_open, raising=False)
+    monkeypatch.setattr(os, "open", locked_open)  # where formats opens article files (root reads anything)
     index = askdoc.open(root)
     assert index.skipped() == {"locked.txt": "Permission denied"}
-    monkeypatch.delattr(formats, "open")  # chmod 644: the same size and time
+    monkeypatch.setattr(os, "open", real_open)  # chmod 644: the same size and time
     monkeypatch.setattr(collection.os, "access", lambda path, mode: False)
     assert not index.changes() and askdoc.open(root).skipped()  # still not openable: nothing to do
     monkeypatch.undo()
