@@ -314,7 +314,9 @@ def _settled(root: Path, walk: Scan, tries: int = 3) -> Scan:
         if not racy.any():
             return walk
         pause = int((ctimes[racy] + ticks[racy]).max()) - time.time_ns()
-        time.sleep(min(max(pause, 0), COARSE_TICK_NS) / 1e9)
+        if pause > COARSE_TICK_NS:  # a change time in the future: the clock was set back, no tick to wait out
+            return walk
+        time.sleep(max(pause, 0) / 1e9)
         walk = scan(root)
     return walk
 
