@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
 import time
@@ -454,3 +455,16 @@ def test_records_appended_to_a_jsonl_file_are_read_alone_and_the_index_equals_a_
         handle.write(text)
     assert askdoc.open(root).search("coxswain")[0].article.id == "news/r7"
     assert len(read) == 302
+
+
+def test_a_utf16_jsonl_file_that_grew_is_read_whole(tmp_path):
+    """Its appended bytes alone carry no byte order mark: read on their own they would not decode."""
+    lines = [json.dumps({"id": f"r{i}", "text": f"The harbour pilot {i} reported calm water."}) for i in range(3)]
+    big_endian = codecs.BOM_UTF16_BE + ("\n".join(lines) + "\n").encode("utf-16-be")  # ends "\x00\n"
+    root = write_corpus(tmp_path / "c", {"news.jsonl": big_endian})
+    askdoc.open(root)
+    with open(root / "news.jsonl", "ab") as handle:
+        handle.write((json.dumps({"id": "fog", "text": "Fog closed the lighthouse road."}) + "\n").encode("utf-16-be"))
+    index = askdoc.open(root)
+    assert index.n_articles == 4 and index.search("lighthouse fog")[0].article.id == "news/fog"
+    assert index.skipped() == {}

@@ -165,6 +165,8 @@ def appended(file: FoundFile, stamp: tuple, known: list) -> SourceFile | None:
             last = b""
             for done in range(0, size, READ_PIECE):
                 piece = handle.read(min(READ_PIECE, size - done))
+                if not done and piece.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
+                    return None  # UTF-16 or UTF-32: its appended part alone has no byte order mark to say so
                 lines, sum_, last = lines + piece.count(b"\n"), zlib.crc32(piece, sum_), piece[-1:] or last
     except OSError:
         return None
