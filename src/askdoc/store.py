@@ -186,10 +186,17 @@ def unsafe(folder: Path) -> str | None:
     write in (an older askdoc, a umask of 002) is made private instead, and what it held is removed
     (``made_private``): it is rebuilt once.
     """
+    root = folder.parent.parent  # the cache folder: another user who may rename in it may swap ours
+    with contextlib.suppress(OSError):  # (missing, or not a folder: creating the index folder then fails)
+        info = os.stat(root)
+        if info.st_uid not in (os.geteuid(), 0):
+            return f"{root} belongs to another user (uid {info.st_uid})"
+        if info.st_mode & 0o002 and not info.st_mode & stat.S_ISVTX:  # (a sticky /tmp is fine)
+            return f"{root} may be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
     for path in (folder.parent, folder):
         try:
             info = os.lstat(path)
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # (creating it fails, and says so)
             continue
         except OSError as err:
             return f"{path} cannot be examined ({err.strerror or err})"
@@ -206,14 +213,14 @@ def made_private(folder: Path) -> str | None:
     Returns what was done, for a warning, or None when they were private already."""
     opened = []
     for path in (folder.parent, folder):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             mode = stat.S_IMODE(os.lstat(path).st_mode)
             if mode & 0o022:
                 os.chmod(path, 0o700)
                 opened.append(f"{path} (mode {mode:o})")
     if not opened:
         return None
-    with contextlib.suppress(FileNotFoundError):
+    with contextlib.suppress(OSError):
         for child in folder.iterdir():
             _remove(child)
     return f"{', '.join(opened)} could be written by other users: made private, and its index is rebuilt"

@@ -46,6 +46,20 @@ def test_a_cache_folder_owned_by_another_user_is_not_used_and_its_planted_symlin
     assert sorted(p.name for p in folder.iterdir()) == [f"CURRENT.tmp-{os.getpid()}"]  # nothing written there
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="chown to another user needs root")
+def test_a_cache_root_another_user_owns_and_may_rename_in_is_not_used(tmp_path, caplog, monkeypatch):
+    root = corpus(tmp_path)
+    cache = tmp_path / "shared-cache"
+    cache.mkdir()
+    os.chown(cache, NOBODY, NOBODY)
+    cache.chmod(0o777)  # not sticky: nobody may rename askdoc's folders in it and put its own in their place
+    monkeypatch.setenv("ASKDOC_CACHE_DIR", str(cache))
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert "shared-cache belongs to another user (uid 65534)" in caplog.text
+    assert index.search("minister budget")[0].article.id == "a" and not any(cache.iterdir())
+
+
 def test_a_cache_folder_of_this_user_others_may_write_in_is_made_private_and_rebuilt(tmp_path, caplog):
     root = corpus(tmp_path)
     folder = askdoc.open(root).location
