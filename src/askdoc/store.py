@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import mmap
 import os
@@ -95,6 +96,7 @@ TABLE_ARRAYS: dict[str, str] = {
     "file_ino": "int64",  # the file's inode and change time: a file swapped in by rename is noticed (as git does)
     "file_ctime": "int64",
     "a_text_crc": "uint32",  # each article's text's CRC-32: checked whenever the text is read
+    "a_meta_crc": "uint32",  # each article's metadata line's CRC-32: checked whenever it is parsed
 }
 BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "files.bin")
 WRITE_PIECE = 1 << 24  # bytes of a memory-mapped blob written at a time
@@ -135,14 +137,23 @@ class IndexData:
         a = self.arrays
         raw = bytes(self.texts[int(a["a_text_start"][number]) : int(a["a_text_end"][number])])
         if self.text_sums is not None and zlib.crc32(raw) != int(self.text_sums[number]):
-            if self.generation is not None:
-                with contextlib.suppress(OSError):
-                    os.close(_create(self.generation / DAMAGED))
-            raise IndexDamaged(
-                f"the stored index is damaged (the text of article {number} fails its checksum); "
-                "it is rebuilt on the next run"
-            )
+            self.damaged(f"the text of article {number} fails its checksum")
         return raw
+
+    def check_meta(self, sums: np.ndarray, number: int, line: bytes, meta: dict) -> None:
+        """A stored metadata line is the one written for this article (its CRC-32, its id)."""
+        if zlib.crc32(line) != int(sums[number]):
+            self.damaged(f"the metadata of article {number} fails its checksum")
+        if self.article_ids is not None and meta.get("id") != self.article_ids[number]:
+            self.damaged(f"article {number}'s metadata names another article")
+
+    def damaged(self, what: str):
+        """Refuse to answer from damage found while answering; mark the generation so that the next run
+        rebuilds it rather than read it again."""
+        if self.generation is not None:
+            with contextlib.suppress(OSError):
+                os.close(_create(self.generation / DAMAGED))
+        raise IndexDamaged(f"the stored index is damaged ({what}); it is rebuilt on the next run")
 
     def ids(self) -> Sequence[str]:
         return self.article_ids if self.article_ids is not None else [meta["id"] for meta in self.articles]
@@ -376,6 +387,7 @@ def _load_generation(gen: Path, verify_all: bool = False) -> IndexData:
         generation=gen,
         verified=whole,
     )
+    data.articles.check = functools.partial(data.check_meta, table["a_meta_crc"])
     check_parameters(data.stats)
     check_shapes(data)
     check_tables(data)
@@ -506,6 +518,12 @@ def text_sums(data: IndexData) -> np.ndarray:
     return np.array([crc(view[start:end]) for start, end in zip(starts, ends)], dtype=np.uint32)
 
 
+def line_sums(blob: bytes, ptr: np.ndarray) -> np.ndarray:
+    """Each packed item's CRC-32 (without its separator)."""
+    view, bounds, crc = memoryview(blob), np.asarray(ptr).tolist(), zlib.crc32
+    return np.array([crc(view[start : end - 1]) for start, end in zip(bounds, bounds[1:])], dtype=np.uint32)
+
+
 def save(folder: Path, data: IndexData) -> Path:
     """Write ``data`` as a new generation and commit it; older generations are removed."""
     make_private(folder)
@@ -521,6 +539,7 @@ def save(folder: Path, data: IndexData) -> Path:
         sizes, sums = {}, {}
         arrays, blobs = pack_tables(data)
         arrays["a_text_crc"] = text_sums(data)
+        arrays["a_meta_crc"] = line_sums(blobs["articles.jsonl"], arrays["a_meta_ptr"])
         for name, dtype in (ARRAYS | TABLE_ARRAYS).items():
             path = tmp / f"{name}.npy"
             array = data.arrays[name] if name in ARRAYS else arrays[name]

@@ -184,9 +184,10 @@ class ArticleTable(Sequence[dict]):
     carries unchanged articles' lines over without parsing them).
     """
 
-    def __init__(self, lines: Packed | list[dict | bytes]) -> None:
+    def __init__(self, lines: Packed | list[dict | bytes], check=None) -> None:
         self.lines = lines
         self.parsed: dict[int, dict[str, Any]] = {}
+        self.check = check  # check(number, line, meta): raises when a stored line is not what was written
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -199,7 +200,10 @@ class ArticleTable(Sequence[dict]):
         meta = self.parsed.get(number)
         if meta is None:
             line = self.raw(number)
-            meta = self.parsed[number] = line if isinstance(line, dict) else _article_meta(line, number)
+            meta = line if isinstance(line, dict) else _article_meta(line, number)
+            if self.check is not None and not isinstance(line, dict):
+                self.check(number, line, meta)
+            self.parsed[number] = meta
         return meta
 
     def __iter__(self) -> Iterator[dict]:

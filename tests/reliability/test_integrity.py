@@ -11,7 +11,7 @@ import pytest
 from reliability_tools import run_askdoc
 
 import askdoc
-from askdoc import store
+from askdoc import checks, store
 from conftest import reseal, write_corpus
 
 ARTICLES = {
@@ -144,3 +144,27 @@ def test_a_refresh_never_carries_a_damaged_text_forward(tmp_path, large, caplog)
     assert "fails its checksum" in caplog.text
     assert any("rose" in quote for quote in quotes(refreshed))
     assert any("rose" in quote for quote in quotes(askdoc.open(root)))
+
+
+def swap_in(gen, name: str, a: bytes, b: bytes) -> None:
+    data = (gen / name).read_bytes()
+    assert a in data and b in data and len(a) == len(b)
+    (gen / name).write_bytes(data.replace(a, b"\0TMP\0").replace(b, a).replace(b"\0TMP\0", b))
+
+
+def test_in_a_large_index_a_citation_changed_in_the_metadata_is_refused(tmp_path, large):
+    root = corpus(tmp_path)
+    swap_in(store.current_generation(askdoc.open(root).location), "articles.jsonl", b"sales.txt", b"coach.txt")
+    with pytest.raises(store.IndexDamaged, match="metadata of article . fails its checksum"):
+        askdoc.open(root).search("did sales rise or fall")
+    assert askdoc.open(root).search("did sales rise or fall")[0].article.path == root / "sales.txt"  # rebuilt
+
+
+def test_in_a_large_index_swapped_article_ids_never_show_one_article_for_another(tmp_path, large, monkeypatch):
+    monkeypatch.setattr(checks, "SAMPLED_ARTICLES", 1)  # the load samples the first and last article's ids
+    root = corpus(tmp_path)
+    write_corpus(root, {"a.txt": "First\n\nA first story.", "zz.txt": "Last\n\nA last story."})
+    swap_in(store.current_generation(askdoc.open(root).location), "ids.bin", b"sales", b"coach")
+    with pytest.raises(store.IndexDamaged, match="metadata names another article"):
+        askdoc.open(root).article("sales")  # what `askdoc show sales` asks
+    assert "sales rose" in askdoc.open(root).article("sales").text
