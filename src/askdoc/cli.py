@@ -326,7 +326,7 @@ def add(corpus: Path | None, paths: tuple[Path, ...]) -> None:
             if not corpus.exists():
                 click.echo(f"askdoc: creating the corpus folder {corpus.absolute()}", err=True)
     added = askdoc.add_to_corpus(corpus, paths)
-    index = _open(corpus)
+    index = _open(corpus, wait=True)  # a writer: what it added is indexed, even after another writer
     copied = set(added.copied)
     articles = sum(1 for row in index.catalog() if row["file"] in copied)
     skipped = sorted(rel for rel in index.skipped() if rel in copied)
