@@ -207,3 +207,20 @@ def test_a_loaded_index_keeps_answering_after_its_generation_is_removed(tmp_path
     assert not gen.exists()
     hits = loaded.search("minister budget", k=5)  # memory maps outlive the unlinked files
     assert hits and all(h.article.text[h.passage.start : h.passage.end] == h.passage.text for h in hits)
+
+
+def test_askdoc_add_waits_for_another_writer_so_that_what_it_added_is_indexed(tmp_path, isolated_cache):
+    root = write_articles(tmp_path / "corpus", 20)
+    run = functools.partial(run_askdoc, cache=isolated_cache, timeout=60)
+    assert run("index", "--corpus", str(root)).returncode == 0
+    new = tmp_path / "late.txt"
+    new.write_text("Late\n\nThe harbour festival opened late.")
+    holder = hold_lock(store.index_dir_for(root, isolated_cache), 2.0)
+    try:
+        done = run("add", "--corpus", str(root), str(new))
+    finally:
+        holder.wait(timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert f"waiting for another askdoc (pid {holder.pid}" in done.stderr
+    assert "late" in run("articles", "--corpus", str(root)).stdout
+    assert "answering from its last update" not in done.stderr
