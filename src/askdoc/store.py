@@ -274,7 +274,9 @@ def lock_holder(folder: Path) -> str:
     described = f"pid {pid}"
     with contextlib.suppress(OSError):
         words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        shown = " ".join(" ".join(os.path.basename(w.decode(errors="replace")).split()) for w in words[:4] if w)
+        shown = " ".join(
+            "…" if len(w.split()) > 1 else os.path.basename(w.decode(errors="replace")) for w in words[:4] if w
+        )
         described += f", {shown[:60]}" if shown else ""
     with contextlib.suppress(OSError, IndexError):
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
