@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import logging
 import os
-import stat
 import sys
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
-from . import store, timing
+from . import datasets, store, timing
 from .corpus import FoundFile, PendingScan, Scan, default_corpus, sample_corpus, scan  # noqa: F401 - re-exported
 from .errors import CorpusError
-from .formats import FORMAT_NAMES, SourceFile, article_id_for, read_articles
+from .formats import FORMAT_NAMES, article_id_for, read_articles
 from .formats import VERSION as READERS_VERSION
 from .index import Index, check_engine
 from .refresh import merged
@@ -135,73 +133,13 @@ def _changes(files: list[FoundFile], data: store.IndexData | None, again: set[st
         i = number.get(file.rel)
         if i is not None and stamps[i] == file[2:] and file.rel not in again:
             same[i] = True
-        elif i is not None and file.rel in records and (grown := appended(file, stamps[i], records[file.rel])):
+        elif i is not None and file.rel in records and (grown := datasets.appended(file, stamps[i], records[file.rel])):
             same[i] = True  # its known records are kept; only the lines added are read
             ids = data.ids()
             read.append(replace(grown, known_ids=tuple(ids[n] for n in np.flatnonzero(article_files == i).tolist())))
         else:
             read.append(file.source())
     return np.flatnonzero(same[article_files]), read
-
-
-APPENDABLE = (".jsonl", ".ndjson")  # datasets that grow by lines appended: read incrementally
-READ_PIECE = 1 << 24
-
-
-def appended(file: FoundFile, stamp: tuple, known: list) -> SourceFile | None:
-    """The part of a JSON Lines file added since it was read, when it only grew by whole lines.
-
-    ``known``: [size, CRC-32] of the file as its records were read (see ``record_sums``). The file
-    is the same one (inode), longer, and its first ``size`` bytes still have that CRC and end with a
-    line break: then its known records stand, and only the bytes after them are read (300,000
-    records re-read and re-analysed for one appended took minutes). Otherwise None: read it whole.
-    """
-    size, crc = known
-    if not file.rel.lower().endswith(APPENDABLE) or not 0 < size < file.size or file.ino != stamp[2]:
-        return None
-    lines, sum_ = 0, 0
-    try:
-        with _regular_file(file.location) as handle:
-            last = b""
-            for done in range(0, size, READ_PIECE):
-                piece = handle.read(min(READ_PIECE, size - done))
-                if not done and piece.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")):
-                    return None  # UTF-16 or UTF-32: its appended part alone has no byte order mark to say so
-                lines, sum_, last = lines + piece.count(b"\n"), zlib.crc32(piece, sum_), piece[-1:] or last
-    except OSError:
-        return None
-    if sum_ != crc or last != b"\n":
-        return None
-    return SourceFile(file.rel, Path(file.location), file.size, file.mtime_ns, start=size, first_line=lines + 1)
-
-
-def _regular_file(location: str):
-    """A file opened unbuffered without waiting on a pipe swapped in since the walk (OSError if not regular)."""
-    handle = open(os.open(location, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC), "rb", buffering=0)  # noqa: SIM115
-    if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
-        handle.close()
-        raise OSError(f"{location} is not a regular file")
-    return handle
-
-
-def record_sums(walk: Scan) -> dict[str, list[int]]:
-    """[size, CRC-32] of each JSON Lines file whose stamp is still the walk's: what ``appended`` checks.
-    (A file changed since the walk has another stamp; it is read whole at the next refresh.)"""
-    sums = {}
-    for file in walk.files():
-        if not file.rel.lower().endswith(APPENDABLE):
-            continue
-        try:
-            with _regular_file(file.location) as handle:
-                crc = 0
-                while piece := handle.read(READ_PIECE):
-                    crc = zlib.crc32(piece, crc)
-                now = os.fstat(handle.fileno())
-        except OSError:
-            continue
-        if (now.st_size, now.st_mtime_ns, now.st_ino, now.st_ctime_ns) == file[2:]:
-            sums[file.rel] = [file.size, crc]
-    return sums
 
 
 def _openable_again(root: Path, data: store.IndexData | None) -> set[str]:
@@ -290,7 +228,7 @@ def _locked_refresh(root: Path, folder: Path, data, rebuild: bool, progress, wal
             data = None
     fresh = _rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder)
     fresh.stats.pop("unsaved", None)  # (from an index an earlier failure left in memory)
-    fresh.stats["records"] = record_sums(walk)
+    fresh.stats["records"] = datasets.record_sums(walk)
     try:
         with timing.stage("save index"):
             store.save(folder, fresh)

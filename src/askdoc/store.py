@@ -23,14 +23,11 @@ not hang a reader), and must be regular files of the size meta.json gives before
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import mmap
 import os
 import re
-import shutil
-import stat
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +36,17 @@ from typing import Any
 
 import numpy as np
 
+from .cache import (
+    create,
+    lock_holder,
+    made_private,
+    make_private,
+    open_regular,
+    read_regular,
+    remove,
+    unsafe,
+    write_lock,
+)
 from .checks import (
     CorruptIndex,
     IndexDamaged,
@@ -51,7 +59,19 @@ from .checks import (
 )
 from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_tables
 
-__all__ = ["CorruptIndex", "IndexDamaged", "IndexData", "check_forward", "load", "save", "verify"]
+__all__ = [
+    "CorruptIndex",
+    "IndexDamaged",
+    "IndexData",
+    "check_forward",
+    "load",
+    "lock_holder",
+    "made_private",
+    "save",
+    "unsafe",
+    "verify",
+    "write_lock",
+]
 
 # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf; 6: "M&S" one term;
 # 7: "won" and "Don" are words; 8: checksums, files' inodes and change times. A change to the analysis (stop words, the token pattern) changes the
@@ -152,7 +172,7 @@ class IndexData:
         rebuilds it rather than read it again."""
         if self.generation is not None:
             with contextlib.suppress(OSError):
-                os.close(_create(self.generation / DAMAGED))
+                os.close(create(self.generation / DAMAGED))
         raise IndexDamaged(f"the stored index is damaged ({what}); it is rebuilt on the next run")
 
     def ids(self) -> Sequence[str]:
@@ -182,135 +202,10 @@ def sha1(data: bytes):
     return sha1(data)
 
 
-def make_private(folder: Path) -> None:
-    """Create the index folder (and the folder of indexes) readable and writable by this user only."""
-    folder.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    folder.mkdir(mode=0o700, exist_ok=True)
-
-
-def unsafe(folder: Path) -> str | None:
-    """Why the folder of indexes or this index folder must not be used, or None.
-
-    As ssh (StrictModes) and git (safe.directory) refuse: a folder another user owns or may write
-    in lets that user plant files (a symlink named like askdoc's temporary files would make this
-    user overwrite what it points to) or a crafted index. A folder of this user's that others may
-    write in (an older askdoc, a umask of 002) is made private instead, and what it held is removed
-    (``made_private``): it is rebuilt once.
-    """
-    root = folder.parent.parent  # the cache folder: another user who may rename in it may swap ours
-    with contextlib.suppress(OSError):  # (missing, or not a folder: creating the index folder then fails)
-        info = os.stat(root)
-        if info.st_uid not in (os.geteuid(), 0):
-            return f"{root} belongs to another user (uid {info.st_uid})"
-        if info.st_mode & 0o002 and not info.st_mode & stat.S_ISVTX:  # (a sticky /tmp is fine)
-            return f"{root} may be written by other users (mode {stat.S_IMODE(info.st_mode):o})"
-    for path in (folder.parent, folder):
-        try:
-            info = os.lstat(path)
-        except (FileNotFoundError, NotADirectoryError):  # (creating it fails, and says so)
-            continue
-        except OSError as err:
-            return f"{path} cannot be examined ({err.strerror or err})"
-        if stat.S_ISLNK(info.st_mode) or not stat.S_ISDIR(info.st_mode):
-            return f"{path} is not a folder (a symlink?)"
-        if info.st_uid != os.geteuid():
-            return f"{path} belongs to another user (uid {info.st_uid})"
-    return None
-
-
-def made_private(folder: Path) -> str | None:
-    """Close the folder of indexes and this index folder to other users when they were open to their
-    writes, and empty this index folder (what another user may have planted in it is not read).
-    Returns what was done, for a warning, or None when they were private already."""
-    opened = []
-    for path in (folder.parent, folder):
-        with contextlib.suppress(OSError):
-            mode = stat.S_IMODE(os.lstat(path).st_mode)
-            if mode & 0o022:
-                os.chmod(path, 0o700)
-                opened.append(f"{path} (mode {mode:o})")
-    if not opened:
-        return None
-    with contextlib.suppress(OSError):
-        for child in folder.iterdir():
-            _remove(child)
-    return f"{', '.join(opened)} could be written by other users: made private, and its index is rebuilt"
-
-
-@contextlib.contextmanager
-def write_lock(folder: Path, wait: bool = True):
-    """Serialise writers; the kernel drops the lock if its holder dies. The holder writes its pid in
-    the lock file, so that a process that finds the lock taken can say whom it waits for.
-
-    With ``wait=False`` it raises BlockingIOError at once when another writer holds it.
-    """
-    make_private(folder)
-    fd = os.open(folder / "lock", os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, 0o600)
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise OSError(f"{folder / 'lock'} is not a regular file")
-        fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        try:
-            with contextlib.suppress(OSError):
-                os.ftruncate(fd, 0)
-                os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-            yield
-        finally:
-            fcntl.flock(fd, fcntl.LOCK_UN)
-    finally:
-        os.close(fd)
-
-
-def lock_holder(folder: Path) -> str:
-    """Who holds the write lock, as far as the lock file and /proc tell: "pid 123, askdoc index (stopped)"."""
-    try:
-        fd = _open_regular(folder / "lock", 64)
-        try:
-            pid = int(os.pread(fd, 32, 0).split()[0])
-        finally:
-            os.close(fd)
-    except (OSError, ValueError, IndexError, CorruptIndex):
-        return "another process"
-    described = f"pid {pid}"
-    with contextlib.suppress(OSError):
-        words = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        shown = " ".join(
-            "…" if len(w.split()) > 1 else os.path.basename(w.decode(errors="replace")) for w in words[:4] if w
-        )
-        described += f", {shown[:60]}" if shown else ""
-    with contextlib.suppress(OSError, IndexError):
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-        described += " (stopped)" if state in ("T", "t") else ""
-    return described
-
-
-def _open_regular(path: Path, limit: int) -> int:
-    """A descriptor of ``path`` when it is a regular file of at most ``limit`` bytes: never a symlink
-    followed, never a wait on a FIFO, never /dev/zero read (CorruptIndex otherwise)."""
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
-    info = os.fstat(fd)
-    if not stat.S_ISREG(info.st_mode) or info.st_size > limit:
-        os.close(fd)
-        kind = "larger than it may be" if stat.S_ISREG(info.st_mode) else "not a regular file"
-        raise CorruptIndex(f"{path.name} is {kind}")
-    return fd
-
-
-def _read_regular(path: Path, limit: int) -> bytes:
-    fd = _open_regular(path, limit)
-    with os.fdopen(fd, "rb") as handle:
-        return handle.read(limit + 1)
-
-
-def _create(path: Path) -> int:
-    """A new file of ours: O_EXCL|O_NOFOLLOW, so that a symlink planted under its name is never followed."""
-    return os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
-
-
 def current_generation(folder: Path) -> Path | None:
     """The committed generation CURRENT names, or None when it is missing or names anything else."""
     try:
-        name = _read_regular(folder / "CURRENT", 64).decode("ascii").strip()
+        name = read_regular(folder / "CURRENT", 64).decode("ascii").strip()
     except (OSError, UnicodeDecodeError, CorruptIndex):
         return None
     return folder / name if _GENERATION.fullmatch(name) else None
@@ -335,7 +230,7 @@ def load(folder: Path, verify_all: bool = False) -> IndexData | None:
 
 def _meta(gen: Path) -> dict:
     try:
-        meta = json.loads(_read_regular(gen / "meta.json", META_LIMIT).decode("utf-8"))
+        meta = json.loads(read_regular(gen / "meta.json", META_LIMIT).decode("utf-8"))
     except (OSError, ValueError) as err:
         raise CorruptIndex(f"unreadable meta.json ({err})") from err
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
@@ -429,7 +324,7 @@ def _verify_mapped(name: str, mapped, meta: dict) -> None:
 
 
 def _blob(gen: Path, name: str, size: int):
-    fd = _open_regular(gen / name, size)
+    fd = open_regular(gen / name, size)
     try:
         if os.fstat(fd).st_size != size:
             raise CorruptIndex(f"{name} has the wrong size")
@@ -475,7 +370,7 @@ def _array(gen: Path, name: str, dtype: str, meta: dict) -> np.ndarray:
     """A .npy file mapped from a descriptor checked first (regular, the size meta.json gives)."""
     try:
         size = meta["sizes"][name]
-        fd = _open_regular(gen / f"{name}.npy", size)
+        fd = open_regular(gen / f"{name}.npy", size)
         try:
             with os.fdopen(os.dup(fd), "rb") as handle:
                 if os.fstat(fd).st_size != size:
@@ -498,7 +393,7 @@ class _Summed:
     """A file being written, with the CRC-32 of what went into it."""
 
     def __init__(self, path: Path) -> None:
-        self.handle = os.fdopen(_create(path), "wb")
+        self.handle = os.fdopen(create(path), "wb")
         self.crc = 0
 
     def write(self, data) -> int:
@@ -534,7 +429,7 @@ def save(folder: Path, data: IndexData) -> Path:
     number = int(previous.name[4:]) + 1 if previous and previous.name[4:].isdigit() else 1
     gen = folder / f"gen-{number:06d}"
     tmp = folder / f"{gen.name}.tmp-{os.getpid()}"
-    _remove(tmp)
+    remove(tmp)
     tmp.mkdir(mode=0o700)
     pointer = folder / f"CURRENT.tmp-{os.getpid()}"
     try:
@@ -560,30 +455,21 @@ def save(folder: Path, data: IndexData) -> Path:
             _fsync(path)
         _fsync(tmp)
         if gen.exists():
-            _remove(gen)
+            remove(gen)
         os.rename(tmp, gen)
-        _remove(pointer)
-        with os.fdopen(_create(pointer), "w", encoding="ascii") as handle:
+        remove(pointer)
+        with os.fdopen(create(pointer), "w", encoding="ascii") as handle:
             handle.write(gen.name + "\n")
         _fsync(pointer)
         os.replace(pointer, folder / "CURRENT")
         _fsync(folder)
     except BaseException:
-        _remove(tmp)
+        remove(tmp)
         with contextlib.suppress(OSError):
             pointer.unlink(missing_ok=True)
         raise
     remove_stale(folder, keep=gen)
     return gen
-
-
-def _remove(path: Path) -> None:
-    """Remove a file, a symlink (never what it points to) or a folder, if there."""
-    if path.is_symlink() or (os.path.lexists(path) and not path.is_dir()):
-        with contextlib.suppress(OSError):
-            path.unlink()
-    else:
-        shutil.rmtree(path, ignore_errors=True)
 
 
 def _tag_as_cache(indexes: Path) -> None:
@@ -593,7 +479,7 @@ def _tag_as_cache(indexes: Path) -> None:
 
     tag = indexes / CACHE_TAG
     if not os.path.lexists(tag):
-        with contextlib.suppress(OSError), os.fdopen(_create(tag), "wb") as handle:
+        with contextlib.suppress(OSError), os.fdopen(create(tag), "wb") as handle:
             handle.write(
                 CACHE_SIGNATURE + b"\n# This folder holds askdoc's indexes, which it rebuilds when they are missing.\n"
             )
@@ -605,7 +491,7 @@ def remove_stale(folder: Path, keep: Path | None) -> None:
         if path == keep or path.name in ("CURRENT", "lock"):
             continue
         if path.name.startswith("gen-") or path.name.startswith("CURRENT.tmp"):
-            _remove(path)
+            remove(path)
 
 
 def tidy(folder: Path) -> None:
@@ -625,7 +511,7 @@ def tidy(folder: Path) -> None:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    with os.fdopen(_create(path), "w", encoding="utf-8") as handle:
+    with os.fdopen(create(path), "w", encoding="utf-8") as handle:
         # ASCII escapes keep file names that are not valid UTF-8 (surrogates) storable and exact
         # dumps, not dump: only the one-shot encoder is C (dump was ~10 s of a 100k-passage refresh)
         handle.write(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
