@@ -32,7 +32,7 @@ class FoundFile(NamedTuple):
     ctime_ns: int = 0
 
     def source(self) -> SourceFile:
-        return SourceFile(self.rel, Path(self.location), self.size, self.mtime_ns)
+        return SourceFile(self.rel, Path(self.location), self.size, self.mtime_ns, ino=self.ino)
 
 
 def sample_corpus() -> Path:

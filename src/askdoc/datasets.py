@@ -43,7 +43,9 @@ def appended(file: FoundFile, stamp: tuple, known: list) -> SourceFile | None:
         return None
     if sum_ != crc or last != b"\n":
         return None
-    return SourceFile(file.rel, Path(file.location), file.size, file.mtime_ns, start=size, first_line=lines + 1)
+    return SourceFile(
+        file.rel, Path(file.location), file.size, file.mtime_ns, start=size, first_line=lines + 1, ino=file.ino
+    )
 
 
 def _regular_file(location: str):

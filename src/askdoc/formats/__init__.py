@@ -52,6 +52,7 @@ class SourceFile:
     start: int = 0
     first_line: int = 1
     known_ids: tuple[str, ...] = ()
+    ino: int = 0  # the inode the walk listed (0: not known): a file swapped in since is not read
 
 
 class Unreadable(Exception):
@@ -81,20 +82,24 @@ def article_id_for(rel: str) -> str:
     return rel[: -len(suffix)] if suffix else rel
 
 
-def read_regular(path: Path, limit: int = MAX_FILE_BYTES, start: int = 0) -> bytes:
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES, start: int = 0, ino: int = 0) -> bytes:
     """The bytes of a regular file, at most ``limit`` + 1 (the file may have grown since it was listed).
 
     Opened without blocking and checked on the open descriptor (``fstat``), as the walk checks
     what it lists: a named pipe or a device swapped in since is refused, never waited on or read
-    without end.
+    without end, and so is another file put in its place (``ino``: the inode the walk listed; a
+    symlink to a file outside the corpus, say, swapped in after the walk looked).
     """
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as err:
         raise Unreadable(str(err.strerror or err), unopened=True) from None
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
             raise Unreadable("not a regular file (a named pipe or a device?)")
+        if ino and opened.st_ino != ino:
+            raise Unreadable("replaced by another file while it was being indexed (read at the next refresh)")
         try:
             if start:
                 handle.seek(start)
@@ -114,7 +119,7 @@ def read_articles(file: SourceFile) -> list[Article]:
         raise Unreadable("not a format askdoc reads")
     if file.size > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
-    data = read_regular(file.path, start=file.start)
+    data = read_regular(file.path, start=file.start, ino=file.ino)
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
     reader = importlib.import_module(f"{__name__}.{name}")
