@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -188,21 +189,21 @@ def _refresh(
     walk = _settled(root, walk)
     seen = store.current_generation(folder)
     try:
-        try:
-            with store.write_lock(folder, wait=False):
-                return _locked_refresh(root, folder, data, rebuild, progress, walk, seen)
-        except BlockingIOError:
-            holder = store.lock_holder(folder)
-            if data is not None and not rebuild and not wait:
-                changed = _stored_changes(data, walk).summary()
-                log.warning(
-                    "another askdoc (%s) is updating this index; answering from its last update, which does "
-                    "not show the files changed since (%s)", holder, changed,
-                )  # fmt: skip
-                return data
-            log.warning("waiting for another askdoc (%s), which is updating this index", holder)
-            with store.write_lock(folder):
-                return _locked_refresh(root, folder, data, rebuild, progress, walk, seen)
+        with contextlib.ExitStack() as locked:
+            try:
+                locked.enter_context(store.write_lock(folder, wait=False))
+            except BlockingIOError:  # another process is writing: answer from its last commit, or wait
+                holder = store.lock_holder(folder)
+                if data is not None and not rebuild and not wait:
+                    changed = _stored_changes(data, walk).summary()
+                    log.warning(
+                        "another askdoc (%s) is updating this index; answering from its last update, which "
+                        "does not show the files changed since (%s)", holder, changed,
+                    )  # fmt: skip
+                    return data
+                log.warning("waiting for another askdoc (%s), which is updating this index", holder)
+                locked.enter_context(store.write_lock(folder))
+            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen)
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
         fresh = _rebuilt(data, walk.files(), _file_list(walk), progress, _openable_again(root, data))
