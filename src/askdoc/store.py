@@ -241,7 +241,7 @@ def _meta(gen: Path) -> dict:
     if not isinstance(meta["stats"], dict) or not isinstance(meta["sums"], dict):
         raise CorruptIndex("its statistics are not an object")
     if os.path.lexists(gen / DAMAGED):
-        raise CorruptIndex("a reader found an article's text failing its checksum")
+        raise CorruptIndex("a reader found an article failing its checksum in it")
     return meta
 
 
