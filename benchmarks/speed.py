@@ -456,6 +456,7 @@ def main() -> None:
     )
     parser.add_argument("--bundled", action="store_true", help="also time a one-shot query on the bundled corpus")
     parser.add_argument("--bbc", type=Path, metavar="FOLDER", help="also time one-shot queries on this BBC folder")
+    parser.add_argument("--one-shot", metavar="DIR", help="only time one-shot queries on the corpus DIR (10 runs)")
     parser.add_argument("--child", choices=["build", "query", "refresh"], help=argparse.SUPPRESS)
     parser.add_argument("--engine", help=argparse.SUPPRESS)
     parser.add_argument("--corpus", help=argparse.SUPPRESS)
@@ -464,6 +465,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         run_child(args)
+        return
+    if args.one_shot:
+        env = askdoc_env(WORK / "work-one-shot")
+        question = "what did the minister say about the budget?"
+        median = one_shot(Path(args.one_shot), question, env, runs=10)
+        print(f"- {args.one_shot}: one-shot `askdoc query` median of 10: {1000 * median:.0f} ms")
         return
     engines = [e for e in args.engines.split(",") if e]
     unknown = [e for e in engines if e not in ENGINES]

@@ -103,3 +103,18 @@ def synthetic_articles(n_articles: int, seed: int = 7) -> list[askdoc.Article]:
             paragraphs.append(" ".join(words).capitalize() + ".")
         articles.append(askdoc.Article(id=f"a{i:03d}", title=f"Story {i}", text="\n\n".join(paragraphs)))
     return articles
+
+
+def reseal(gen: Path) -> None:
+    """Write fresh checksums for a generation a test damaged on purpose, so that the structural load
+    checks behind the checksums (store.py, checks.py) are what must catch the damage."""
+    import json
+    import zlib
+
+    from askdoc import store
+
+    meta = json.loads((gen / "meta.json").read_text())
+    if isinstance(meta, dict) and isinstance(meta.get("sums"), dict):
+        meta["sums"] = {name: zlib.crc32((gen / name).read_bytes()) for name in meta["sums"]}
+        meta["check"] = store._meta_sum(meta)
+        (gen / "meta.json").write_text(json.dumps(meta))

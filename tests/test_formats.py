@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import codecs
 import json
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -342,3 +344,127 @@ def test_dataset_dates_in_common_shapes_are_read_and_others_stay_unknown(value, 
     from askdoc.formats.text import as_date
 
     assert as_date(value) == expected
+
+
+def test_jsonl_keeps_every_good_record_and_names_each_bad_line(tmp_path, caplog):
+    """The review's attacks: a line nested 100,000 deep and a 5,000-digit integer made the whole file
+    (1,000 good records) be skipped; raw U+2028, U+2029 and U+0085 inside strings cut records in two."""
+    good = [
+        {"id": f"r{i}", "title": f"Record {i}", "text": f"The harbour pilot {i} reported calm water."}
+        for i in range(1000)
+    ]
+    lines = [json.dumps(record) for record in good]
+    lines.insert(10, "[" * 100_000 + "]" * 100_000)  # line 11
+    lines.insert(500, '{"id": "big", "text": "Number", "n": ' + "9" * 5000 + "}")  # line 501
+    lines.insert(700, "not json at all")  # line 701
+    separators = [
+        {"id": f"sep{i}", "text": f"Before{char}after, the lighthouse {i} shone."}
+        for i, char in enumerate(["\u2028", "\u2029", "\x85", "\u2028\u2029", "\x0b\x0c"])
+    ]
+    lines += [json.dumps(record, ensure_ascii=False) for record in separators]
+    root = write_corpus(tmp_path / "c", {"news.jsonl": "\n".join(lines) + "\n"})
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert index.n_articles == 1000 + len(separators)
+    assert index.article("news/sep0").text.startswith("Before\u2028after")
+    assert index.article("news/sep2").text.startswith("Before\x85after")
+    assert "skipped lines 11, 501, 701: not a JSON object" in caplog.text
+    assert index.search("lighthouse 3 shone")[0].article.id == "news/sep3"
+
+
+def shared_stream_pdf(pages: int, stream_bytes: int) -> bytes:
+    """The review's attack: every page's /Contents is one content stream (compressed, the file is tiny)."""
+    import io
+
+    from pypdf import PdfWriter
+    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+
+    writer = PdfWriter()
+    line = b"BT /F1 12 Tf 72 720 Td (the harbour pilot reported calm water) Tj ET\n"
+    stream = DecodedStreamObject()
+    stream.set_data(line * (stream_bytes // len(line)))
+    contents = writer._add_object(stream.flate_encode())
+    font = DictionaryObject(
+        {NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
+         NameObject("/BaseFont"): NameObject("/Helvetica")}
+    )  # fmt: skip
+    resources = DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+    for _ in range(pages):
+        page = writer.add_blank_page(612, 792)
+        page[NameObject("/Contents")] = contents
+        page[NameObject("/Resources")] = resources
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_of_pages_sharing_one_huge_content_stream_is_skipped_within_its_budget(tmp_path, caplog):
+    data = shared_stream_pdf(60, 200_000)
+    assert len(data) < 20_000
+    root = write_corpus(tmp_path / "c", {"bomb.pdf": data, "a.txt": "Harbour\n\nThe harbour pilot spoke."})
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert time.perf_counter() - started < 15  # 60 pages would take ~20 s here (390 s for the review's)
+    assert "bomb.pdf: PDF gives far more text than a file of" in caplog.text
+    assert [a.id for a in index.articles()] == ["a"]
+    assert "bomb.pdf" in index.skipped()
+
+
+def test_a_pdf_over_its_time_budget_is_skipped_saying_how_far_it_got(tmp_path, caplog, monkeypatch):
+    from askdoc.formats import pdf
+
+    monkeypatch.setattr(pdf, "SECONDS", 0.5)
+    monkeypatch.setattr(pdf, "CHARACTERS", 10**12)
+    root = write_corpus(tmp_path / "c", {"slow.pdf": shared_stream_pdf(20, 200_000), "a.txt": "A\n\nThe pilot."})
+    started = time.perf_counter()
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        index = askdoc.open(root)
+    assert time.perf_counter() - started < 5  # all 20 pages: ~7 s
+    assert "slow.pdf: PDF text extraction took over 1 s (" in caplog.text and "of 20 pages read)" in caplog.text
+    assert [a.id for a in index.articles()] == ["a"]
+
+
+def test_records_appended_to_a_jsonl_file_are_read_alone_and_the_index_equals_a_clean_build(tmp_path, monkeypatch):
+    """Issue 19, item 10: one record appended to a large dataset made the next query re-read them all."""
+    from askdoc.formats import records
+
+    lines = [json.dumps({"id": f"r{i}", "text": f"The harbour pilot {i} reported calm water."}) for i in range(300)]
+    lines.insert(5, "not json")
+    root = write_corpus(tmp_path / "c", {"news.jsonl": "\n".join(lines) + "\n", "a.txt": "A\n\nThe pilot."})
+    askdoc.open(root)
+    read = []
+    real = records.article_from_text
+    monkeypatch.setattr(records, "article_from_text", lambda id, *a, **k: read.append(id) or real(id, *a, **k))
+    with open(root / "news.jsonl", "a") as handle:
+        handle.write(json.dumps({"id": "r5", "text": "A lighthouse keeper spoke of fog."}) + "\n")  # an id taken
+        handle.write(json.dumps({"text": "Fog closed the lighthouse road."}) + "\n")  # numbered by its line
+    index = askdoc.open(root)
+    assert read == ["news/r5-302", "news/303"]  # only the new lines, with the ids a whole read gives them
+    clean = askdoc.Index.from_articles(a for f in askdoc.corpus.find_files(root) for a in askdoc.corpus.read_file(f))
+    read.clear()
+    assert sorted(index.data.ids()) == sorted(clean.data.ids())
+    ask = "lighthouse fog keeper"
+    assert [(h.article.id, h.quote.text) for h in index.search(ask)] == [
+        (h.article.id, h.quote.text) for h in clean.search(ask)
+    ]
+    assert askdoc.open(root).n_articles == 303 and read == []  # nothing changed since: nothing read
+    # a change inside the known records (same inode, larger): the file is read whole
+    text = (root / "news.jsonl").read_text().replace("pilot 7 ", "pilot 7 and the coxswain ")
+    with open(root / "news.jsonl", "r+") as handle:
+        handle.write(text)
+    assert askdoc.open(root).search("coxswain")[0].article.id == "news/r7"
+    assert len(read) == 302
+
+
+def test_a_utf16_jsonl_file_that_grew_is_read_whole(tmp_path):
+    """Its appended bytes alone carry no byte order mark: read on their own they would not decode."""
+    lines = [json.dumps({"id": f"r{i}", "text": f"The harbour pilot {i} reported calm water."}) for i in range(3)]
+    big_endian = codecs.BOM_UTF16_BE + ("\n".join(lines) + "\n").encode("utf-16-be")  # ends "\x00\n"
+    root = write_corpus(tmp_path / "c", {"news.jsonl": big_endian})
+    askdoc.open(root)
+    with open(root / "news.jsonl", "ab") as handle:
+        handle.write((json.dumps({"id": "fog", "text": "Fog closed the lighthouse road."}) + "\n").encode("utf-16-be"))
+    index = askdoc.open(root)
+    assert index.n_articles == 4 and index.search("lighthouse fog")[0].article.id == "news/fog"
+    assert index.skipped() == {}

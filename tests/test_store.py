@@ -11,7 +11,7 @@ import pytest
 
 import askdoc
 from askdoc import checks, store
-from conftest import write_corpus
+from conftest import reseal, write_corpus
 
 
 def answers(index, question="minister budget"):
@@ -69,22 +69,20 @@ def test_a_corpus_folder_deleted_under_an_open_index_is_its_files_removed_and_a_
 
 
 def test_a_file_that_could_not_be_opened_is_read_once_it_can_be_though_chmod_changes_no_stamp(tmp_path, monkeypatch):
-    import builtins
-
-    from askdoc import collection, formats
+    from askdoc import collection
 
     root = write_corpus(tmp_path / "c", {"a.txt": "A\n\nThe walrus sleeps.", "locked.txt": "L\n\nThe secret quokka."})
-    real_open = builtins.open
+    real_open = os.open
 
     def locked_open(path, *args, **kwargs):
         if str(path).endswith("locked.txt"):
             raise PermissionError(13, "Permission denied")
         return real_open(path, *args, **kwargs)
 
-    monkeypatch.setattr(formats, "open", locked_open, raising=False)
+    monkeypatch.setattr(os, "open", locked_open)  # where formats opens article files (root reads anything)
     index = askdoc.open(root)
     assert index.skipped() == {"locked.txt": "Permission denied"}
-    monkeypatch.delattr(formats, "open")  # chmod 644: the same size and time
+    monkeypatch.setattr(os, "open", real_open)  # chmod 644: the same size and time
     monkeypatch.setattr(collection.os, "access", lambda path, mode: False)
     assert not index.changes() and askdoc.open(root).skipped()  # still not openable: nothing to do
     monkeypatch.undo()
@@ -136,6 +134,13 @@ def test_garbage_in_tables_or_older_format_is_rebuilt(tmp_path, caplog):
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         assert answers(askdoc.open(root)) == expected
+    assert "articles.jsonl fails its checksum" in caplog.text
+    gen = store.current_generation(index.location)
+    (gen / "articles.jsonl").write_bytes(b"{not json" + b" " * (size - 9))
+    reseal(gen)  # the checksums say nothing: the sampled lines must
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert answers(askdoc.open(root)) == expected
     assert "metadata is damaged" in caplog.text
 
 
@@ -146,6 +151,7 @@ def test_out_of_range_postings_are_not_trusted(tmp_path, caplog):
     post_doc = np.load(gen / "post_doc.npy")
     post_doc[0] = 10**6
     np.save(gen / "post_doc.npy", post_doc, allow_pickle=False)
+    reseal(gen)  # the range check, not the checksum, must catch it
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         assert answers(askdoc.open(root)) == answers(index)
     assert "rebuilding" in caplog.text

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .errors import AskdocError
+
 if TYPE_CHECKING:
     from .store import IndexData
 
@@ -22,6 +24,16 @@ CHECK_ROWS = 1 << 15  # rows checked at a time
 
 class CorruptIndex(Exception):
     """The stored index cannot be trusted; the caller rebuilds it."""
+
+
+class IndexDamaged(AskdocError):
+    """A loaded index found damage while answering (an article's text failing its checksum): the answer
+    is refused rather than quote what no file says, and the next run rebuilds the index."""
+
+
+# BM25's parameters as askdoc writes them (scoring.K1, B, EPSILON), with room for tuning; anything else
+# (k1 = -50, an impact of 1e30) is damage. An impact is BM25's tf part, tf (k1 + 1) / (tf + K) < k1 + 1.
+PARAMETER_RANGES = {"k1": (0.0, 10.0), "b": (0.0, 1.0), "epsilon": (0.0, 1.0)}
 
 
 def check_pointers(ptr: np.ndarray, blob_size: int, name: str) -> None:
@@ -103,8 +115,9 @@ def check_tables(data: IndexData) -> None:
             raise CorruptIndex("an article's metadata is damaged")
 
 
-def check_values(data: IndexData) -> None:
-    """Spans inside their texts, pointers that only grow (O(passages), a chunk of rows at a time)."""
+def check_values(data: IndexData, impacts: bool = True) -> None:
+    """Spans inside their texts, pointers that only grow, impacts in range (O(passages), a chunk of
+    rows at a time; every posting's impact only with ``impacts``: as many pages as the postings)."""
     a, n_articles = data.arrays, len(data.articles)
     text_start, text_end = a["a_text_start"], a["a_text_end"]  # bytes: never fewer than the characters spans count
     if _any(n_articles, lambda rows: (text_start[rows] < 0) | (text_end[rows] < text_start[rows])):
@@ -120,9 +133,25 @@ def check_values(data: IndexData) -> None:
     s_start, s_end = a["s_start"], a["s_end"]
     if _any(len(s_start), lambda rows: (s_start[rows] < 0) | (s_start[rows] > s_end[rows])):
         raise CorruptIndex("a sentence span runs backwards")
-    stats = data.stats
-    if not all(isinstance(stats.get(key, 1.0), (int, float)) for key in ("k1", "b", "epsilon")):
-        raise CorruptIndex("its BM25 parameters are not numbers")
+    bound = float(data.stats.get("k1", 1.5)) + 1.0
+    t_max = a["t_max"]
+    if _any(len(t_max), lambda rows: ~((t_max[rows] >= 0) & (t_max[rows] <= bound))):  # NaN fails both
+        raise CorruptIndex("a term's largest impact is out of range")
+    impact = a["post_impact"]
+    if impacts and _any(len(impact), lambda rows: ~((impact[rows] >= 0) & (impact[rows] <= bound))):
+        raise CorruptIndex("an impact is out of range")
+
+
+def check_parameters(stats: dict) -> None:
+    """BM25's parameters and the collection's counts are numbers in their ranges."""
+    for key, (low, high) in PARAMETER_RANGES.items():
+        value = stats.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+            raise CorruptIndex(f"its BM25 parameter {key} = {value!r} is out of range")
+    for key in ("n_passages", "total_len"):
+        value = stats.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise CorruptIndex(f"its {key} = {value!r} is not a count")
 
 
 def _outside(a: dict[str, np.ndarray], rows: slice) -> np.ndarray:

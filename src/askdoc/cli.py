@@ -128,12 +128,12 @@ def _filter(within, sites, since, until) -> askdoc.Filter | None:
     return where or None
 
 
-def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None) -> askdoc.Index:
+def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None, **writer) -> askdoc.Index:
     if corpus is None and askdoc.default_corpus() == askdoc.sample_corpus():
         click.echo(f"askdoc: {SAMPLE_NOTICE}", err=True)
     progress = _progress()
     try:
-        return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=progress, walk=walk)
+        return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=progress, walk=walk, **writer)
     finally:
         if progress is not None:
             progress.stop()  # also when interrupted (Ctrl+C): the prompt comes back on a line of its own
@@ -240,7 +240,7 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
 def index(corpus: Path | None, rebuild: bool) -> None:
     """Build or refresh the index of the corpus."""
     started = time.perf_counter()
-    built = _open(corpus, rebuild=rebuild)
+    built = _open(corpus, rebuild=rebuild, wait=True, verify=True)  # the writer: it waits, and checks every byte
     if built.data.stats.get("unsaved"):
         _fail(f"the index was built but could not be saved in {built.location} (see the warning above)")
     click.echo(
@@ -311,7 +311,7 @@ def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
         click.echo(f"askdoc: created the corpus folder {render.inert(str(corpus.absolute()))}", err=True)
     if not corpus.exists():
         _fail(f"nothing to add: {_nothing_added(added)}")
-    index = _open(corpus)
+    index = _open(corpus, wait=True)  # a writer: what it added is indexed, even after another writer
     new = set(added.copied) | set(added.updated)
     articles = sum(1 for row in index.catalog() if row["file"] in new)
     skipped = sorted(rel for rel in index.skipped() if rel in new)

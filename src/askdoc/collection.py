@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import store, timing
+from . import datasets, store, timing
 from .corpus import FoundFile, PendingScan, Scan, default_corpus, sample_corpus, scan  # noqa: F401 - re-exported
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
@@ -43,11 +44,16 @@ def open_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     walk: PendingScan | None = None,
+    wait: bool = False,
+    verify: bool = False,
 ) -> Index:
     """Load the index of a corpus folder, refreshed for added, changed and deleted files.
 
     ``walk``: a walk of the corpus already started (``corpus.scan_in_background``, which the
-    askdoc command starts before it imports numpy).
+    askdoc command starts before it imports numpy). When another process is updating the index,
+    the last committed one is used at once with a warning that it may be stale, unless ``wait``
+    (``askdoc index``: it waits, saying for whom). ``verify``: checksum every file of the stored
+    index, however large (a load checks a large one only where that is cheap).
     """
     check_engine(engine)
     if _worker_importing_main():  # the parent says why in one line and reads the files itself;
@@ -56,13 +62,23 @@ def open_index(
     if not root.is_dir():
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
     folder = store.index_dir_for(root, cache_root())
+    if reason := store.unsafe(folder):
+        log.warning(
+            "not using the index folder (%s: another user could plant files in it); answering from memory", reason
+        )
+        walk = scan(root)
+        data = _rebuilt(None, walk.files(), _file_list(walk), progress)
+        data.stats["unsaved"] = True
+        return Index(data, engine=engine, corpus=root.resolve())
+    if note := store.made_private(folder):
+        log.warning("%s", note)
     with timing.stage("load index"):
-        data = None if rebuild else _load(folder)
+        data = None if rebuild else _load(folder, verify=verify)
     if data is not None and data.stats.get("readers") != READERS_VERSION:
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
-            data = _refresh(root, folder, data, rebuild, progress, walk)
+            data = _refresh(root, folder, data, rebuild, progress, walk, wait)
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
@@ -75,7 +91,7 @@ def _worker_importing_main() -> bool:
     return mp is not None and bool(getattr(mp.current_process(), "_inheriting", False))
 
 
-def _load(folder: Path, patience: float = 10.0) -> store.IndexData | None:
+def _load(folder: Path, patience: float = 10.0, verify: bool = False) -> store.IndexData | None:
     """The stored index, or None (with a warning) when it is damaged and must be rebuilt.
 
     A writer removes the generation it replaces as soon as it has committed, so a load can fail
@@ -88,7 +104,7 @@ def _load(folder: Path, patience: float = 10.0) -> store.IndexData | None:
     while True:
         before = store.current_generation(folder)
         try:
-            return store.load(folder)
+            return store.load(folder, verify_all=verify)
         except store.CorruptIndex as err:
             if store.current_generation(folder) != before and time.monotonic() < deadline:
                 time.sleep(pause)
@@ -109,16 +125,22 @@ def _changes(files: list[FoundFile], data: store.IndexData | None, again: set[st
         return np.zeros(0, dtype=np.int64), [file.source() for file in files]
     stored = data.files if data.files is not None else _files_of(data)
     number = {rel: i for i, rel in enumerate(stored.rels())}
-    sizes, mtimes = stored.sizes.tolist(), stored.mtimes.tolist()
+    stamps = stored.stamps()
     same = np.zeros(len(stored) + 1, dtype=bool)  # the last slot stands for "no file" (-1)
     read = []
+    article_files = _article_files(data, stored)
+    records = data.stats.get("records", {})
     for file in files:
         i = number.get(file.rel)
-        if i is not None and sizes[i] == file.size and mtimes[i] == file.mtime_ns and file.rel not in again:
+        if i is not None and stamps[i] == file[2:] and file.rel not in again:
             same[i] = True
+        elif i is not None and file.rel in records and (grown := datasets.appended(file, stamps[i], records[file.rel])):
+            same[i] = True  # its known records are kept; only the lines added are read
+            ids = data.ids()
+            read.append(replace(grown, known_ids=tuple(ids[n] for n in np.flatnonzero(article_files == i).tolist())))
         else:
             read.append(file.source())
-    return np.flatnonzero(same[_article_files(data, stored)]), read
+    return np.flatnonzero(same[article_files]), read
 
 
 def _openable_again(root: Path, data: store.IndexData | None) -> set[str]:
@@ -149,46 +171,112 @@ def _files_of(data: store.IndexData) -> FileList:
 
 
 def _refresh(
-    root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None, pending=None
+    root: Path,
+    folder: Path,
+    data: store.IndexData | None,
+    rebuild: bool,
+    progress: Progress | None,
+    pending=None,
+    wait: bool = True,
 ) -> store.IndexData:
     walk = pending.result() if pending is not None else None
     if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
-    scanned = _file_list(walk)
     again = _openable_again(root, data)
-    if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
+    if data is not None and data.files is not None and data.files.same_as(_file_list(walk)) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
-    files = walk.files()
+    walk = _settled(root, walk)
     seen = store.current_generation(folder)
     try:
-        with store.write_lock(folder):
-            # another process may have refreshed while we waited for the lock (a damaged index that
-            # nobody replaced is not read twice: that would only repeat its warning)
-            if not rebuild and (data is not None or store.current_generation(folder) != seen):
-                data = _load(folder)
-                again = _openable_again(root, data)
-                if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
-                    return data
-            fresh = _rebuilt(data, files, scanned, progress, again, spill_to=folder)
-            fresh.stats.pop("unsaved", None)  # (from an index an earlier failure left in memory)
+        with contextlib.ExitStack() as locked:
             try:
-                with timing.stage("save index"):
-                    store.save(folder, fresh)
-            except OSError as err:
-                log.warning("could not save the index in %s (%s); answering from memory", folder, err.strerror or err)
-                fresh.stats["unsaved"] = True  # (askdoc index, whose job saving is, then fails)
-            return fresh
+                locked.enter_context(store.write_lock(folder, wait=False))
+            except BlockingIOError:  # another process is writing: answer from its last commit, or wait
+                holder = store.lock_holder(folder)
+                if data is not None and not rebuild and not wait:
+                    changed = _stored_changes(data, walk).summary()
+                    log.warning(
+                        "another askdoc (%s) is updating this index; answering from its last update, which "
+                        "does not show the files changed since (%s)", holder, changed,
+                    )  # fmt: skip
+                    return data
+                log.warning("waiting for another askdoc (%s), which is updating this index", holder)
+                locked.enter_context(store.write_lock(folder))
+            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen)
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
-        fresh = _rebuilt(data, files, scanned, progress, again)
+        fresh = _rebuilt(data, walk.files(), _file_list(walk), progress, _openable_again(root, data))
         fresh.stats["unsaved"] = True
         return fresh
 
 
+def _locked_refresh(root: Path, folder: Path, data, rebuild: bool, progress, walk: Scan, seen) -> store.IndexData:
+    """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken)."""
+    scanned = _file_list(walk)
+    # another process may have refreshed while we waited for the lock (a damaged index that nobody
+    # replaced is not read twice: that would only repeat its warning)
+    if not rebuild and (data is not None or store.current_generation(folder) != seen):
+        data = _load(folder)
+    again = _openable_again(root, data)
+    if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
+        return data
+    if data is not None:
+        try:
+            store.verify(data)  # a refresh copies from it: never carry damage forward
+        except store.CorruptIndex as err:
+            log.warning("the stored index at %s is unusable (%s); rebuilding it", folder, err)
+            data = None
+    fresh = _rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder)
+    fresh.stats.pop("unsaved", None)  # (from an index an earlier failure left in memory)
+    fresh.stats["records"] = datasets.record_sums(walk)
+    try:
+        with timing.stage("save index"):
+            store.save(folder, fresh)
+    except OSError as err:
+        log.warning("could not save the index in %s (%s); answering from memory", folder, err.strerror or err)
+        fresh.stats["unsaved"] = True  # (askdoc index, whose job saving is, then fails)
+    return fresh
+
+
+RACY_TICK_NS = 20_000_000  # the kernel stamps files from a coarse clock: a few ms a tick
+COARSE_TICK_NS = 2_000_000_000  # file systems with whole-second times (FAT: two seconds)
+
+
+def _settled(root: Path, walk: Scan, tries: int = 3) -> Scan:
+    """The walk, taken again until no file in it is "racy" (changed within a timestamp tick before the
+    walk): such a file could change again after it is read and keep its size and times, and the
+    index would hold what it no longer says. Git re-checks such "racily clean" files; here the walk
+    waits the tick out (a few ms; up to 2 s on whole-second file systems) and looks again."""
+    for _ in range(tries):
+        ctimes = np.frombuffer(walk.ctime_bytes, np.int64)
+        ticks = np.where(ctimes % 1_000_000_000 == 0, COARSE_TICK_NS, RACY_TICK_NS)
+        racy = ctimes > walk.walked_ns - ticks
+        if not racy.any():
+            return walk
+        pause = int((ctimes[racy] + ticks[racy]).max()) - time.time_ns()
+        if pause > COARSE_TICK_NS:  # a change time in the future: the clock was set back, no tick to wait out
+            return walk
+        time.sleep(max(pause, 0) / 1e9)
+        walk = scan(root)
+    return walk
+
+
+def _stored_changes(data: store.IndexData, walk: Scan) -> Changes:
+    """What changed between the files an index saw and a walk."""
+    stored = data.files if data.files is not None else _files_of(data)
+    files = walk.files()
+    known = dict(zip(stored.rels(), stored.stamps()))
+    added = [file.rel for file in files if file.rel not in known]
+    changed = [file.rel for file in files if file.rel in known and known[file.rel] != file[2:]]
+    present = {file.rel for file in files}
+    return Changes(tuple(added), tuple(changed), tuple(sorted(rel for rel in known if rel not in present)))
+
+
 def _file_list(walk: Scan) -> FileList:
     """The walk's columns as they came (no list of 100,000 names and numbers made only to compare them)."""
-    return FileList(walk.blob, np.frombuffer(walk.size_bytes, np.int64), np.frombuffer(walk.mtime_bytes, np.int64))
+    columns = (walk.size_bytes, walk.mtime_bytes, walk.ino_bytes, walk.ctime_bytes)
+    return FileList(walk.blob, *(np.frombuffer(column, np.int64) for column in columns))
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,13 +312,9 @@ def changes_since(index: Index) -> Changes:
     again = _openable_again(index.corpus, data)
     if stored.same_as(_file_list(walk)) and not again:
         return Changes()
-    files = walk.files()
-    known = dict(zip(stored.rels(), zip(stored.sizes.tolist(), stored.mtimes.tolist())))
-    added = [file.rel for file in files if file.rel not in known]
-    changed = [f.rel for f in files if f.rel in known and (known[f.rel] != (f.size, f.mtime_ns) or f.rel in again)]
-    present = {file.rel for file in files}
-    removed = sorted(rel for rel in known if rel not in present)
-    return Changes(tuple(added), tuple(changed), tuple(removed))
+    found = _stored_changes(data, walk)
+    changed = found.changed + tuple(rel for rel in again if rel not in found.changed and rel not in found.added)
+    return Changes(found.added, changed, found.removed)
 
 
 def refreshed(index: Index, progress: Progress | None = None) -> Index:

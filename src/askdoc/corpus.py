@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from array import array
 from collections.abc import Iterator
 from operator import attrgetter
@@ -13,7 +14,7 @@ from stat import S_ISLNK, S_ISREG
 from typing import NamedTuple
 
 from .errors import CorpusError
-from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_articles
+from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_articles, read_regular
 from .formats.text import article_from_text, decode
 from .model import Article
 
@@ -27,9 +28,11 @@ class FoundFile(NamedTuple):
     location: str
     size: int
     mtime_ns: int
+    ino: int = 0
+    ctime_ns: int = 0
 
     def source(self) -> SourceFile:
-        return SourceFile(self.rel, Path(self.location), self.size, self.mtime_ns)
+        return SourceFile(self.rel, Path(self.location), self.size, self.mtime_ns, ino=self.ino)
 
 
 def sample_corpus() -> Path:
@@ -58,26 +61,39 @@ def scan_files(root: Path) -> list[FoundFile]:
 
 class Scan:
     """The article files of a corpus as one walk saw them, packed: their paths relative to the corpus
-    (UTF-8, NUL between them), sizes and modification times (native int64 bytes). At 100,000 files,
+    (UTF-8, NUL between them), sizes, modification times, inodes and change times (native int64
+    bytes), and when the walk started (``walked_ns``: files changed within a tick before it are
+    "racy", see ``collection``). At 100,000 files,
     telling whether anything changed is then a comparison of three buffers, with no object per file;
     the columns are unpacked into lists only when something did change."""
 
-    def __init__(self, root: str, blob: bytes = b"", sizes: bytes = b"", mtimes: bytes = b"") -> None:
+    def __init__(
+        self, root: str, blob: bytes = b"", sizes: bytes = b"", mtimes: bytes = b"", inos: bytes = b"",
+        ctimes: bytes = b"", walked_ns: int = 0,
+    ) -> None:  # fmt: skip
         self.root = root  # absolute
         self.blob = blob  # what tables.FileList stores: the same bytes, compared as they are
         self.size_bytes = sizes
         self.mtime_bytes = mtimes
+        self.ino_bytes = inos
+        self.ctime_bytes = ctimes
+        self.walked_ns = walked_ns
 
     @classmethod
-    def of_columns(cls, root: str, rels: list[str], sizes: list[int], mtimes: list[int]) -> Scan:
+    def of_columns(cls, root: str, rels: list[str], *columns: list[int], walked_ns: int = 0) -> Scan:
+        """From names and the columns sizes, mtimes, inodes, ctimes."""
         blob = SEPARATOR_TEXT.join(rels).encode("utf-8", "surrogatepass")  # surrogatepass: odd names round-trip
-        return cls(root, blob, array("q", sizes).tobytes(), array("q", mtimes).tobytes())
+        return cls(root, blob, *(array("q", column).tobytes() for column in columns), walked_ns=walked_ns)
 
     @classmethod
     def joined(cls, root: str, parts: list[Scan]) -> Scan:
         """The parts of a walk (``scan(root, (i, n))``), in order, as one."""
         blob = SEPARATOR_TEXT.encode().join(part.blob for part in parts if len(part))
-        return cls(root, blob, b"".join(p.size_bytes for p in parts), b"".join(p.mtime_bytes for p in parts))
+        columns = [b"".join(getattr(p, name) for p in parts) for name in _COLUMNS]
+        return cls(root, blob, *columns, walked_ns=min((p.walked_ns for p in parts), default=0))
+
+    def column(self, name: str) -> list[int]:
+        return array("q", getattr(self, name)).tolist()
 
     def __len__(self) -> int:
         return len(self.size_bytes) // 8
@@ -97,7 +113,11 @@ class Scan:
     def files(self) -> list[FoundFile]:
         rels = self.rels
         locations = [os.path.join(self.root, rel) for rel in rels]
-        return list(map(FoundFile, rels, locations, self.sizes, self.mtimes))
+        inos, ctimes = self.column("ino_bytes"), self.column("ctime_bytes")
+        return list(map(FoundFile, rels, locations, self.sizes, self.mtimes, inos, ctimes))
+
+
+_COLUMNS = ("size_bytes", "mtime_bytes", "ino_bytes", "ctime_bytes")
 
 
 def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
@@ -111,9 +131,12 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
         raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
     real_root = root.resolve()
     root_text = str(root)
+    walked_ns = time.time_ns()
     rels: list[str] = []
     sizes: list[int] = []
     mtimes: list[int] = []
+    inos: list[int] = []
+    ctimes: list[int] = []
     # Directory entries and one lstat per file: at 100,000 files the stats are most of the time a
     # one-shot query spends before answering, so each folder's files go through comprehensions
     # (about half the Python cost of a loop) and only an odd file (a symlink, a pipe) is looked at apart.
@@ -130,6 +153,8 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
             rels.extend([prefix + entry.name for entry in entries])
             sizes.extend([stat.st_size for stat in stats])
             mtimes.extend([stat.st_mtime_ns for stat in stats])
+            inos.extend([stat.st_ino for stat in stats])
+            ctimes.extend([stat.st_ctime_ns for stat in stats])
             continue
         for entry, stat in zip(entries, stats):
             stat = _regular(folder, entry, stat, real_root)
@@ -137,7 +162,9 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
                 rels.append(prefix + entry.name)
                 sizes.append(stat.st_size)
                 mtimes.append(stat.st_mtime_ns)
-    return Scan.of_columns(str(root.absolute()), rels, sizes, mtimes)
+                inos.append(stat.st_ino)
+                ctimes.append(stat.st_ctime_ns)
+    return Scan.of_columns(str(root.absolute()), rels, sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
 
 
 class PendingScan:
@@ -181,13 +208,15 @@ def _received(pid: int, fd: int, root: str) -> Scan | None:
         os.close(fd)
         _, status = os.waitpid(pid, 0)
     data = b"".join(chunks)
-    if status != 0 or len(data) < 16:
+    if status != 0 or len(data) < 24:
         return None
     count, size = int.from_bytes(data[:8], "little"), int.from_bytes(data[8:16], "little")
-    if len(data) != 16 + size + 16 * count:
+    walked_ns = int.from_bytes(data[16:24], "little")
+    if len(data) != 24 + size + 8 * len(_COLUMNS) * count:
         return None
-    stamps = 16 + size
-    part = Scan(root, data[16:stamps], data[stamps : stamps + 8 * count], data[stamps + 8 * count :])
+    stamps = 24 + size
+    columns = [data[stamps + 8 * count * i : stamps + 8 * count * (i + 1)] for i in range(len(_COLUMNS))]
+    part = Scan(root, data[24:stamps], *columns, walked_ns=walked_ns)
     return part if not count or part.blob.count(0) == count - 1 else None
 
 
@@ -233,9 +262,9 @@ def _send_scan(root: Path, part: tuple[int, int], fd: int) -> int:
     found = scan(root, part)
     if warned:
         return 1
-    header = len(found).to_bytes(8, "little") + len(found.blob).to_bytes(8, "little")
+    header = b"".join(n.to_bytes(8, "little") for n in (len(found), len(found.blob), found.walked_ns))
     with os.fdopen(fd, "wb") as out:
-        out.write(b"".join([header, found.blob, found.size_bytes, found.mtime_bytes]))
+        out.write(b"".join([header, found.blob, *(getattr(found, name) for name in _COLUMNS)]))
     return 0
 
 
@@ -314,9 +343,8 @@ CACHE_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
 
 def _is_cache(path: str) -> bool:
     try:
-        with open(path, "rb") as handle:
-            return handle.read(len(CACHE_SIGNATURE)) == CACHE_SIGNATURE
-    except OSError:
+        return read_regular(Path(path), len(CACHE_SIGNATURE)).startswith(CACHE_SIGNATURE)
+    except Unreadable:  # a named pipe of that name is no tag, and is never waited on
         return False
 
 

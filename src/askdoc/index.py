@@ -128,12 +128,10 @@ class Index:
         article = self._articles.get(number)
         if article is None:
             meta = self.data.articles[number]
-            a = self.data.arrays
-            raw = self.data.texts[int(a["a_text_start"][number]) : int(a["a_text_end"][number])]
             article = Article(
                 id=meta["id"],
                 title=meta["title"],
-                text=_decoded(bytes(raw)),
+                text=_decoded(self.data.article_text(number)),  # checked against its CRC-32 (store.py)
                 date=meta.get("date"),
                 source=meta.get("source"),
                 path=Path(meta["path"]) if meta.get("path") else None,

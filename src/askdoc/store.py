@@ -11,17 +11,24 @@ The string tables are packed blobs read lazily (see tables.py), so that loading 
 memory maps whatever the corpus size. A writer builds ``gen-N.tmp-PID`` in full, fsyncs it, renames it to ``gen-N`` and then
 replaces CURRENT (as SQLite and Lucene commit: a reader never sees a half-written index).
 Nothing is pickled: arrays load with ``allow_pickle=False`` and memory-mapped.
+
+Every file of a generation has a CRC-32 in meta.json (and meta.json one of its own content), as
+Lucene's codec footers do: a generation small enough is verified whole at each load, a larger one
+file by file where it is cheap and whole by ``askdoc index`` and before a refresh copies from it;
+each article's text has its own CRC, checked whenever the text is read (before it is quoted).
+Files are opened without following symlinks and without blocking (a FIFO planted in the cache must
+not hang a reader), and must be regular files of the size meta.json gives before they are mapped.
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
+import functools
 import json
 import mmap
 import os
 import re
-import shutil
+import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,15 +36,47 @@ from typing import Any
 
 import numpy as np
 
-from .checks import CorruptIndex, check_forward, check_pointers, check_shapes, check_tables, check_values
+from .cache import (
+    create,
+    lock_holder,
+    made_private,
+    make_private,
+    open_regular,
+    read_regular,
+    remove,
+    unsafe,
+    write_lock,
+)
+from .checks import (
+    CorruptIndex,
+    IndexDamaged,
+    check_forward,
+    check_parameters,
+    check_pointers,
+    check_shapes,
+    check_tables,
+    check_values,
+)
 from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_tables
 
-__all__ = ["CorruptIndex", "IndexData", "check_forward", "load", "save"]
+__all__ = [
+    "CorruptIndex",
+    "IndexDamaged",
+    "IndexData",
+    "check_forward",
+    "load",
+    "lock_holder",
+    "made_private",
+    "save",
+    "unsafe",
+    "verify",
+    "write_lock",
+]
 
 # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf; 6: "M&S" one term;
-# 7: "won" and "Don" are words. A change to the analysis (stop words, the token pattern) changes the
+# 7: "won" and "Don" are words; 8: checksums, files' inodes and change times. A change to the analysis (stop words, the token pattern) changes the
 # terms an index holds, so it takes a new version: older indexes are then rebuilt.
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
 # name -> dtype; every array an index holds.
@@ -74,9 +113,17 @@ TABLE_ARRAYS: dict[str, str] = {
     "a_id_ptr": "int64",  # article -> its id in ids.bin (ids apart: a refresh needs them, not the metadata)
     "file_size": "int64",  # the file list, in scan order (names in files.bin)
     "file_mtime": "int64",
+    "file_ino": "int64",  # the file's inode and change time: a file swapped in by rename is noticed (as git does)
+    "file_ctime": "int64",
+    "a_text_crc": "uint32",  # each article's text's CRC-32: checked whenever the text is read
+    "a_meta_crc": "uint32",  # each article's metadata line's CRC-32: checked whenever it is parsed
 }
 BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "files.bin")
 WRITE_PIECE = 1 << 24  # bytes of a memory-mapped blob written at a time
+VERIFY_WHOLE_UP_TO = 48 << 20  # a generation this size is checksummed whole at each load (~30 ms)
+VERIFY_FILE_UP_TO = 1 << 20  # in a larger one, each file this size; the rest by verify()
+META_LIMIT = 256 << 20  # meta.json larger than this is not read (a planted /dev/zero would fill memory)
+DAMAGED = "DAMAGED"  # a generation a reader found damaged (an article's text failing its CRC): rebuilt
 
 
 @dataclass
@@ -97,6 +144,36 @@ class IndexData:
     article_files: np.ndarray | None = None  # article -> its file in ``files`` (-1: none)
     article_ids: Sequence[str] | None = None  # the articles' ids, when known apart from their metadata
     grown_from: tuple[Vocabulary, StemTable] | None = None  # the stored tables a refresh extends
+    text_sums: np.ndarray | None = None  # article -> CRC-32 of its text (a stored index)
+    generation: Path | None = None  # the folder it was loaded from
+    verified: bool = False  # every file of it checksummed at load
+
+    def article_text(self, number: int) -> bytes:
+        """An article's stored text (UTF-8), checked against its CRC-32 when it has one.
+
+        A mismatch (a byte of texts.bin changed: "rose" made "fell") raises IndexDamaged, and the
+        generation is marked so that the next run rebuilds it rather than quote a text no file says.
+        """
+        a = self.arrays
+        raw = bytes(self.texts[int(a["a_text_start"][number]) : int(a["a_text_end"][number])])
+        if self.text_sums is not None and zlib.crc32(raw) != int(self.text_sums[number]):
+            self.damaged(f"the text of article {number} fails its checksum")
+        return raw
+
+    def check_meta(self, sums: np.ndarray, number: int, line: bytes, meta: dict) -> None:
+        """A stored metadata line is the one written for this article (its CRC-32, its id)."""
+        if zlib.crc32(line) != int(sums[number]):
+            self.damaged(f"the metadata of article {number} fails its checksum")
+        if self.article_ids is not None and meta.get("id") != self.article_ids[number]:
+            self.damaged(f"article {number}'s metadata names another article")
+
+    def damaged(self, what: str):
+        """Refuse to answer from damage found while answering; mark the generation so that the next run
+        rebuilds it rather than read it again."""
+        if self.generation is not None:
+            with contextlib.suppress(OSError):
+                os.close(create(self.generation / DAMAGED))
+        raise IndexDamaged(f"the stored index is damaged ({what}); it is rebuilt on the next run")
 
     def ids(self) -> Sequence[str]:
         return self.article_ids if self.article_ids is not None else [meta["id"] for meta in self.articles]
@@ -125,62 +202,62 @@ def sha1(data: bytes):
     return sha1(data)
 
 
-@contextlib.contextmanager
-def write_lock(folder: Path, wait: bool = True):
-    """Serialise writers; the kernel drops the lock if its holder dies.
-
-    With ``wait=False`` it raises BlockingIOError at once when another writer holds it.
-    """
-    folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / "lock", "a+b") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def current_generation(folder: Path) -> Path | None:
     """The committed generation CURRENT names, or None when it is missing or names anything else."""
     try:
-        with open(folder / "CURRENT", "rb") as handle:
-            name = handle.read(64).decode("ascii").strip()
-    except (OSError, UnicodeDecodeError):
+        name = read_regular(folder / "CURRENT", 64).decode("ascii").strip()
+    except (OSError, UnicodeDecodeError, CorruptIndex):
         return None
     return folder / name if _GENERATION.fullmatch(name) else None
 
 
-def load(folder: Path) -> IndexData | None:
-    """The committed index in ``folder``; None when there is none; CorruptIndex when damaged."""
+def load(folder: Path, verify_all: bool = False) -> IndexData | None:
+    """The committed index in ``folder``; None when there is none; CorruptIndex when damaged.
+
+    ``verify_all``: checksum every file, however large the generation (``askdoc index`` does).
+    """
     gen = current_generation(folder)
     if gen is None:
-        if (folder / "CURRENT").exists():
+        if os.path.lexists(folder / "CURRENT"):
             raise CorruptIndex("CURRENT does not name a generation of this folder")
         return None
     try:
-        return _load_generation(gen)
+        return _load_generation(gen, verify_all)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as err:
         # whatever a tampered file makes the checks below trip over, it is not trusted
         raise CorruptIndex(f"{type(err).__name__}: {err}") from err
 
 
-def _load_generation(gen: Path) -> IndexData:
+def _meta(gen: Path) -> dict:
     try:
-        meta = json.loads((gen / "meta.json").read_text("utf-8"))
+        meta = json.loads(read_regular(gen / "meta.json", META_LIMIT).decode("utf-8"))
     except (OSError, ValueError) as err:
         raise CorruptIndex(f"unreadable meta.json ({err})") from err
-    if meta.get("format") != FORMAT_VERSION:
-        raise CorruptIndex(f"index format {meta.get('format')!r}, this askdoc reads {FORMAT_VERSION}")
-    if not isinstance(meta["stats"], dict):
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
+        raise CorruptIndex(f"index format {meta.get('format') if isinstance(meta, dict) else None!r}, "
+                           f"this askdoc reads {FORMAT_VERSION}")  # fmt: skip
+    if meta.get("check") != _meta_sum(meta):
+        raise CorruptIndex("meta.json fails its checksum")
+    if not isinstance(meta["stats"], dict) or not isinstance(meta["sums"], dict):
         raise CorruptIndex("its statistics are not an object")
+    if os.path.lexists(gen / DAMAGED):
+        raise CorruptIndex("a reader found an article failing its checksum in it")
+    return meta
+
+
+def _meta_sum(meta: dict) -> int:
+    content = {key: meta.get(key) for key in ("format", "sizes", "stats", "sums")}
+    return zlib.crc32(json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode())
+
+
+def _load_generation(gen: Path, verify_all: bool = False) -> IndexData:
+    meta = _meta(gen)
     arrays = {name: _array(gen, name, dtype, meta) for name, dtype in (ARRAYS | TABLE_ARRAYS).items()}
-    blobs = {}
-    for name in BLOBS:
-        size = meta["sizes"][name]
-        blob = np.memmap(gen / name, dtype=np.uint8, mode="r") if size else b""
-        if len(blob) != size:
-            raise CorruptIndex(f"{name} has the wrong size")
-        blobs[name] = blob
+    blobs = {name: _blob(gen, name, meta["sizes"][name]) for name in BLOBS}
+    whole = verify_all or sum(meta["sizes"].values()) <= VERIFY_WHOLE_UP_TO
+    for name, mapped in [*((f"{n}.npy", a) for n, a in arrays.items()), *blobs.items()]:
+        if whole or meta["sizes"][name.removesuffix(".npy")] <= VERIFY_FILE_UP_TO:
+            _verify_mapped(name, mapped, meta)
     table = {name: arrays.pop(name) for name in TABLE_ARRAYS}
     pointers = (
         ("vocab.bin", "v_ptr"),
@@ -190,7 +267,9 @@ def _load_generation(gen: Path) -> IndexData:
     )
     for name, ptr in pointers:
         check_pointers(table[ptr], len(blobs[name]), name)
-    files = FileList(blobs["files.bin"], table["file_size"], table["file_mtime"])
+    files = FileList(
+        blobs["files.bin"], table["file_size"], table["file_mtime"], table["file_ino"], table["file_ctime"]
+    )
     data = IndexData(
         arrays,
         blobs["texts.bin"],
@@ -201,33 +280,76 @@ def _load_generation(gen: Path) -> IndexData:
         files,
         table["a_file"],
         Packed(blobs["ids.bin"], table["a_id_ptr"]),
+        text_sums=table["a_text_crc"],
+        generation=gen,
+        verified=whole,
     )
+    data.articles.check = functools.partial(data.check_meta, table["a_meta_crc"])
+    check_parameters(data.stats)
     check_shapes(data)
     check_tables(data)
-    check_values(data)
+    check_values(data, impacts=whole)
     for array in [*arrays.values(), *table.values(), *blobs.values()]:
         _release(array)
     return data
 
 
-def _write_blob(path: Path, blob) -> None:
+def verify(data: IndexData) -> None:
+    """Checksum every file of the generation ``data`` was loaded from, unless its load did (CorruptIndex
+    when one fails): what a refresh does before it copies from it, never carrying damage forward."""
+    if data.generation is not None and not data.verified:
+        try:
+            _load_generation(data.generation, verify_all=True)
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as err:
+            raise CorruptIndex(f"{type(err).__name__}: {err}") from err
+        data.verified = True
+
+
+def _verify_mapped(name: str, mapped, meta: dict) -> None:
+    """Compare a mapped file's CRC-32 with meta.json's, a window at a time, each window's pages let go
+    once summed: checking a large index whole does not make it resident."""
+    base = _mapping(mapped)
+    if base is None:
+        crc = zlib.crc32(bytes(mapped))
+    else:
+        crc, view = 0, memoryview(base)
+        for start in range(0, len(view), WRITE_PIECE):
+            crc = zlib.crc32(view[start : start + WRITE_PIECE], crc)
+            if hasattr(mmap, "MADV_DONTNEED"):
+                with contextlib.suppress(OSError, ValueError):
+                    base.madvise(mmap.MADV_DONTNEED, start, min(WRITE_PIECE, len(view) - start))
+        view.release()
+    if meta["sums"].get(name) != crc:
+        raise CorruptIndex(f"{name} fails its checksum")
+
+
+def _blob(gen: Path, name: str, size: int):
+    fd = open_regular(gen / name, size)
+    try:
+        if os.fstat(fd).st_size != size:
+            raise CorruptIndex(f"{name} has the wrong size")
+        return np.frombuffer(mmap.mmap(fd, 0, access=mmap.ACCESS_READ), dtype=np.uint8) if size else b""
+    finally:
+        os.close(fd)
+
+
+def _write_blob(handle, blob) -> None:
     """Write bytes; a memory-mapped blob (a build's texts, see texts.py) a piece at a time, each piece's
     pages let go once written, so that its ~0.5 GB at 1M passages never become resident together."""
-    with open(path, "wb") as handle:
-        if _mapping(blob) is None:
-            handle.write(blob)
-            return
-        view = memoryview(blob)
-        for start in range(0, len(view), WRITE_PIECE):
-            handle.write(view[start : start + WRITE_PIECE])
-            _release(blob)
+    if _mapping(blob) is None:
+        handle.write(blob)
+        return
+    view = memoryview(blob)
+    for start in range(0, len(view), WRITE_PIECE):
+        handle.write(view[start : start + WRITE_PIECE])
+        _release(blob)
 
 
 def _mapping(array) -> mmap.mmap | None:
     """The memory map under an array, if any."""
     base = array
     while base is not None and not isinstance(base, mmap.mmap):
-        base = getattr(base, "base", None)
+        base = getattr(base, "base", None) if not isinstance(base, memoryview) else base.obj
     return base
 
 
@@ -241,57 +363,110 @@ def _release(array: np.ndarray | bytes) -> None:
             base.madvise(mmap.MADV_DONTNEED)
 
 
+_HEADERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
 def _array(gen: Path, name: str, dtype: str, meta: dict) -> np.ndarray:
-    path = gen / f"{name}.npy"
+    """A .npy file mapped from a descriptor checked first (regular, the size meta.json gives)."""
     try:
-        if path.stat().st_size != meta["sizes"][name]:
-            raise CorruptIndex(f"{name}.npy has the wrong size")
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
+        size = meta["sizes"][name]
+        fd = open_regular(gen / f"{name}.npy", size)
+        try:
+            with os.fdopen(os.dup(fd), "rb") as handle:
+                if os.fstat(fd).st_size != size:
+                    raise CorruptIndex(f"{name}.npy has the wrong size")
+                shape, _, stored = _HEADERS[np.lib.format.read_magic(handle)](handle)
+                offset = handle.tell()
+            if stored != np.dtype(dtype) or len(shape) != 1:
+                raise CorruptIndex(f"{name}.npy has the wrong type")
+            if offset + shape[0] * stored.itemsize != size:
+                raise CorruptIndex(f"{name}.npy has the wrong size")
+            mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+        finally:
+            os.close(fd)
     except (OSError, ValueError, KeyError) as err:
         raise CorruptIndex(f"{name}.npy: {err}") from err
-    if array.dtype != np.dtype(dtype) or array.ndim != 1:
-        raise CorruptIndex(f"{name}.npy has the wrong type")
-    return array.view(np.ndarray)  # still mapped; a plain view slices ~10x faster than np.memmap
+    return np.frombuffer(mapped, dtype=stored, count=shape[0], offset=offset)
+
+
+class _Summed:
+    """A file being written, with the CRC-32 of what went into it."""
+
+    def __init__(self, path: Path) -> None:
+        self.handle = os.fdopen(create(path), "wb")
+        self.crc = 0
+
+    def write(self, data) -> int:
+        self.crc = zlib.crc32(data, self.crc)
+        return self.handle.write(data)
+
+    def __enter__(self) -> _Summed:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.handle.close()
+
+
+def text_sums(data: IndexData) -> np.ndarray:
+    """Each article's text's CRC-32."""
+    view = memoryview(data.texts) if len(data.texts) else memoryview(b"")
+    starts, ends = np.asarray(data.arrays["a_text_start"]).tolist(), np.asarray(data.arrays["a_text_end"]).tolist()
+    crc = zlib.crc32
+    return np.array([crc(view[start:end]) for start, end in zip(starts, ends)], dtype=np.uint32)
+
+
+def line_sums(blob: bytes, ptr: np.ndarray) -> np.ndarray:
+    """Each packed item's CRC-32 (without its separator)."""
+    view, bounds, crc = memoryview(blob), np.asarray(ptr).tolist(), zlib.crc32
+    return np.array([crc(view[start : end - 1]) for start, end in zip(bounds, bounds[1:])], dtype=np.uint32)
 
 
 def save(folder: Path, data: IndexData) -> Path:
     """Write ``data`` as a new generation and commit it; older generations are removed."""
-    folder.mkdir(parents=True, exist_ok=True)
+    make_private(folder)
     _tag_as_cache(folder.parent)
     previous = current_generation(folder)
     number = int(previous.name[4:]) + 1 if previous and previous.name[4:].isdigit() else 1
     gen = folder / f"gen-{number:06d}"
     tmp = folder / f"{gen.name}.tmp-{os.getpid()}"
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
+    remove(tmp)
+    tmp.mkdir(mode=0o700)
     pointer = folder / f"CURRENT.tmp-{os.getpid()}"
     try:
-        sizes = {}
+        sizes, sums = {}, {}
         arrays, blobs = pack_tables(data)
+        arrays["a_text_crc"] = text_sums(data)
+        arrays["a_meta_crc"] = line_sums(blobs["articles.jsonl"], arrays["a_meta_ptr"])
         for name, dtype in (ARRAYS | TABLE_ARRAYS).items():
             path = tmp / f"{name}.npy"
             array = data.arrays[name] if name in ARRAYS else arrays[name]
-            np.save(path, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
-            sizes[name] = path.stat().st_size
+            with _Summed(path) as out:
+                np.lib.format.write_array(out, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
+            sizes[name], sums[f"{name}.npy"] = path.stat().st_size, out.crc
         blobs["texts.bin"] = data.texts
         for name in BLOBS:
-            _write_blob(tmp / name, blobs[name])
-            sizes[name] = (tmp / name).stat().st_size
-        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats}
+            with _Summed(tmp / name) as out:
+                _write_blob(out, blobs[name])
+            sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
+        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats, "sums": sums}
+        meta["check"] = _meta_sum(json.loads(json.dumps(meta)))  # as it reads back (tuples become lists)
         _write_json(tmp / "meta.json", meta)
         for path in tmp.iterdir():
             _fsync(path)
         _fsync(tmp)
         if gen.exists():
-            shutil.rmtree(gen)
+            remove(gen)
         os.rename(tmp, gen)
-        pointer.write_text(gen.name + "\n", "ascii")
+        remove(pointer)
+        with os.fdopen(create(pointer), "w", encoding="ascii") as handle:
+            handle.write(gen.name + "\n")
         _fsync(pointer)
         os.replace(pointer, folder / "CURRENT")
         _fsync(folder)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        pointer.unlink(missing_ok=True)
+        remove(tmp)
+        with contextlib.suppress(OSError):
+            pointer.unlink(missing_ok=True)
         raise
     remove_stale(folder, keep=gen)
     return gen
@@ -303,9 +478,9 @@ def _tag_as_cache(indexes: Path) -> None:
     from .corpus import CACHE_SIGNATURE, CACHE_TAG
 
     tag = indexes / CACHE_TAG
-    if not tag.exists():
-        with contextlib.suppress(OSError):
-            tag.write_bytes(
+    if not os.path.lexists(tag):
+        with contextlib.suppress(OSError), os.fdopen(create(tag), "wb") as handle:
+            handle.write(
                 CACHE_SIGNATURE + b"\n# This folder holds askdoc's indexes, which it rebuilds when they are missing.\n"
             )
 
@@ -316,10 +491,7 @@ def remove_stale(folder: Path, keep: Path | None) -> None:
         if path == keep or path.name in ("CURRENT", "lock"):
             continue
         if path.name.startswith("gen-") or path.name.startswith("CURRENT.tmp"):
-            if path.is_dir():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+            remove(path)
 
 
 def tidy(folder: Path) -> None:
@@ -339,14 +511,14 @@ def tidy(folder: Path) -> None:
 
 
 def _write_json(path: Path, value: Any) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
+    with os.fdopen(create(path), "w", encoding="utf-8") as handle:
         # ASCII escapes keep file names that are not valid UTF-8 (surrogates) storable and exact
         # dumps, not dump: only the one-shot encoder is C (dump was ~10 s of a 100k-passage refresh)
         handle.write(json.dumps(value, ensure_ascii=True, separators=(",", ":")))
 
 
 def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
     try:
         os.fsync(fd)
     finally:

@@ -184,9 +184,10 @@ class ArticleTable(Sequence[dict]):
     carries unchanged articles' lines over without parsing them).
     """
 
-    def __init__(self, lines: Packed | list[dict | bytes]) -> None:
+    def __init__(self, lines: Packed | list[dict | bytes], check=None) -> None:
         self.lines = lines
         self.parsed: dict[int, dict[str, Any]] = {}
+        self.check = check  # check(number, line, meta): raises when a stored line is not what was written
 
     def __len__(self) -> int:
         return len(self.lines)
@@ -199,7 +200,10 @@ class ArticleTable(Sequence[dict]):
         meta = self.parsed.get(number)
         if meta is None:
             line = self.raw(number)
-            meta = self.parsed[number] = line if isinstance(line, dict) else _article_meta(line, number)
+            meta = line if isinstance(line, dict) else _article_meta(line, number)
+            if self.check is not None and not isinstance(line, dict):
+                self.check(number, line, meta)
+            self.parsed[number] = meta
         return meta
 
     def __iter__(self) -> Iterator[dict]:
@@ -231,22 +235,32 @@ def pack_articles(articles: Sequence[dict]) -> tuple[bytes, np.ndarray]:
 
 
 class FileList:
-    """The corpus files as a refresh saw them, in scan order: names, sizes and modification times."""
+    """The corpus files as a refresh saw them, in scan order: names, sizes, modification times, inodes and
+    change times (a file swapped in by rename, or rewritten with its time put back, has another)."""
 
-    def __init__(self, blob, sizes: np.ndarray, mtimes: np.ndarray) -> None:
+    def __init__(self, blob, sizes: np.ndarray, mtimes: np.ndarray, inos=None, ctimes=None) -> None:
         self.blob = blob
         self.sizes = sizes
         self.mtimes = mtimes
+        self.inos = inos if inos is not None else np.zeros(len(sizes), dtype=np.int64)
+        self.ctimes = ctimes if ctimes is not None else np.zeros(len(sizes), dtype=np.int64)
 
     @classmethod
     def of(cls, files: Sequence) -> FileList:
-        """From scanned files (anything with rel, size and mtime_ns)."""
-        return cls.of_columns([f.rel for f in files], [f.size for f in files], [f.mtime_ns for f in files])
+        """From scanned files (anything with rel, size and mtime_ns, and ino and ctime_ns where known)."""
+        return cls.of_columns(
+            [f.rel for f in files],
+            [f.size for f in files],
+            [f.mtime_ns for f in files],
+            [getattr(f, "ino", 0) for f in files],
+            [getattr(f, "ctime_ns", 0) for f in files],
+        )
 
     @classmethod
-    def of_columns(cls, rels: list[str], sizes: list[int], mtimes: list[int]) -> FileList:
+    def of_columns(cls, rels: list[str], sizes: list[int], mtimes: list[int], inos=(), ctimes=()) -> FileList:
         blob = encoded(SEPARATOR.decode().join(rels))
-        return cls(blob, np.array(sizes, dtype=np.int64), np.array(mtimes, dtype=np.int64))
+        columns = [np.array(c or [0] * len(sizes), dtype=np.int64) for c in (sizes, mtimes, list(inos), list(ctimes))]
+        return cls(blob, *columns)
 
     def __len__(self) -> int:
         return len(self.sizes)
@@ -254,13 +268,19 @@ class FileList:
     def rels(self) -> list[str]:
         return decoded(bytes(self.blob)).split(SEPARATOR.decode()) if len(self) else []
 
+    def stamps(self) -> list[tuple[int, int, int, int]]:
+        """(size, mtime, inode, ctime) of each file."""
+        return list(zip(*(c.tolist() for c in (self.sizes, self.mtimes, self.inos, self.ctimes))))
+
     def same_as(self, other: FileList) -> bool:
-        """Whether the two scans saw exactly the same files, sizes and times: nothing to refresh."""
+        """Whether the two scans saw exactly the same files, sizes, times and inodes: nothing to refresh."""
         return (
             len(self) == len(other)
             and bytes(self.blob) == bytes(other.blob)
             and np.array_equal(self.sizes, other.sizes)
             and np.array_equal(self.mtimes, other.mtimes)
+            and np.array_equal(self.inos, other.inos)
+            and np.array_equal(self.ctimes, other.ctimes)
         )
 
 
@@ -290,7 +310,8 @@ def pack_tables(data) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
         numbers = {rel: i for i, rel in enumerate(files.rels())}
         a_file = np.array([numbers.get(meta.get("rel"), -1) for meta in data.articles], dtype=np.int32)
     arrays = {"v_ptr": v_ptr, "v_order": v_order, "stem_ptr": stem_ptr, "a_meta_ptr": a_meta_ptr, "a_file": a_file,
-              "a_id_ptr": a_id_ptr, "file_size": files.sizes, "file_mtime": files.mtimes}  # fmt: skip
+              "a_id_ptr": a_id_ptr, "file_size": files.sizes, "file_mtime": files.mtimes, "file_ino": files.inos,
+              "file_ctime": files.ctimes}  # fmt: skip
     blobs = {"vocab.bin": vocab_blob, "stems.bin": stems_blob, "articles.jsonl": articles_blob, "ids.bin": ids_blob,
              "files.bin": bytes(files.blob)}  # fmt: skip
     return arrays, blobs

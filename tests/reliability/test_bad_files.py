@@ -180,8 +180,8 @@ def test_unreadable_files_and_folders_are_skipped_with_a_warning(tmp_path, monke
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real_scandir(path)
 
-    def guarded_os_open(path, *args, **kwargs):  # the walk opens each folder and lists it by descriptor
-        if Path(path).name == "closed":
+    def guarded_os_open(path, *args, **kwargs):  # the walk opens each folder by descriptor, formats each file
+        if Path(path).name in ("closed", "locked.txt"):
             raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
         return real_os_open(path, *args, **kwargs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import signal
@@ -17,6 +18,7 @@ from reliability_tools import (
     clean_index,
     generations,
     leftovers,
+    run_askdoc,
     write_articles,
 )
 
@@ -53,7 +55,7 @@ def test_two_index_processes_at_once_take_turns(tmp_path, isolated_cache):
     assert_same_as_clean_build(askdoc.open(root, refresh=False), root)
 
 
-def test_a_writer_waits_for_the_lock_holder(tmp_path):
+def test_a_writer_waits_for_the_lock_holder_and_says_whom_it_waits_for(tmp_path, caplog):
     root = write_articles(tmp_path / "corpus", 20)
     folder = askdoc.open(root).location
     (root / "late.txt").write_text("Late\n\nThe harbour festival opened late.")
@@ -62,12 +64,48 @@ def test_a_writer_waits_for_the_lock_holder(tmp_path):
         with pytest.raises(BlockingIOError), store.write_lock(folder, wait=False):
             pass
         started = time.perf_counter()
-        refreshed = askdoc.open(root)
+        with caplog.at_level(logging.WARNING, logger="askdoc"):
+            refreshed = askdoc.open(root, wait=True)  # a writer (askdoc index)
         waited = time.perf_counter() - started
     finally:
         holder.wait(timeout=10)
     assert waited > 0.5  # it waited for the holder instead of writing beside it
+    assert f"waiting for another askdoc (pid {holder.pid}, python -c" in caplog.text
     assert refreshed.search("harbour festival")[0].article.id == "late"
+
+
+def test_readers_answer_at_once_from_the_last_index_while_a_stopped_writer_holds_the_lock(tmp_path, isolated_cache):
+    """The review's attack: a writer stopped (SIGSTOP) mid-refresh made every command wait with it."""
+    root = write_articles(tmp_path / "corpus", 20)
+    run = functools.partial(run_askdoc, cache=isolated_cache, timeout=60)
+    assert run("index", "--corpus", str(root)).returncode == 0
+    folder = store.index_dir_for(root, isolated_cache)
+    (root / "late.txt").write_text("Late\n\nThe harbour festival opened late.")
+    holder = hold_lock(folder, 120)
+    holder.send_signal(signal.SIGSTOP)
+    try:
+        for command in (["query", "minister budget"], ["articles"], ["show", "part0/a00000"]):
+            started = time.perf_counter()
+            done = run(command[0], "--corpus", str(root), *command[1:])
+            assert time.perf_counter() - started < 10, command  # not the writer's 120 s
+            assert done.returncode == 0, done.stderr
+            assert f"another askdoc (pid {holder.pid}" in done.stderr and "(stopped)" in done.stderr, done.stderr
+            assert "does not show the files changed since (1 added)" in done.stderr
+        writer = subprocess.Popen(
+            askdoc_command("index", "--corpus", str(root)),
+            env={**os.environ, "ASKDOC_CACHE_DIR": str(isolated_cache)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(3)
+        assert writer.poll() is None  # a writer waits ...
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=10)
+    assert writer.wait(timeout=60) == 0
+    said = writer.stderr.read()
+    assert f"waiting for another askdoc (pid {holder.pid}" in said and "(stopped)" in said  # ... saying for whom
+    assert "late" in run("articles", "--corpus", str(root)).stdout
 
 
 def test_the_lock_is_released_when_its_holder_is_killed(tmp_path):
@@ -144,13 +182,13 @@ def test_reader_retries_when_a_writer_removes_the_generation_it_was_reading(tmp_
     original = store._load_generation
     calls = []
 
-    def commit_in_between(gen):
+    def commit_in_between(gen, *args):
         if not calls:  # the other writer commits and removes the generation we are about to read
             with store.write_lock(folder):
                 store.save(folder, newer)
             assert not gen.exists()
         calls.append(gen)
-        return original(gen)
+        return original(gen, *args)
 
     monkeypatch.setattr(store, "_load_generation", commit_in_between)
     with caplog.at_level(logging.WARNING, logger="askdoc"):
@@ -169,3 +207,20 @@ def test_a_loaded_index_keeps_answering_after_its_generation_is_removed(tmp_path
     assert not gen.exists()
     hits = loaded.search("minister budget", k=5)  # memory maps outlive the unlinked files
     assert hits and all(h.article.text[h.passage.start : h.passage.end] == h.passage.text for h in hits)
+
+
+def test_askdoc_add_waits_for_another_writer_so_that_what_it_added_is_indexed(tmp_path, isolated_cache):
+    root = write_articles(tmp_path / "corpus", 20)
+    run = functools.partial(run_askdoc, cache=isolated_cache, timeout=60)
+    assert run("index", "--corpus", str(root)).returncode == 0
+    new = tmp_path / "late.txt"
+    new.write_text("Late\n\nThe harbour festival opened late.")
+    holder = hold_lock(store.index_dir_for(root, isolated_cache), 2.0)
+    try:
+        done = run("add", "--corpus", str(root), str(new))
+    finally:
+        holder.wait(timeout=10)
+    assert done.returncode == 0, done.stderr
+    assert f"waiting for another askdoc (pid {holder.pid}" in done.stderr
+    assert "late" in run("articles", "--corpus", str(root)).stdout
+    assert "answering from its last update" not in done.stderr

@@ -130,7 +130,7 @@ def test_disk_full_at_any_write_leaves_no_trace(tmp_path, monkeypatch, caplog, f
     gen = store.current_generation(first.location)
     expected = [(h.article.id, h.passage.start) for h in first.search("minister budget", k=10)]
     calls = []
-    real_save = np.save
+    real_save = np.lib.format.write_array
 
     def save_until_full(*args, **kwargs):
         calls.append(args[0])
@@ -138,7 +138,7 @@ def test_disk_full_at_any_write_leaves_no_trace(tmp_path, monkeypatch, caplog, f
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(store.np, "save", save_until_full)
+    monkeypatch.setattr(store.np.lib.format, "write_array", save_until_full)
     (root / "late.txt").write_text("Late\n\nThe harbour festival opened late.")
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)

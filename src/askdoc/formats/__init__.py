@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,6 +46,13 @@ class SourceFile:
     path: Path
     size: int
     mtime_ns: int
+    # A JSON Lines file that grew by whole lines is read from where its known records end (``start``,
+    # the byte after them; ``first_line``, the number of the line there), its records' ids beside
+    # those already taken (``known_ids``): see collection.appended.
+    start: int = 0
+    first_line: int = 1
+    known_ids: tuple[str, ...] = ()
+    ino: int = 0  # the inode the walk listed (0: not known): a file swapped in since is not read
 
 
 class Unreadable(Exception):
@@ -73,6 +82,32 @@ def article_id_for(rel: str) -> str:
     return rel[: -len(suffix)] if suffix else rel
 
 
+def read_regular(path: Path, limit: int = MAX_FILE_BYTES, start: int = 0, ino: int = 0) -> bytes:
+    """The bytes of a regular file, at most ``limit`` + 1 (the file may have grown since it was listed).
+
+    Opened without blocking and checked on the open descriptor (``fstat``), as the walk checks
+    what it lists: a named pipe or a device swapped in since is refused, never waited on or read
+    without end, and so is another file put in its place (``ino``: the inode the walk listed; a
+    symlink to a file outside the corpus, say, swapped in after the walk looked).
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as err:
+        raise Unreadable(str(err.strerror or err), unopened=True) from None
+    with os.fdopen(fd, "rb") as handle:
+        opened = os.fstat(fd)
+        if not stat.S_ISREG(opened.st_mode):
+            raise Unreadable("not a regular file (a named pipe or a device?)")
+        if ino and opened.st_ino != ino:
+            raise Unreadable("replaced by another file while it was being indexed (read at the next refresh)")
+        try:
+            if start:
+                handle.seek(start)
+            return handle.read(limit + 1)
+        except OSError as err:
+            raise Unreadable(str(err.strerror or err)) from None
+
+
 def read_articles(file: SourceFile) -> list[Article]:
     """The articles in ``file`` (one for most formats, many for JSON Lines and CSV).
 
@@ -84,11 +119,7 @@ def read_articles(file: SourceFile) -> list[Article]:
         raise Unreadable("not a format askdoc reads")
     if file.size > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
-    try:
-        with open(file.path, "rb") as handle:  # bounded: the file may have grown since it was listed
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as err:
-        raise Unreadable(str(err.strerror or err), unopened=True) from None
+    data = read_regular(file.path, start=file.start, ino=file.ino)
     if len(data) > MAX_FILE_BYTES:
         raise Unreadable(f"larger than {MAX_FILE_BYTES >> 20} MB")
     reader = importlib.import_module(f"{__name__}.{name}")
@@ -98,7 +129,7 @@ def read_articles(file: SourceFile) -> list[Article]:
         raise
     except Exception as err:  # a parser library failing on a damaged file must not stop indexing
         raise Unreadable(f"could not be read as {name} ({type(err).__name__}: {err})") from None
-    if not articles:
+    if not articles and not file.start:  # (the lines appended to a dataset may hold no article)
         raise Unreadable("no article text in it")
     return articles
 

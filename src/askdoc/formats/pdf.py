@@ -9,6 +9,7 @@ so a passage knows its page. A PDF without any text layer (a scan) is reported.
 from __future__ import annotations
 
 import logging
+import time
 
 from ..model import Article
 from . import SourceFile, Unreadable, article_id_for
@@ -17,6 +18,13 @@ from .text import article_from_text
 log = logging.getLogger("askdoc")
 
 SHORT_LINE = 0.7  # a line shorter than this share of the page's longest line ends its paragraph
+# A per-file budget: pypdf's extraction time grows with the content it decodes, and a small file can
+# make it decode much (60 pages sharing one 2 MB content stream: 15 KB, 390 s, 656 MB), all while the
+# write lock is held. Real documents hold less text than their size; a book gets more time than a memo.
+SECONDS = 20.0  # extraction time allowed to any PDF ...
+SECONDS_PER_MB = 5.0  # ... and per MB of the file
+CHARACTERS = 1_000_000  # extracted characters allowed to any PDF ...
+CHARACTERS_PER_BYTE = 100  # ... and per byte of the file
 
 
 def read(file: SourceFile, data: bytes) -> list[Article]:
@@ -28,7 +36,7 @@ def read(file: SourceFile, data: bytes) -> list[Article]:
     reader = PdfReader(io.BytesIO(data))
     if reader.is_encrypted and not reader.decrypt(""):
         raise Unreadable("encrypted PDF (askdoc cannot open it without the password)")
-    pages = [paragraphs(page.extract_text() or "") for page in reader.pages]
+    pages = _page_texts(reader, len(data))
     if not any(pages):
         raise Unreadable(f"PDF has no text layer in its {len(pages)} page(s) (a scan? askdoc does not OCR)")
     if empty := sum(1 for page in pages if not page):
@@ -43,6 +51,24 @@ def read(file: SourceFile, data: bytes) -> list[Article]:
     meta = {"pages": starts, **info}
     article = article_from_text(article_id_for(file.rel), text + "\n", path=file.path, meta=meta)
     return [article]
+
+
+def _page_texts(reader, size: int) -> list[str]:
+    """Each page's text, within the file's budget of time and characters (``Unreadable`` past it)."""
+    started, characters, pages = time.monotonic(), 0, []
+    seconds, most = SECONDS + SECONDS_PER_MB * size / 2**20, CHARACTERS + CHARACTERS_PER_BYTE * size
+    count = len(reader.pages)
+    for number, page in enumerate(reader.pages, 1):
+        pages.append(paragraphs(page.extract_text() or ""))
+        characters += len(pages[-1])
+        if characters > most:
+            raise Unreadable(
+                f"PDF gives far more text than a file of {size:,} bytes holds ({characters:,} characters from "
+                f"{number} of {count} pages: pages sharing one huge content stream?)"
+            )
+        if time.monotonic() - started > seconds and number < count:
+            raise Unreadable(f"PDF text extraction took over {seconds:.0f} s ({number} of {count} pages read)")
+    return pages
 
 
 def paragraphs(page: str) -> str:

@@ -36,11 +36,13 @@ _UNSAFE_ID = re.compile(r"[^\w.\-]+")
 
 
 def read(file: SourceFile, data: bytes) -> list[Article]:
+    if file.start and not data.strip():
+        return []
     text = text_of(data)
     rows = _csv_rows(text, suffix_of(file.rel)) if suffix_of(file.rel) in (".csv", ".tsv") else _json_rows(file, text)
     file_id = article_id_for(file.rel)
     articles: list[Article] = []
-    seen: set[str] = set()
+    seen: set[str] = set(file.known_ids)  # a file read from ``start`` on: the ids its earlier records took
     without_text = 0
     saw_text_field = False
     for number, record in rows:
@@ -58,7 +60,7 @@ def read(file: SourceFile, data: bytes) -> list[Article]:
         meta = {name: value for name, value in fields.items() if name != "text"}
         meta |= {k: v for k, v in record.items() if isinstance(v, (str, int, float, bool)) and k.lower() not in _KNOWN}
         articles.append(article_from_text(article_id, body, path=file.path, meta=meta))
-    if not saw_text_field:
+    if not saw_text_field and not file.start:
         raise Unreadable(f"no text field (one of: {', '.join(FIELDS['text'][:3])}) in its records")
     if without_text and articles:
         log.warning("%s: skipped %d record(s) without text", file.path, without_text)
@@ -81,22 +83,30 @@ def _fields(record: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+SHOWN_LINES = 20  # bad lines named one by one in the warning; the rest counted
+
+
 def _json_rows(file: SourceFile, text: str) -> Iterator[tuple[int, dict]]:
-    bad = 0
-    for number, line in enumerate(text.splitlines(), 1):
+    """Each line's object. Lines end at "\n" only (JSON Lines): a record's raw U+2028, U+2029 or U+0085
+    is its text, not a line break, as ``str.splitlines`` would make it. A bad line (not JSON, not an
+    object, nested too deep, a number too long to convert) is skipped and named; the others are kept."""
+    bad: list[int] = []
+    for number, line in enumerate(text.split("\n"), file.first_line):
         if not line.strip():
             continue
         try:
             record = json.loads(line)
-        except json.JSONDecodeError:
-            bad += 1
-            if bad <= 3:
-                log.warning("%s: line %d is not a JSON object; skipped", file.path, number)
-            continue
+        except (ValueError, RecursionError):  # JSONDecodeError, "Exceeds the limit ... for integer string"
+            record = None
         if isinstance(record, dict):
             yield number, record
-    if bad > 3:
-        log.warning("%s: %d lines in all were not JSON objects", file.path, bad)
+        else:
+            bad.append(number)
+    if bad:
+        named = ", ".join(map(str, bad[:SHOWN_LINES])) + (
+            f" and {len(bad) - SHOWN_LINES} more" if len(bad) > SHOWN_LINES else ""
+        )
+        log.warning("%s: skipped line%s %s: not a JSON object", file.path, "s" if len(bad) > 1 else "", named)
 
 
 def _csv_rows(text: str, suffix: str) -> Iterator[tuple[int, dict]]:
