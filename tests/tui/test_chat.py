@@ -209,6 +209,31 @@ async def test_escape_or_typing_on_a_quote_goes_back_to_the_question(tmp_path):
         assert app.focused is app.query_one(QuestionInput) and app.query_one(QuestionInput).value == "who"
 
 
+async def test_keys_typed_fast_on_a_quote_all_reach_the_question_quote_keys_included(tmp_path):
+    """tmux send-keys (or a fast typist) delivers every key before the prompt has the focus: the "e"s of
+    "where was the cable replaced 2 times" expanded paragraphs and its "c" copied a quote."""
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "what did Volodin warn?")
+        await pilot.press("tab")
+        quote = app.focused
+        assert isinstance(quote, HitQuote)
+        typed = "where was the cable replaced 2 times"
+        for character in typed:  # all queued on the quote at once, as a terminal sends them
+            quote.post_message(events.Key(character if character != " " else "space", character))
+        await pilot.pause(0.2)
+        assert app.query_one(QuestionInput).value == typed
+        assert not any(hit.expanded for hit in app.query(HitQuote))
+        await pilot.press("tab")
+        quote = app.focused
+        quote.post_message(events.Key("escape", None))
+        for character in "/help":
+            quote.post_message(events.Key({"/": "slash"}.get(character, character), character))
+        await pilot.pause(0.2)
+        assert app.query_one(QuestionInput).value.endswith("/help")
+
+
 async def test_question_asked_while_indexing_is_answered_when_ready(tmp_path, monkeypatch):
     release = threading.Event()
     real_open = askdoc.open

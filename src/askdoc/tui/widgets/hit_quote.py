@@ -47,6 +47,7 @@ class HitQuote(Widget, can_focus=True):
     def __init__(self, hit: Hit) -> None:
         super().__init__(classes="hit")
         self.hit = hit
+        self.typing = False  # a key typed here went to the prompt: the keys after it go there too
         self.tooltip = "Click or press Enter to read the article; e shows the whole paragraph; c copies the quote"
 
     def render(self) -> Content:
@@ -65,12 +66,22 @@ class HitQuote(Widget, can_focus=True):
         self.post_message(self.Opened(self.hit))
 
     def action_to_prompt(self) -> None:
+        self.typing = True  # keys already on their way belong to the prompt (Escape, then /help typed fast)
         self.screen.query_one("#question").focus()
 
+    def on_focus(self) -> None:
+        self.typing = False
+
     def on_key(self, event: events.Key) -> None:
-        """Typing goes to the question: a letter pressed on a quote starts the next question."""
-        if event.is_printable and event.character and event.character not in "ce" and not event.character.isdigit():
+        """Typing goes to the question: a letter pressed on a quote starts the next question, and every
+        key after it until the prompt has the focus (a fast typist's "where", a pasted line) goes there
+        too, the quote keys e, c and 1-9 included."""
+        if not (event.is_printable and event.character):
+            return
+        if self.typing or (event.character not in "ce" and not event.character.isdigit()):
             event.stop()
+            event.prevent_default()
+            self.typing = True
             prompt = self.screen.query_one("#question")
             prompt.focus()
             prompt.insert_text_at_cursor(event.character)
