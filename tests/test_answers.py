@@ -70,3 +70,31 @@ def test_the_answer_is_underlined_in_the_quote_on_a_terminal_and_in_the_chat():
     assert underlined == {"3 March"}
     chat = quote_content(hit)
     assert {chat.plain[span.start : span.end] for span in chat.spans if span.style == ANSWER_STYLE} == {"3 March"}
+
+
+REVIEWED = askdoc.Article(
+    id="reviewed",
+    title="Local business",
+    text=(
+        "Brazilian midfielder Lucas Ferreira joined the club from Porto last summer.\n\n"
+        "The chip factory, a £1.2bn investment, will create 900 jobs by 2027.\n\n"
+        "Turnout rose to 53% in the ward.\n\n"
+        "The firm was founded by Ostrander & Vale in 1911.\n\n"
+        "A dealer found the stolen painting in Antwerp, Belgium."
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Which club did Ferreira come from?", "Porto"),  # not "Lucas Ferreira", the question's subject
+        ("How many jobs will the chip factory create?", "900"),  # a count, not the £1.2bn sum
+        ("What percentage was the turnout in the ward?", "53%"),
+        ("Who founded the firm?", "Ostrander & Vale"),
+        ("Where was the stolen painting found?", "Antwerp, Belgium"),  # not "A" opening the sentence
+    ],
+)
+def test_answers_a_user_review_found_wrong(question, expected):
+    hit = askdoc.Index.from_articles([REVIEWED]).search(question, k=1)[0]
+    assert hit.answer is not None and hit.answer.text == expected, hit.quote.text

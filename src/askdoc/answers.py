@@ -23,7 +23,7 @@ _NUMBER_WORDS = (
     "eighty|ninety|hundred|thousand|million|billion|dozen|half|a quarter|a third"
 )
 _UNITS = r"seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries"
-_SCALE = r"(?:\s?(?:bn|m|k|%|per ?cent|billion|million|trillion|thousand|hundred)\b)?"
+_SCALE = r"(?:\s?(?:(?:bn|m|k|per ?cent|billion|million|trillion|thousand|hundred)\b|%))?"
 _AMOUNT = rf"(?:[£$€¥]\s?)?\d[\d,.]*\d?{_SCALE}|\b(?:{_NUMBER_WORDS})(?:[\s-](?:{_NUMBER_WORDS}))*\b{_SCALE}"
 KINDS = {
     "number": re.compile(_AMOUNT, re.IGNORECASE),
@@ -34,9 +34,11 @@ KINDS = {
         r"|\b(?:(?:early|mid|late)[ -])?\d{1,2}(?:st|nd|rd|th)(?:[ -]century|\b)|\b\d{3,4}s\b"  # "11th century", "1050s"
     ),
     # a run of capitalised words ("Sir Alex Ferguson", "Royal Bank of Scotland"), possibly an acronym
-    "name": re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:(?:of|de|van|von|the|and|for)\s+)?[A-Z][\w'’&.-]*)*"),
+    "name": re.compile(r"\b[A-Z][\w'’&.-]*(?:\s+(?:(?:of|de|van|von|the|and|for|&)\s+)?[A-Z][\w'’&.-]*)*"),
 }
 _NAMED = {"person": "name", "place": "name", "name": "name"}
+_MONEY = re.compile(r"[£$€¥]")
+_REGION = re.compile(r", [A-Z][\w'’-]+(?: [A-Z][\w'’-]+)*")
 _LEADING = re.compile(
     r"^(?:The|A|An|But|And|In|On|At|He|She|It|They|This|That|These|Those|Some|Many|Most|All|Both|His|Her|Its|Their"
     r"|Our|Mr|Mrs|Ms|Dr)\s+"
@@ -50,9 +52,16 @@ def answer_span(
     answer_type: str | None,
     question_words: frozenset[str],
     term_spans: Sequence[tuple[int, int]],
+    names: frozenset[str] = frozenset(),
+    counting: bool = False,
 ) -> Quote | None:
     """The stretch of ``quote`` (offsets in ``text``) that answers, or None when the question wants no such
-    stretch or the quote holds none the question does not already say."""
+    stretch or the quote holds none the question does not already say.
+
+    ``names`` are the folded words of the names the question asks about: a name holding one is the
+    question's subject ("Lucas Ferreira" for "which club did Ferreira come from?"), not its answer.
+    ``counting``: "how many" counts things, so a sum of money is not its answer.
+    """
     kind = _NAMED.get(answer_type or "", answer_type)
     pattern = KINDS.get(kind or "")
     if pattern is None:
@@ -64,8 +73,12 @@ def answer_span(
             start, end = _trimmed(text, start, end, quote.start)
             if start is None:
                 continue
+        if counting and _MONEY.match(text, start, end):
+            continue
+        if answer_type == "place" and (region := _REGION.match(text, end, quote.end)):
+            end = region.end()  # "Antwerp, Belgium", "Park City, Utah"
         words = {w.casefold().strip(".'’") for w in re.findall(r"[\w'’.-]+", text[start:end])}
-        if not words or words <= question_words:
+        if not words or words <= question_words or (kind == "name" and words & names):
             continue  # the question already says it ("Who is Mr Blair's..." does not answer "Blair")
         candidates.append((start, end))
     if not candidates:
@@ -92,6 +105,8 @@ def _trimmed(text: str, start: int, end: int, quote_start: int) -> tuple[int | N
     single = " " not in text[start:end].strip()
     if single and (not before or before[-1] in '.!?"“') and not text[start:end].isupper():
         return None, end  # one capitalised word opening a sentence is no name
+    if single and len(text[start:end].strip(".'’")) < 2:
+        return None, end  # "A", "I": a letter is no name
     cut = _SENTENCE_BREAK.search(text, start, end)
     if cut is not None:
         end = cut.start()  # a run does not go on into the next sentence

@@ -349,6 +349,7 @@ class Index:
             names=frozenset(w.casefold().strip(".'’") for name in asked.names for w in name.split()),
             why=" why " in lowered[:40] or lowered.startswith(" why"),
             how_much=" how much " in lowered[:40],
+            counting=" how many " in lowered[:40],
         )
 
     def candidates(self, question: str, depth: int = ranking.RERANK_DEPTH):
@@ -644,7 +645,15 @@ class Index:
             matched_terms=tuple(t for t in weights if t in matched),
             highlights=tuple((s, e) for _, s, e in spans),
             also_in=also_in,
-            answer=answer_span(article.text, quote, query.answer_type, query.words, [(s, e) for _, s, e in spans]),
+            answer=answer_span(
+                article.text,
+                quote,
+                query.answer_type,
+                query.words,
+                [(s, e) for _, s, e in spans],
+                query.names,
+                counting=query.counting,
+            ),  # fmt: skip
         )
 
 

@@ -63,6 +63,7 @@ class Query:
     names: frozenset[str] = frozenset()  # the folded words of the names it asks about ("what did Ebbers say")
     why: bool = False  # it asks for a reason
     how_much: bool = False  # it asks "how much" (a sum, often money)
+    counting: bool = False  # it asks "how many" (a count, not a sum of money)
 
 
 @dataclass
