@@ -149,3 +149,22 @@ def test_an_article_a_script_gets_wrong_is_a_clear_error_and_a_date_object_its_d
         askdoc.Article(id="a", title="T", text="short", body_start=99)
     with pytest.raises(TypeError, match="Article.text must be a string"):
         askdoc.Article(id="a", title="T", text=None)
+
+
+def test_pieces_of_one_long_paragraph_are_one_hit_and_full_shows_the_whole_paragraph(tmp_path):
+    """A paragraph over 1,500 characters is searched in pieces; two of them answering gave two hits with
+    one citation, and --full printed one piece of the "whole paragraph"."""
+    from click.testing import CliRunner
+
+    from askdoc.cli import cli
+
+    sentences = [f"The harbour ferry sailed on day {n} while the harbour crew waited for the tide." for n in range(40)]
+    (tmp_path / "ferry.txt").write_text("Ferry days\n\n" + " ".join(sentences) + "\n\nThe end.\n", "utf-8")
+    index = askdoc.open(tmp_path)
+    assert len([p for p in index.passages("ferry") if p.paragraph == 1]) > 1  # searched in pieces
+    hits = index.search("harbour ferry crew tide", k=5)
+    assert [hit.passage.paragraph for hit in hits].count(1) == 1
+    whole = index.paragraph("ferry", 1)
+    assert whole.text == " ".join(sentences) and index.article("ferry").text[whole.start : whole.end] == whole.text
+    printed = CliRunner().invoke(cli, ["query", "--corpus", str(tmp_path), "-k", "1", "--full", "harbour ferry"])
+    assert printed.exit_code == 0 and sentences[0] in printed.output and sentences[-1] in printed.output

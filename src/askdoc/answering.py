@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import click
@@ -54,14 +55,21 @@ def answer(index: askdoc.Index, text: str, line: int | None, how: Answer) -> boo
         if how.json_:
             click.echo(render.json_line({"line": line, **hits.to_json()} if line is not None else hits.to_json()))
         elif hits and how.console is not None:
-            how.console.print(render.hits_renderable(hits, how.full))
+            how.console.print(render.hits_renderable(shown(index, hits, how.full), how.full))
         elif hits:
-            click.echo(render.hits_plain(hits, how.full))
+            click.echo(render.hits_plain(shown(index, hits, how.full), how.full))
         elif line is not None:  # said in its block, under its question
             say_unanswered(how, None, render.no_match_message(hits, folders(index, hits.scope_empty)))
         else:
             click.echo(f"askdoc: {render.no_match_message(hits, folders(index, hits.scope_empty))}", err=True)
     return bool(hits)
+
+
+def shown(index: askdoc.Index, hits: list, full: bool) -> list:
+    """The hits as printed: with ``--full`` each one's whole paragraph, though a long one was searched in pieces."""
+    if not full:
+        return hits
+    return [dataclasses.replace(hit, passage=index.paragraph(hit.article.id, hit.passage.paragraph)) for hit in hits]
 
 
 def say_unanswered(how: Answer, as_json: dict | None, why: str) -> None:

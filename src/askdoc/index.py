@@ -95,6 +95,17 @@ class Index:
             raise ArticleNotFound(f"no article '{article_id}' in this corpus")
         return self._article(number)
 
+    def paragraph(self, article_id: str, number: int) -> Passage:
+        """The whole of a paragraph of an article: a long one is cut into several passages, joined here."""
+        pieces = [p for p in self.passages(article_id) if p.paragraph == number]
+        if not pieces:
+            raise ArticleNotFound(f"no paragraph {number} in article '{article_id}'")
+        if len(pieces) == 1:
+            return pieces[0]
+        text = self.article(article_id).text
+        start, end = pieces[0].start, pieces[-1].end
+        return dataclasses.replace(pieces[0], start=start, end=end, text=text[start:end])
+
     def passages(self, article_id: str) -> list[Passage]:
         """The article's passages in order, each with its paragraph number and span in its text."""
         number = self._article_numbers.get(article_id)
@@ -553,6 +564,8 @@ class Index:
         taken: list[tuple[int, float]] = []
         per_article: Counter[int] = Counter()
         said: dict[str, int] = {}  # the text of each passage taken -> its row
+        paragraphs: set[tuple[int, int]] = set()  # (article, paragraph) of each passage taken
+        p_paragraph = self.data.arrays["p_paragraph"]
         copies: dict[int, tuple[str, ...]] = {}
         seen = set(rows)
         want = depth
@@ -568,6 +581,10 @@ class Index:
                     continue
                 if max_per_article is not None and per_article[article] >= max_per_article:
                     continue
+                paragraph = (article, int(p_paragraph[row]))
+                if paragraph in paragraphs:
+                    continue  # another piece of a long paragraph already answers: one citation, one hit
+                paragraphs.add(paragraph)
                 said[text] = row
                 per_article[article] += 1
                 taken.append((row, score))
