@@ -110,3 +110,13 @@ def test_the_hand_set_reranker_is_still_there_when_asked_for():
     index.ranking_weights = Weights(learned=False)
     hits = index.search("What did Ebbers say about Sullivan?", k=3)
     assert hits and all(hit.article.text[hit.quote.start : hit.quote.end] == hit.quote.text for hit in hits)
+
+
+def test_the_caveat_speaks_of_one_passage_when_one_is_shown():
+    index = askdoc.Index.from_articles([SPEAKERS, *FILLER])
+    one, three = (
+        index.search("What did Macron say about Ebbers?", k=1),
+        index.search("What did Macron say about the fraud or the club?", k=3),
+    )
+    assert render.weak_message(one).startswith("no passage mentions macron; this passage matches only")
+    assert len(three) > 1 and "these passages match only" in render.weak_message(three)

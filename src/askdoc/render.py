@@ -221,9 +221,10 @@ def articles_table(rows: Sequence[dict]):
 def weak_message(hits: Hits) -> str:
     """Said before weak hits: they match only the common part of the question."""
     words = hits.weak_words  # the names and rare words, not "say" or "tell"
+    these, match = ("this passage", "matches") if len(hits) == 1 else ("these passages", "match")
     if not words:  # no name is missing: the answered check doubts them (see ``learned.answered``)
-        return "these passages match the question only in part; they may not answer it"
-    return f"no passage mentions {', '.join(words)}; these passages match only the rest of the question"
+        return f"{these} {match} the question only in part; {'it' if len(hits) == 1 else 'they'} may not answer it"
+    return f"no passage mentions {', '.join(words)}; {these} {match} only the rest of the question"
 
 
 def answer_notes(hits: Hits) -> list[tuple[str, str]]:

@@ -179,7 +179,7 @@ FILTERS = (
 KEYS = (
     ("Enter", "ask the question"),
     ("Up / Down", "earlier questions"),
-    ("Tab", "move to the quotes: 1-9 or Enter reads the article, c copies the quote with its citation"),
+    ("Tab", "move to the quotes: 1-9 or Enter reads the article, e shows the whole paragraph, c copies the quote"),
     ("Escape", "back from the reader or the article list"),
     ("Ctrl+O", "the article list"),
     ("Ctrl+L", "clear the transcript and start a new conversation"),
