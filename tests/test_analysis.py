@@ -133,5 +133,14 @@ def test_a_question_about_initials_finds_them():
 
 def test_won_and_don_are_words_and_their_negations_stop_words():
     a = Analyzer()
-    assert a.terms("Who won the Grammy? Don King said he won't and don't.") == ["won", "grammi", "don", "king", "said"]
+    assert a.terms("Who won the Grammy? Don King said he won't and don't.") == ["win", "grammi", "don", "king", "say"]
     assert a.terms("We shan’t, they won’t") == []
+
+
+def test_irregular_verb_forms_are_their_verbs_so_say_finds_said_and_pay_finds_paid():
+    a = Analyzer()
+    assert a.terms("what did she say, how much did they pay, who won") == ["say", "pay", "win"]
+    assert a.terms("she said they paid, and we won; sales rose and shares fell") == a.terms(
+        "she says they pay, and we win; sales rise and shares fall"
+    )
+    assert a.terms("he left the room") == ["left", "room"]  # as often an adjective: not taken for leave

@@ -26,6 +26,25 @@ _APOSTROPHES = "'’"
 _CONTRACTION_ENDINGS = {"s", "t", "d", "m", "ll", "re", "ve", "nt"}
 # Negations whose stem is another word: "won't", "don't", "shan't" are stop words, "won" and "Don" not.
 _NEGATED_STEMS = {"won": "will", "don": "do", "shan": "shall"}
+# Irregular verb forms Snowball leaves apart from their verb ("said" / "say", "paid" / "pay", "sold" / "sell"):
+# a question asks "what did X say", "how much did Y pay", the article says "said", "paid". Each form is
+# stemmed as its verb. Forms that are as often another word ("left", "saw", "lay", "bore") are left out.
+_IRREGULAR = dict(
+    pair.split(":")
+    for pair in (
+        "said:say told:tell paid:pay sold:sell bought:buy won:win lost:lose made:make took:take taken:take "
+        "gave:give given:give got:get gotten:get came:come seen:see knew:know known:know thought:think "
+        "brought:bring began:begin begun:begin became:become built:build caught:catch chose:choose "
+        "chosen:choose drew:draw drawn:draw drove:drive driven:drive ate:eat eaten:eat fought:fight flew:fly "
+        "flown:fly forgot:forget forgotten:forget grew:grow grown:grow held:hold kept:keep led:lead meant:mean "
+        "met:meet ran:run rose:rise risen:rise fell:fall fallen:fall sent:send shot:shoot spoke:speak "
+        "spoken:speak spent:spend stood:stand struck:strike swore:swear sworn:swear taught:teach threw:throw "
+        "thrown:throw understood:understand wrote:write written:write sought:seek sank:sink sunk:sink "
+        "slept:sleep found:find broke:break broken:break chose:choose froze:freeze frozen:freeze hid:hide "
+        "hidden:hide sang:sing sung:sing stole:steal stolen:steal swam:swim tore:tear torn:tear woke:wake "
+        "wore:wear worn:wear withdrew:withdraw withdrawn:withdraw overtook:overtake overtaken:overtake"
+    ).split()
+)
 DATA = Path(__file__).parent / "data"  # shipped beside the code (askdoc is never run from a zip)
 TABLE_AFTER = 64  # words looked up in the text of stems.txt before it is parsed into a dict (~10 ms)
 
@@ -117,6 +136,8 @@ class Analyzer:
 
     def stem(self, word: str) -> str:
         stem = self.stems.get(word)
+        if stem is None and word in _IRREGULAR:
+            stem = self.stems[word] = self.stem(_IRREGULAR[word])
         if stem is None:
             self._table_words += 1
             stem = common_stem(word) if self._table_words <= TABLE_AFTER else common_stems().get(word)
