@@ -6,13 +6,14 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import store, timing
+from .changed_paths import look_at
 from .corpus import FoundFile, PendingScan, Scan, default_corpus, sample_corpus, scan  # noqa: F401 - re-exported
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
@@ -43,11 +44,13 @@ def open_index(
     rebuild: bool = False,
     progress: Progress | None = None,
     walk: PendingScan | None = None,
+    changed: Iterable[str] | None = None,
 ) -> Index:
     """Load the index of a corpus folder, refreshed for added, changed and deleted files.
 
     ``walk``: a walk of the corpus already started (``corpus.scan_in_background``, which the
-    askdoc command starts before it imports numpy).
+    askdoc command starts before it imports numpy). ``changed``: only these paths (files or
+    folders, as file events name them) can have changed: they are looked at, not the whole folder.
     """
     check_engine(engine)
     if _worker_importing_main():  # the parent says why in one line and reads the files itself;
@@ -62,7 +65,7 @@ def open_index(
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
-            data = _refresh(root, folder, data, rebuild, progress, walk)
+            data = _refresh(root, folder, data, rebuild, progress, walk, None if changed is None else list(changed))
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
@@ -149,11 +152,15 @@ def _files_of(data: store.IndexData) -> FileList:
 
 
 def _refresh(
-    root: Path, folder: Path, data: store.IndexData | None, rebuild: bool, progress: Progress | None, pending=None
+    root: Path,
+    folder: Path,
+    data: store.IndexData | None,
+    rebuild: bool,
+    progress: Progress | None,
+    pending=None,
+    changed: Iterable[str] | None = None,
 ) -> store.IndexData:
-    walk = pending.result() if pending is not None else None
-    if walk is None or walk.root != str(root.absolute()):
-        walk = scan(root)
+    walk = _walk_for(root, data, pending, changed)
     scanned = _file_list(walk)
     again = _openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
@@ -166,7 +173,11 @@ def _refresh(
             # another process may have refreshed while we waited for the lock (a damaged index that
             # nobody replaced is not read twice: that would only repeat its warning)
             if not rebuild and (data is not None or store.current_generation(folder) != seen):
+                moved_on = store.current_generation(folder) != seen
                 data = _load(folder)
+                if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
+                    walk = _walk_for(root, data, None, changed)
+                    scanned, files = _file_list(walk), walk.files()
                 again = _openable_again(root, data)
                 if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
                     return data
@@ -184,6 +195,18 @@ def _refresh(
         fresh = _rebuilt(data, files, scanned, progress, again)
         fresh.stats["unsaved"] = True
         return fresh
+
+
+def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterable[str] | None) -> Scan:
+    """What a walk of ``root`` would see: the stored walk with the ``changed`` paths looked at again
+    (when there is a stored walk), else the walk ``pending`` made, else a walk now."""
+    if changed is not None and data is not None and data.files is not None:
+        stored = data.files
+        return look_at(root, stored.rels(), stored.sizes.tolist(), stored.mtimes.tolist(), changed).scan
+    walk = pending.result() if pending is not None else None
+    if walk is None or walk.root != str(root.absolute()):
+        walk = scan(root)
+    return walk
 
 
 def _file_list(walk: Scan) -> FileList:
@@ -208,11 +231,11 @@ class Changes:
         return ", ".join(f"{n} {what}" for n, what in parts if n) or "no changes"
 
 
-def changes_since(index: Index) -> Changes:
+def changes_since(index: Index, paths: Iterable[str] | None = None) -> Changes:
     """What changed in the index's corpus folder since it was built: a walk and a stat per file, nothing read.
 
-    Cheap enough to call every few seconds from a chat that keeps its index fresh; an
-    in-memory index (``Index.from_articles``) never changes.
+    ``paths``: only these (files or folders, as file events name them) can have changed: a stat
+    of each instead of a walk. An in-memory index (``Index.from_articles``) never changes.
     """
     if index.corpus is None:
         return Changes()
@@ -220,8 +243,12 @@ def changes_since(index: Index) -> Changes:
     stored = data.files if data.files is not None else _files_of(data)
     if not index.corpus.is_dir():  # the folder is gone: so are its files (a refresh then says so)
         return Changes(removed=tuple(sorted(stored.rels())))
-    walk = scan(index.corpus)
     again = _openable_again(index.corpus, data)
+    if paths is not None:
+        looked = look_at(index.corpus, stored.rels(), stored.sizes.tolist(), stored.mtimes.tolist(), paths)
+        reopened = tuple(rel for rel in again if rel not in looked.changed and rel not in looked.removed)
+        return Changes(looked.added, looked.changed + reopened, looked.removed)
+    walk = scan(index.corpus)
     if stored.same_as(_file_list(walk)) and not again:
         return Changes()
     files = walk.files()
@@ -233,11 +260,18 @@ def changes_since(index: Index) -> Changes:
     return Changes(tuple(added), tuple(changed), tuple(removed))
 
 
-def refreshed(index: Index, progress: Progress | None = None) -> Index:
-    """The index itself when its corpus is unchanged, else a new Index refreshed for the changes."""
-    if not changes_since(index):
+def refreshed(index: Index, progress: Progress | None = None, paths: Iterable[str] | None = None) -> Index:
+    """The index itself when its corpus is unchanged, else a new Index refreshed for the changes.
+
+    ``paths``: only these can have changed (see ``changes_since``). An index that could not be
+    saved is refreshed from a walk: what is stored lacks its earlier refreshes.
+    """
+    unsaved = bool(index.data.stats.get("unsaved"))
+    changes = changes_since(index, None if unsaved else paths)
+    if not changes:
         return index
-    return open_index(index.corpus, engine=index.engine, progress=progress)
+    looked = None if unsaved else [*changes.added, *changes.changed, *changes.removed]  # no second walk
+    return open_index(index.corpus, engine=index.engine, progress=progress, changed=looked)
 
 
 def _rebuilt(
