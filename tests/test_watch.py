@@ -206,7 +206,7 @@ def test_the_poll_interval_grows_with_the_time_a_look_takes():
     folder = watch.FolderWatch("/nowhere", full_check_every=300)
     folder.took(0.001)  # a few files
     assert folder.poll_every == watch.POLL_MIN
-    folder.took(0.85)  # a walk of 100,000 files: a poll every 42 s takes 2% of a core
+    folder.took(0.85)  # a walk of 100,000 files: a poll every 85 s takes 1% of a core
     assert folder.poll_every == pytest.approx(0.85 / watch.POLL_SHARE)
     folder.took(60)
     assert folder.poll_every == 300

@@ -34,7 +34,7 @@ FULL_CHECK_EVERY = 300.0  # seconds between looks at the whole folder while even
 STEP_MS = 300  # events this far apart are one burst: a look waits for a pause this long...
 DEBOUNCE_MS = 2000  # ...but no longer than this after the first event of a burst
 WAKE_MS = 5000  # how long the native watch waits before it lets Python check the clock and the stop flag
-POLL_SHARE = 0.02  # a poll takes at most this share of a core: its interval is the look's time / this
+POLL_SHARE = 0.01  # a poll takes about this share of a core: its interval is the time a look takes / this
 POLL_MIN = 2.0  # seconds: the shortest poll (a small corpus, looked at as often as the old chat did)
 # Where file events do not arrive for every change: network and virtual machines' shared folders
 # (a change made on another machine raises no event here).
