@@ -133,3 +133,12 @@ def test_refresh_from_paths_equals_a_refresh_from_a_walk(tmp_path):
     assert not fresh.changes()  # a walk now finds nothing more to do
     assert fresh.refresh() is fresh
     assert index.refresh(paths=[root / "s0.txt"]) is index  # a path that did not change: nothing to do
+
+
+def test_paths_relative_to_the_current_folder_name_the_files_they_name(tmp_path, monkeypatch):
+    root = write_corpus(tmp_path / "news", {"s0.txt": "Story\n\nThe ferry sailed.\n"})
+    index = askdoc.open(root)
+    (root / "s0.txt").write_text("Story\n\nThe lighthouse keeper retired.\n")
+    monkeypatch.chdir(tmp_path)
+    assert index.changes(paths=["news/s0.txt"]).changed == ("s0.txt",)
+    assert index.refresh(paths=[Path("news/s0.txt")]).search("lighthouse")[0].article.id == "s0"

@@ -225,6 +225,10 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
+    def rels(self) -> list[str]:
+        """Every file named, relative to the corpus."""
+        return [*self.added, *self.changed, *self.removed]
+
     def summary(self) -> str:
         """``2 added, 1 changed`` — for a status line."""
         parts = [(len(self.added), "added"), (len(self.changed), "changed"), (len(self.removed), "removed")]
@@ -270,7 +274,7 @@ def refreshed(index: Index, progress: Progress | None = None, paths: Iterable[st
     changes = changes_since(index, None if unsaved else paths)
     if not changes:
         return index
-    looked = None if unsaved else [*changes.added, *changes.changed, *changes.removed]  # no second walk
+    looked = None if unsaved else [os.path.join(index.corpus, rel) for rel in changes.rels()]  # no second walk
     return open_index(index.corpus, engine=index.engine, progress=progress, changed=looked)
 
 

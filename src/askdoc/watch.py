@@ -157,7 +157,7 @@ def watch(
                 folder.took(time.monotonic() - started)
             if not changes:
                 continue
-            fresh = index.refresh(paths=[*changes.added, *changes.changed, *changes.removed])
+            fresh = index.refresh(paths=[os.path.join(index.corpus, rel) for rel in changes.rels()])
             if fresh is not index:
                 index = fresh
                 yield index

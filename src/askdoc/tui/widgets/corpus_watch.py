@@ -11,6 +11,7 @@ begins and every few minutes, or on a poll where file events cannot be had (said
 
 from __future__ import annotations
 
+import os
 import shlex
 import threading
 import time
@@ -124,7 +125,7 @@ class CorpusWatch(Widget):
             if paths is None and folder_watch is not None:
                 folder_watch.took(time.monotonic() - started)
             if changes:
-                self.refresh_index(changes.summary(), [*changes.added, *changes.changed, *changes.removed])
+                self.refresh_index(changes.summary(), [os.path.join(index.corpus, rel) for rel in changes.rels()])
         finally:
             self.app.call_from_thread(self._looked)
 
@@ -161,15 +162,15 @@ class CorpusWatch(Widget):
         self.app.call_from_thread(self._note, note + ".", "")
         try:
             if added.copied and self.app.index is not None:
-                self.refresh_index(f"{len(added.copied)} added", added.copied)
+                corpus = self.app.index.corpus
+                self.refresh_index(f"{len(added.copied)} added", [os.path.join(corpus, rel) for rel in added.copied])
             elif added.copied:  # no index yet: the one being built, or the next look, reads them
                 self.app.call_from_thread(self.app.chat.retry_index)
         finally:
             self.app.call_from_thread(self._looked)
 
     def refresh_index(self, summary: str, paths: list[str] | None) -> None:
-        """Runs in the worker thread: refresh from ``paths`` (relative to the corpus; None: a walk), then
-        swap the index in on the UI thread."""
+        """Runs in the worker thread: refresh from ``paths`` (None: a walk), then swap the index in on the UI thread."""
         from ..screens.chat import _CollectWarnings
 
         self.app.call_from_thread(self._status, f"refreshing ({summary})…")
