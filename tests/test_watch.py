@@ -216,3 +216,25 @@ def test_an_index_without_a_folder_cannot_be_watched():
     index = askdoc.Index.from_articles([askdoc.Article(id="a", title="A", text="Some text here.")])
     with pytest.raises(ValueError, match="no folder to watch"):
         next(index.watch())
+
+
+@pytest.mark.slow
+def test_what_changed_before_the_watch_began_is_found_by_its_first_look(tmp_path):
+    corpus = write_corpus(tmp_path / "news", {"s0.txt": story("harbour")})
+    index = askdoc.open(corpus)
+    (corpus / "ferry.txt").write_text(story("ferry"))  # while no watch runs: no event will name it
+    with watching(index, full_check_every=3600) as given:
+        assert "ferry" in ids(next_index(given))
+
+
+@pytest.mark.slow
+def test_the_whole_folder_is_looked_at_again_every_few_minutes(tmp_path):
+    folder = watch.FolderWatch(tmp_path, full_check_every=0.1)
+    stop = threading.Event()
+    looks = folder.looks(stop)
+    try:
+        assert next(looks) == watch.Look(None, "start")
+        assert next(looks) == watch.Look(None, "periodic")  # nothing changed: the next wake-up of the watch
+    finally:
+        stop.set()
+        looks.close()
