@@ -7,13 +7,14 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from . import datasets, store, timing
+from .changed_paths import look_at
 from .corpus import FoundFile, PendingScan, Scan, default_corpus, sample_corpus, scan  # noqa: F401 - re-exported
 from .errors import CorpusError
 from .formats import FORMAT_NAMES, article_id_for, read_articles
@@ -46,6 +47,7 @@ def open_index(
     walk: PendingScan | None = None,
     wait: bool = False,
     verify: bool = False,
+    changed: Iterable[str] | None = None,
 ) -> Index:
     """Load the index of a corpus folder, refreshed for added, changed and deleted files.
 
@@ -53,7 +55,9 @@ def open_index(
     askdoc command starts before it imports numpy). When another process is updating the index,
     the last committed one is used at once with a warning that it may be stale, unless ``wait``
     (``askdoc index``: it waits, saying for whom). ``verify``: checksum every file of the stored
-    index, however large (a load checks a large one only where that is cheap).
+    index, however large (a load checks a large one only where that is cheap). ``changed``: only
+    these paths (files or folders, as file events name them) can have changed: they are looked at,
+    not the whole folder.
     """
     check_engine(engine)
     if _worker_importing_main():  # the parent says why in one line and reads the files itself;
@@ -78,7 +82,8 @@ def open_index(
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
-            data = _refresh(root, folder, data, rebuild, progress, walk, wait)
+            changed = None if changed is None else list(changed)
+            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed)
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder)
@@ -178,15 +183,14 @@ def _refresh(
     progress: Progress | None,
     pending=None,
     wait: bool = True,
+    changed: list[str] | None = None,
 ) -> store.IndexData:
-    walk = pending.result() if pending is not None else None
-    if walk is None or walk.root != str(root.absolute()):
-        walk = scan(root)
+    walk = _walk_for(root, data, pending, changed)
     again = _openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(_file_list(walk)) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
-    walk = _settled(root, walk)
+    walk = _settled(root, walk, (lambda: _walk_for(root, data, None, changed)) if changed is not None else None)
     seen = store.current_generation(folder)
     try:
         with contextlib.ExitStack() as locked:
@@ -195,15 +199,15 @@ def _refresh(
             except BlockingIOError:  # another process is writing: answer from its last commit, or wait
                 holder = store.lock_holder(folder)
                 if data is not None and not rebuild and not wait:
-                    changed = _stored_changes(data, walk).summary()
+                    summary = _stored_changes(data, walk).summary()
                     log.warning(
                         "another askdoc (%s) is updating this index; answering from its last update, which "
-                        "does not show the files changed since (%s)", holder, changed,
+                        "does not show the files changed since (%s)", holder, summary,
                     )  # fmt: skip
                     return data
                 log.warning("waiting for another askdoc (%s), which is updating this index", holder)
                 locked.enter_context(store.write_lock(folder))
-            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen)
+            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed)
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
         fresh = _rebuilt(data, walk.files(), _file_list(walk), progress, _openable_again(root, data))
@@ -211,13 +215,19 @@ def _refresh(
         return fresh
 
 
-def _locked_refresh(root: Path, folder: Path, data, rebuild: bool, progress, walk: Scan, seen) -> store.IndexData:
+def _locked_refresh(
+    root: Path, folder: Path, data, rebuild: bool, progress, walk: Scan, seen, changed: list[str] | None = None
+) -> store.IndexData:
     """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken)."""
     scanned = _file_list(walk)
     # another process may have refreshed while we waited for the lock (a damaged index that nobody
     # replaced is not read twice: that would only repeat its warning)
     if not rebuild and (data is not None or store.current_generation(folder) != seen):
+        moved_on = store.current_generation(folder) != seen
         data = _load(folder)
+        if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
+            walk = _settled(root, _walk_for(root, data, None, changed), lambda: _walk_for(root, data, None, changed))
+            scanned = _file_list(walk)
     again = _openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
         return data
@@ -243,11 +253,12 @@ RACY_TICK_NS = 20_000_000  # the kernel stamps files from a coarse clock: a few 
 COARSE_TICK_NS = 2_000_000_000  # file systems with whole-second times (FAT: two seconds)
 
 
-def _settled(root: Path, walk: Scan, tries: int = 3) -> Scan:
+def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = None, tries: int = 3) -> Scan:
     """The walk, taken again until no file in it is "racy" (changed within a timestamp tick before the
     walk): such a file could change again after it is read and keep its size and times, and the
     index would hold what it no longer says. Git re-checks such "racily clean" files; here the walk
-    waits the tick out (a few ms; up to 2 s on whole-second file systems) and looks again."""
+    waits the tick out (a few ms; up to 2 s on whole-second file systems) and looks again
+    (``look_again``: at the paths file events named, not the whole folder)."""
     for _ in range(tries):
         ctimes = np.frombuffer(walk.ctime_bytes, np.int64)
         ticks = np.where(ctimes % 1_000_000_000 == 0, COARSE_TICK_NS, RACY_TICK_NS)
@@ -258,6 +269,19 @@ def _settled(root: Path, walk: Scan, tries: int = 3) -> Scan:
         if pause > COARSE_TICK_NS:  # a change time in the future: the clock was set back, no tick to wait out
             return walk
         time.sleep(max(pause, 0) / 1e9)
+        walk = look_again() if look_again is not None else scan(root)
+    return walk
+
+
+def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterable[str] | None) -> Scan:
+    """What a walk of ``root`` would see: the stored walk with the ``changed`` paths looked at again
+    (when there is a stored walk), else the walk ``pending`` made, else a walk now."""
+    if changed is not None and data is not None and data.files is not None:
+        stored = data.files
+        columns = (stored.sizes, stored.mtimes, stored.inos, stored.ctimes)
+        return look_at(root, stored.rels(), *(column.tolist() for column in columns), paths=changed).scan
+    walk = pending.result() if pending is not None else None
+    if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
     return walk
 
@@ -290,17 +314,21 @@ class Changes:
     def __bool__(self) -> bool:
         return bool(self.added or self.changed or self.removed)
 
+    def rels(self) -> list[str]:
+        """Every file named, relative to the corpus."""
+        return [*self.added, *self.changed, *self.removed]
+
     def summary(self) -> str:
         """``2 added, 1 changed`` — for a status line."""
         parts = [(len(self.added), "added"), (len(self.changed), "changed"), (len(self.removed), "removed")]
         return ", ".join(f"{n} {what}" for n, what in parts if n) or "no changes"
 
 
-def changes_since(index: Index) -> Changes:
+def changes_since(index: Index, paths: Iterable[str] | None = None) -> Changes:
     """What changed in the index's corpus folder since it was built: a walk and a stat per file, nothing read.
 
-    Cheap enough to call every few seconds from a chat that keeps its index fresh; an
-    in-memory index (``Index.from_articles``) never changes.
+    ``paths``: only these (files or folders, as file events name them) can have changed: a stat
+    of each instead of a walk. An in-memory index (``Index.from_articles``) never changes.
     """
     if index.corpus is None:
         return Changes()
@@ -308,8 +336,13 @@ def changes_since(index: Index) -> Changes:
     stored = data.files if data.files is not None else _files_of(data)
     if not index.corpus.is_dir():  # the folder is gone: so are its files (a refresh then says so)
         return Changes(removed=tuple(sorted(stored.rels())))
-    walk = scan(index.corpus)
     again = _openable_again(index.corpus, data)
+    if paths is not None:
+        columns = (stored.sizes, stored.mtimes, stored.inos, stored.ctimes)
+        looked = look_at(index.corpus, stored.rels(), *(column.tolist() for column in columns), paths=paths)
+        reopened = tuple(rel for rel in again if rel not in looked.changed and rel not in looked.removed)
+        return Changes(looked.added, looked.changed + reopened, looked.removed)
+    walk = scan(index.corpus)
     if stored.same_as(_file_list(walk)) and not again:
         return Changes()
     found = _stored_changes(data, walk)
@@ -317,11 +350,18 @@ def changes_since(index: Index) -> Changes:
     return Changes(found.added, changed, found.removed)
 
 
-def refreshed(index: Index, progress: Progress | None = None) -> Index:
-    """The index itself when its corpus is unchanged, else a new Index refreshed for the changes."""
-    if not changes_since(index):
+def refreshed(index: Index, progress: Progress | None = None, paths: Iterable[str] | None = None) -> Index:
+    """The index itself when its corpus is unchanged, else a new Index refreshed for the changes.
+
+    ``paths``: only these can have changed (see ``changes_since``). An index that could not be
+    saved is refreshed from a walk: what is stored lacks its earlier refreshes.
+    """
+    unsaved = bool(index.data.stats.get("unsaved"))
+    changes = changes_since(index, None if unsaved else paths)
+    if not changes:
         return index
-    return open_index(index.corpus, engine=index.engine, progress=progress)
+    looked = None if unsaved else [os.path.join(index.corpus, rel) for rel in changes.rels()]  # no second walk
+    return open_index(index.corpus, engine=index.engine, progress=progress, changed=looked)
 
 
 def _rebuilt(

@@ -171,17 +171,27 @@ class Index:
 
     # -- keeping up with the corpus folder ---------------------------------------------------
 
-    def changes(self):
-        """Files added, changed or removed in the corpus folder since this index was built (cheap: stat only)."""
+    def changes(self, paths: Iterable[str | os.PathLike] | None = None):
+        """Files added, changed or removed in the corpus folder since this index was built (cheap: stat only).
+
+        ``paths``: only these files or folders can have changed (file events): each is looked at, not the
+        folder (absolute, or relative to the current folder as any path).
+        """
         from .collection import changes_since
 
-        return changes_since(self)
+        return changes_since(self, None if paths is None else [os.path.abspath(path) for path in paths])
 
-    def refresh(self, progress=None) -> Index:
-        """This index when the corpus is unchanged, else a new one refreshed incrementally."""
+    def refresh(self, progress=None, paths: Iterable[str | os.PathLike] | None = None) -> Index:
+        """This index when the corpus is unchanged, else a new one refreshed incrementally (``paths``: see changes)."""
         from .collection import refreshed
 
-        return refreshed(self, progress)
+        return refreshed(self, progress, None if paths is None else [os.path.abspath(path) for path in paths])
+
+    def watch(self, **options) -> Iterator[Index]:
+        """The index refreshed each time its corpus folder changes, as the OS tells (see askdoc.watch)."""
+        from .watch import watch
+
+        return watch(self, **options)
 
     # -- scoring ----------------------------------------------------------------------------
 

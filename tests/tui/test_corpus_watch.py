@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from askdoc.tui.app import make_app
 from askdoc.tui.widgets.corpus_watch import CorpusWatch, pasted_paths
 from askdoc.tui.widgets.hit_quote import HitQuote
@@ -140,3 +142,57 @@ async def test_a_corpus_folder_deleted_while_the_chat_runs_answers_nothing_until
         app.query_one(CorpusWatch).check()
         await settle(pilot)
         assert app.index is not None and app.index.n_articles == 4
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> None:
+    """Let the app run until ``condition()`` holds (a real watcher: about a second), or fail."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "the chat did not catch up with the corpus folder"
+        await pilot.pause(0.1)
+    await settle(pilot)
+
+
+def article_ids(app) -> set[str]:
+    return {article.id for article in app.index.articles()} if app.index is not None else set()
+
+
+@pytest.mark.slow
+async def test_files_saved_while_the_chat_runs_are_answered_from_file_events(tmp_path):
+    corpus = news_corpus(tmp_path)
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        watch = app.query_one(CorpusWatch)
+        watch.tick()  # start watching now rather than at the next tick
+        (corpus / "zz-start.txt").write_text("Start\n\nA first file, found once the watch runs.\n")
+        await until(pilot, lambda: "zz-start" in article_ids(app))
+        assert watch.folder_watch is not None and watch.folder_watch.polling is None
+        (corpus / "ferry.txt").write_text(NEW)  # no check() asked for: the file event is enough
+        await until(pilot, lambda: "ferry" in article_ids(app))
+        assert app.screen.sub_title == "news · 6 articles · 38 passages · refreshed: 1 added"
+        await ask(pilot, "how many bicycles does the ferry carry?")
+        assert app.query(HitQuote).first().hit.article.id == "ferry"
+        (corpus / "budget.txt").rename(corpus / "spring-budget.txt")
+        await until(pilot, lambda: "spring-budget" in article_ids(app) and "budget" not in article_ids(app))
+        assert app.screen.sub_title.endswith("refreshed: 1 added, 1 removed")
+    assert watch.watching is None  # the watch thread ends with the chat
+
+
+@pytest.mark.slow
+async def test_a_chat_told_to_poll_says_so_once_and_still_sees_changes(tmp_path, monkeypatch):
+    monkeypatch.setenv("ASKDOC_WATCH", "poll")
+    corpus = news_corpus(tmp_path)
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.query_one(CorpusWatch).tick()
+        (corpus / "ferry.txt").write_text(NEW)
+        await until(pilot, lambda: "ferry" in article_ids(app))
+        (corpus / "russia.md").unlink()
+        await until(pilot, lambda: "russia" not in article_ids(app))
+        notes = [str(note.render()) for note in app.query(".note")]
+        assert sum("by polling" in note for note in notes) == 1
+        assert any(note.startswith("Polling was asked for: watching") for note in notes)
