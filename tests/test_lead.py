@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 import askdoc
 from askdoc.quotes import best_quote
-from askdoc.ranking import Weights
+from askdoc.ranking import PROMOTED_BY, Weights
 from askdoc.sentences import sentence_spans
 
 HAMM = askdoc.Article(
@@ -47,7 +49,7 @@ def test_a_later_paragraph_that_answers_takes_the_place_of_the_lead_that_restate
     assert "Nomar Garciaparra" in first.quote.text
     assert first.article.text[first.quote.start : first.quote.end] == first.quote.text
     assert (second.article.id, second.passage.paragraph) == ("hamm", 1)  # the lead comes right after it
-    assert first.score == second.score  # it took the lead's place, no more
+    assert first.score == pytest.approx(second.score + PROMOTED_BY)  # the lead's place, no more, shown above it
 
 
 def test_the_lead_stays_first_when_it_holds_the_answer_the_later_paragraph_lacks():
@@ -113,3 +115,12 @@ def _all(text: str, word: str) -> list[int]:
         out.append(start)
         start = text.find(word, start + 1)
     return out
+
+
+def test_a_passage_taking_its_leads_place_shows_a_score_above_the_leads():
+    """Reordered hits printed identical scores (60.16 / 60.16): each hit shows the score that ordered it."""
+    index = index_of(HAMM, BUDGET)
+    index.ranking_weights = Weights(learned=False)
+    hits = index.search("Who is Mia Hamm's husband?", k=2)
+    assert hits[0].passage.paragraph > hits[1].passage.paragraph  # the later passage took the lead's place
+    assert f"{hits[0].score:.2f}" != f"{hits[1].score:.2f}" and hits[0].score > hits[1].score

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 RERANK_DEPTH = 50
 WEAK_COVERAGE = 0.5  # below this share of the question's weight, the best passage is a weak answer
 PROXIMITY_WINDOW = 5
+PROMOTED_BY = 0.01  # a passage taking its lead's place scores this much above the lead (it showed a tie)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,7 +179,8 @@ def _past_the_lead(
         if (more or as_much_with_answer) and (weight, -negative) > best.get(lead, (0.0, 0.0, 0))[:2]:
             best[lead] = (weight, -negative, row)
     for lead, (_, _, row) in best.items():
-        keys[row] = (keys[lead][0], keys[lead][1], -1, row)  # the lead's place, just above it
+        # the lead's place, just above it, with a score just above its own: a hit shows the score that ordered it
+        keys[row] = (keys[lead][0], keys[lead][1] - PROMOTED_BY, -1, row)
     return list(keys.values())
 
 
