@@ -13,6 +13,7 @@ import pytest
 
 from conftest import write_corpus
 
+FILES = 12_000  # enough that Ctrl+C comes while they are read, however quiet the machine
 WORDS = "minister election market shares profit court league match film album phone software economy bank".split()
 
 
@@ -49,9 +50,9 @@ def test_ctrl_c_while_indexing_clears_the_progress_bar_so_the_prompt_gets_its_ow
     monkeypatch.setenv("ASKDOC_WORKERS", "1")  # one process: on a quiet machine two built it before Ctrl+C came
     files = {
         f"a{n}.txt": f"Title {n}\n\n" + " ".join(WORDS[(n * 7 + i) % len(WORDS)] for i in range(300))
-        for n in range(4000)
+        for n in range(FILES)
     }
     corpus = write_corpus(tmp_path / "big", files)
-    out, status = run_in_pty(["index", "--rebuild", "--corpus", str(corpus)], interrupt_when=b"/4000")
-    assert status == 130 and b"/4000" in out, out[-500:]
+    out, status = run_in_pty(["index", "--rebuild", "--corpus", str(corpus)], interrupt_when=f"/{FILES}".encode())
+    assert status == 130 and f"/{FILES}".encode() in out, out[-500:]
     assert out.rstrip(b"\r\n").endswith(b"\x1b[2K"), f"the bar's line is erased last: {out[-200:]!r}"
