@@ -34,7 +34,7 @@ def test_add_copies_files_and_folders_and_indexes_them(tmp_path):
     assert not (corpus / "notes/x.docx").exists()
     assert "added 2 file(s): 2 article(s)" in result.output and "ignored 1" in result.output
     again = run("add", "--corpus", str(corpus), str(outside / "page.html"))
-    assert "added 0 file(s)" in again.output and "1 already there" in again.output
+    assert "added 0 file(s)" in again.output and "1 already there (page.html)" in again.output  # named
     (outside / "page.html").write_text("<html><body><p>A different page about rivers and floods.</p></body></html>")
     edited = run("add", "--corpus", str(corpus), str(outside / "page.html"))
     assert "updated 1 (page.html)" in edited.output and not (corpus / "page-2.html").exists()

@@ -321,7 +321,8 @@ def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
         report += ", …)" if len(added.updated) > 3 else ")"
     report += f": {articles} article(s)"
     if added.unchanged:
-        report += f"; {len(added.unchanged)} already there"
+        report += f"; {len(added.unchanged)} already there ({', '.join(map(render.printed_id, added.unchanged[:3]))}"
+        report += ", …)" if len(added.unchanged) > 3 else ")"
     if added.ignored:
         report += f"; ignored {len(added.ignored)} file(s) that are not articles"
     if added.left_out:
