@@ -50,11 +50,8 @@ def bbc_copy(data: Path) -> Path:
 
 
 def blind(data: Path, names: str) -> list[dict]:
-    out = []
-    for name in names:
-        path = data / "questions" / f"bbc_blind_dev_{name}.jsonl"
-        out += [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
-    return [q for q in out if q["article"]]
+    """The answerable questions of the blind files ``names`` (e.g. "AB")."""
+    return [q for q in blind_all(data, names) if q["article"]]
 
 
 def bbc_examples(index: askdoc.Index, questions: list[dict]):
@@ -107,10 +104,9 @@ def top1(groups, model_scores) -> float:
     return float(np.mean(hits))
 
 
-def fit(groups, c: float, focus: bool = False, squad_weight: float = 1.0, names=features.NAMES):
+def fit(groups, c: float, squad_weight: float = 1.0):
     """Pairwise logistic regression (RankNet's loss with a linear scorer): each answer passage against each
-    other candidate of its question, each question weighing the same. With ``focus`` a pair counts more the
-    higher BM25 ranked the other candidate (1 / log2(2 + rank), as LambdaRank weighs the top of a list)."""
+    other candidate of its question, each question weighing the same (a SQuAD one ``squad_weight``)."""
     from sklearn.linear_model import LogisticRegression
 
     x = np.vstack([g[1] for g in groups])
@@ -123,25 +119,24 @@ def fit(groups, c: float, focus: bool = False, squad_weight: float = 1.0, names=
         if not len(good) or not len(bad):
             continue
         d = (z[good][:, None, :] - z[bad][None, :, :]).reshape(-1, z.shape[1])
-        w = np.tile(1.0 / np.log2(2 + bad) if focus else np.ones(len(bad)), len(good))
         diffs.append(d)
-        weights.append(w / w.sum() * (squad_weight if key.startswith("squad:") else 1.0))  # a question counts once
+        weights.append(np.full(len(d), (squad_weight if key.startswith("squad:") else 1.0) / len(d)))
     d = np.vstack(diffs)
     w = np.concatenate(weights)
     model = LogisticRegression(C=c, max_iter=3000, fit_intercept=False)
     model.fit(np.vstack([d, -d]), np.concatenate([np.ones(len(d)), np.zeros(len(d))]),
               sample_weight=np.concatenate([w, w]) * len(groups))  # fmt: skip
-    return learned.Model(names, mean, scale, model.coef_[0], 0.0)
+    return learned.Model(features.NAMES, mean, scale, model.coef_[0], 0.0)
 
 
-def cross_validate(groups, c: float, focus: bool, squad_weight: float, folds: int = 5, names=features.NAMES):
+def cross_validate(groups, c: float, squad_weight: float, folds: int = 5):
     """Each question's candidates scored by a model fitted on the folds without its article."""
     from sklearn.model_selection import GroupKFold
 
     keys = [g[0] for g in groups]
     scored: list[np.ndarray] = [np.zeros(0)] * len(groups)
     for train, test in GroupKFold(folds).split(np.zeros(len(groups)), groups=keys):
-        model = fit([groups[i] for i in train], c, focus, squad_weight, names)
+        model = fit([groups[i] for i in train], c, squad_weight)
         for i in test:
             scored[i] = model.scores(groups[i][1])
     return scored
@@ -248,7 +243,7 @@ def main() -> None:
     best = None
     for squad_weight in (0.5, 1.0, 2.0, 4.0):
         for c in (0.01, 0.1):
-            cv = shares(cross_validate(groups, c, False, squad_weight))
+            cv = shares(cross_validate(groups, c, squad_weight))
             mean = sum(cv.values()) / len(cv)
             print(f"C={c:<5} SQuAD question weight {squad_weight}: cross-validated {cv} mean {mean:.3f}")
             if best is None or mean > best[0]:
@@ -256,7 +251,7 @@ def main() -> None:
     assert best is not None
     print(f"chosen C={best[1]}, a SQuAD question weighing {best[2]} BBC ones")
     if args.write:
-        model = fit(groups, best[1], False, best[2])
+        model = fit(groups, best[1], best[2])
         out = {
             "names": list(features.NAMES),
             "mean": model.mean.round(6).tolist(),

@@ -281,8 +281,7 @@ class Index:
         earlier = [without_filter_words(c) for c in context]
         borrowed = borrowed_text(asked, earlier)
         terms = own + [t for t in self.analyzer.terms(borrowed) if t not in own]
-        df = self.data.arrays["df"]
-        known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
+        known = self._known(terms)
         matched = tuple(dict.fromkeys(t for t in terms if t in known))
         missing = tuple(
             dict.fromkeys(w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known)
@@ -307,11 +306,7 @@ class Index:
                 self._hit(rank, row, score, query, evidence.get(row), copies.get(row, ()))
                 for rank, (row, score) in enumerate(ranked, 1)
             ]
-        names = set(self.analyzer.words(" ".join(asked.names)))
-        # names and numbers; in a question typed all in lower case, where no name shows, the words
-        # outside common English ("what did macron say": macron)
-        lower = not any(c.isupper() for c in question)
-        missing_names = [w for w in missing if w in names or w[0].isdigit() or (lower and common_stem(w) is None)]
+        missing_names = self._missing_names(question, asked, missing)
         weak = bool(hits and missing_names) and ranking.coverage(
             evidence[ranked[0][0]].terms, self._context_weights(ranked[0][0], query.weights), query.weights,
             len(missing_names) * self._missing_weight,
@@ -336,27 +331,16 @@ class Index:
         """What the answered check reads for a question, with some articles left out (for training)."""
         from .features import answered_features
 
-        question, _ = split_question(question)
-        asked = read_question(question)
-        terms = self.analyzer.terms(question)
-        df = self.data.arrays["df"]
-        known = {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
-        matched = tuple(dict.fromkeys(t for t in terms if t in known))
-        if not matched:
+        read = self._read(question)
+        if read is None:
             return None
+        query, missing_weight = read
         allowed = None
         if exclude:
             numbers = [self._article_numbers[i] for i in exclude if i in self._article_numbers]
             allowed = ~np.isin(np.asarray(self.data.arrays["p_article"]), numbers)
-        query = self._query(asked, terms, matched)
         ranked, evidence, _ = self._ranked(query, 1, None, allowed)
-        if not ranked:
-            return None
-        missing = [w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known]
-        names = set(self.analyzer.words(" ".join(asked.names)))
-        lower = not any(c.isupper() for c in question)
-        missing_names = [w for w in missing if w in names or w[0].isdigit() or (lower and common_stem(w) is None)]
-        return answered_features(self, query, ranked[0][0], evidence, len(missing_names) * self._missing_weight)
+        return answered_features(self, query, ranked[0][0], evidence, missing_weight) if ranked else None
 
     def _query(self, asked, terms: list[str], matched: Sequence[str]) -> ranking.Query:
         folded = question_words(asked.text)
@@ -375,30 +359,42 @@ class Index:
 
     def candidates(self, question: str, depth: int = ranking.RERANK_DEPTH):
         """What the reranker reads for a question: its query, BM25's best rows and their features (for training)."""
-        from .features import passage_features
+        read = self._read(question)
+        if read is None:
+            return None
+        query, _ = read
+        top, scores = self.best(query.terms, depth)
+        _, _, evidence = ranking.rerank(
+            self, query, top, scores, dataclasses.replace(self.ranking_weights, learned=True)
+        )
+        rows = top.tolist()
+        return query, rows, scores.tolist(), np.vstack([evidence[row].features for row in rows])
 
+    def _read(self, question: str) -> tuple[ranking.Query, float] | None:
+        """A question alone (no conversation, no filter) as search reads it: its query and the weight of the
+        names and numbers it asks about that no article has; None when no word of it is in the corpus."""
         question, _ = split_question(question)
         asked = read_question(question)
         terms = self.analyzer.terms(question)
-        df = self.data.arrays["df"]
-        matched = tuple(dict.fromkeys(t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0))
+        known = self._known(terms)
+        matched = tuple(dict.fromkeys(t for t in terms if t in known))
         if not matched:
             return None
-        query = self._query(asked, terms, matched)
-        top, scores = self.best(query.terms, depth)
-        off = dataclasses.replace(self.ranking_weights, learned=False, lead=False)
-        handset_rows, handset_scores, evidence = ranking.rerank(self, query, top, scores, off)
-        handset = dict(zip(handset_rows, handset_scores))
-        answer = {row: ranking.answer_evidence(self.passage_text(row, whole=True), evidence[row], query)
-                  for row in evidence} if query.answer_type else {}  # fmt: skip
-        pairs = ranking.proximities(self, query, evidence)
-        rows = top.tolist()
-        return (
-            query,
-            rows,
-            scores.tolist(),
-            passage_features(self, query, rows, scores.tolist(), evidence, answer, pairs, handset),
-        )
+        missing = [w for w in self.analyzer.words(question) if not set(self.analyzer.terms(w)) & known]
+        return self._query(asked, terms, matched), len(
+            self._missing_names(question, asked, missing)
+        ) * self._missing_weight
+
+    def _known(self, terms: Sequence[str]) -> set[str]:
+        df = self.data.arrays["df"]
+        return {t for t in terms if t in self._term_ids and df[self._term_ids[t]] > 0}
+
+    def _missing_names(self, question: str, asked, missing: Sequence[str]) -> list[str]:
+        """The missing words worth a caveat: names and numbers; in a question typed all in lower case,
+        where no name shows, the words outside common English ("what did macron say": macron)."""
+        names = set(self.analyzer.words(" ".join(asked.names)))
+        lower = not any(c.isupper() for c in question)
+        return [w for w in missing if w in names or w[0].isdigit() or (lower and common_stem(w) is None)]
 
     @cached_property
     def _article_lengths(self) -> np.ndarray:

@@ -62,11 +62,6 @@ def model() -> Model | None:
     return Model.from_json(json.loads(WEIGHTS_FILE.read_text("utf-8")))
 
 
-def shown(score: float) -> float:
-    """A model score as a hit shows it: higher is better, comparable within one question's hits."""
-    return score
-
-
 ANSWERED_FILE = Path(__file__).parent / "data" / "answered.json"
 
 

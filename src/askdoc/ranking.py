@@ -78,7 +78,6 @@ class Evidence:
     has_phrases: bool = True
     features: np.ndarray | None = None  # what the learned model read of it (``features.NAMES``)
     log_odds: float | None = None  # the learned model's score
-    bm25: float | None = None  # its BM25 score
 
     @property
     def terms(self) -> frozenset[str]:
@@ -125,17 +124,19 @@ def rerank(
             seen.has_phrases = all(_has_phrase(keys, phrase) for phrase in query.phrases)
         evidence[row] = seen
         final.append((not seen.has_phrases, -(score + bonus), 0, row))
-    model = learned.model() if weights.learned else None
-    if model is not None and final:
+    if weights.learned and final:
         ordered = rows.tolist()
         handset = {row: -negative for _, negative, _, row in final}
         features = passage_features(index, query, ordered, bm25.tolist(), evidence, answer_weight, pairs, handset)
-        scores = model.scores(features)
-        for row, row_features, score, plain in zip(ordered, features, scores.tolist(), bm25.tolist()):
-            evidence[row].features, evidence[row].log_odds, evidence[row].bm25 = row_features, score, plain
-        final = [(not evidence[row].has_phrases, -float(s), 0, row) for row, s in zip(ordered, scores)]
-        final.sort()
-        return [row for *_, row in final], [learned.shown(-key[1]) for key in final], evidence
+        for row, row_features in zip(ordered, features):
+            evidence[row].features = row_features  # (what benchmarks/train_reranker.py fits the model on)
+        model = learned.model()
+        if model is not None:
+            scores = model.scores(features)
+            for row, score in zip(ordered, scores.tolist()):
+                evidence[row].log_odds = score
+            final = sorted((not evidence[row].has_phrases, -float(s), 0, row) for row, s in zip(ordered, scores))
+            return [row for *_, row in final], [-key[1] for key in final], evidence
     if weights.lead:
         final = _past_the_lead(index, query, final, evidence, covered, answers)
     final.sort()
@@ -182,17 +183,6 @@ def _past_the_lead(
         # the lead's place, just above it, with a score just above its own: a hit shows the score that ordered it
         keys[row] = (keys[lead][0], keys[lead][1] - PROMOTED_BY, -1, row)
     return list(keys.values())
-
-
-def proximities(index: Index, query: Query, evidence: dict[int, Evidence]) -> dict[int, float]:
-    """BM25TP's pair bonus of each passage read (see ``proximity``)."""
-    a = index.data.arrays
-    avgdl = max(float(index.data.stats.get("total_len", 0)) / max(index.n_passages, 1), 1.0)
-    k1, b = index.params.k1, index.params.b
-    return {
-        row: proximity(seen.positions, query.weights, k1, k1 * (1 - b + b * int(a["p_len"][row]) / avgdl))
-        for row, seen in evidence.items()
-    }
 
 
 def read_passage(
