@@ -68,16 +68,30 @@ def test_known_stems_avoid_importing_nltk():
     assert out.stdout.strip() == "False"
 
 
-def test_shipped_stems_are_nltks():
-    from nltk.stem.snowball import SnowballStemmer
-
-    from askdoc.analysis import common_stems
+def test_shipped_stems_are_the_stemmers():
+    from askdoc.analysis import common_stems, snowball
 
     table = common_stems()
     assert len(table) > 10_000
-    stemmer = SnowballStemmer("english")
     for word in list(table)[::97]:
-        assert table[word] == stemmer.stem(word), word
+        assert table[word] == snowball().stemWord(word), word
+
+
+def test_a_question_of_words_nothing_knows_is_stemmed_without_importing_nltk():
+    code = (
+        "import sys\n"
+        "from askdoc.analysis import Analyzer\n"
+        "a = Analyzer({})\n"
+        "print(a.terms('Was the zorblaxing of organizations internationally deported?'), 'nltk' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['zorblax', 'organiz', 'internat', 'deport'] False"
+
+
+def test_the_current_snowball_revision_keeps_apart_what_the_old_one_conflated():
+    a = Analyzer()
+    for left, right in [("organ", "organization"), ("intern", "international"), ("ad", "added"), ("emerge", "emergency")]:
+        assert a.terms(left) != a.terms(right), (left, right)
 
 
 def test_a_question_finds_its_stems_in_the_shipped_tables_text_as_the_parsed_table_has_them():

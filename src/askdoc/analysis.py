@@ -1,8 +1,14 @@
 """Text to terms: one analyzer for passages and questions (normalise, stop words, Snowball stems).
 
-NLTK is imported only when a word's stem is not already known: the index ships
-the stems of its own vocabulary and askdoc those of ~19,000 common English words
-(data/stems.txt), so most questions never load it (it costs ~0.3 s or more).
+The stems are the Snowball project's English (Porter2) stemmer, from its own package
+(snowballstemmer), not NLTK's port of it: NLTK's package costs 0.3-1.7 s to import, which a
+one-shot query paid whenever a question held a word the index had not seen ("iphone",
+"deporting"); snowballstemmer imports in ~20 ms, and it is the algorithm's current revision,
+which no longer conflates "organ" with "organization", "intern" with "international", "ad"
+with "added", "even" with "evening" or "emerge" with "emergency" as NLTK's older port does.
+A word's stem is still looked up first where it is already known: the index ships the stems
+of its own vocabulary and askdoc those of ~19,000 common English words (data/stems.txt),
+which also tell a common word from a name (see Index._missing_names).
 """
 
 from __future__ import annotations
@@ -47,6 +53,16 @@ _IRREGULAR = dict(
 )
 DATA = Path(__file__).parent / "data"  # shipped beside the code (askdoc is never run from a zip)
 TABLE_AFTER = 64  # words looked up in the text of stems.txt before it is parsed into a dict (~10 ms)
+
+
+@cache
+def snowball():
+    """The English stemmer, pure Python whatever else is installed: snowballstemmer.stemmer() hands
+    out PyStemmer's C build when present, whose algorithm revision may differ from the package's,
+    and an index built in one environment must stem as a question asked in another."""
+    from snowballstemmer.english_stemmer import EnglishStemmer
+
+    return EnglishStemmer()
 
 
 @cache
@@ -131,7 +147,6 @@ class Analyzer:
         self.stems: dict[str, str] = dict(stems or {})
         self._token_terms: dict[str, tuple[str, ...]] = {}
         self._stopwords = stop_words()
-        self._stemmer = None
         self._table_words = 0  # words looked up in the shipped stem table (see TABLE_AFTER)
 
     def stem(self, word: str) -> str:
@@ -144,12 +159,7 @@ class Analyzer:
             if stem is not None:
                 self.stems[word] = stem
         if stem is None:
-            if self._stemmer is None:
-                from nltk.stem.snowball import SnowballStemmer  # ~0.3 s: only when needed
-
-                self._stemmer = SnowballStemmer("english")
-            stem = word if word[0].isdigit() else self._stemmer.stem(word)
-            self.stems[word] = stem
+            stem = self.stems[word] = word if word[0].isdigit() else snowball().stemWord(word)
         return stem
 
     def token_terms(self, token: str) -> tuple[str, ...]:
