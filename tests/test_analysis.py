@@ -90,7 +90,12 @@ def test_a_question_of_words_nothing_knows_is_stemmed_without_importing_nltk():
 
 def test_the_current_snowball_revision_keeps_apart_what_the_old_one_conflated():
     a = Analyzer()
-    for left, right in [("organ", "organization"), ("intern", "international"), ("ad", "added"), ("emerge", "emergency")]:
+    for left, right in [
+        ("organ", "organization"),
+        ("intern", "international"),
+        ("ad", "added"),
+        ("emerge", "emergency"),
+    ]:
         assert a.terms(left) != a.terms(right), (left, right)
 
 
