@@ -14,6 +14,7 @@ import askdoc
 from askdoc import Article
 
 from ..text import DETAIL_STYLE, count, literal
+from .reader import ReaderScreen
 
 
 class ArticlesScreen(Screen):
@@ -29,9 +30,10 @@ class ArticlesScreen(Screen):
         Binding("pageup", "move(-10)", "Page up", show=False),
     ]
 
-    def __init__(self, index: askdoc.Index) -> None:
+    def __init__(self, index: askdoc.Index, corpus_name: str) -> None:
         super().__init__()
         self.index = index
+        self.corpus_name = corpus_name
         by_title = sorted(index.articles(), key=lambda a: (a.title.casefold(), a.id))
         self.all_articles = sorted(by_title, key=lambda a: a.date or "", reverse=True)  # newest first
         self.dated = any(article.date for article in self.all_articles)
@@ -53,7 +55,7 @@ class ArticlesScreen(Screen):
             options.highlighted = 0
         total = len(self.all_articles)
         shown = f"{len(articles):,} of {count(total, 'article')}" if len(articles) != total else count(total, "article")
-        self.sub_title = f"{self.app.corpus_name} · {shown}"
+        self.sub_title = f"{self.corpus_name} · {shown}"
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -78,8 +80,6 @@ class ArticlesScreen(Screen):
         self.open(event.option.id)
 
     def open(self, article_id: str | None) -> None:
-        from .reader import ReaderScreen
-
         if article_id is not None:
             self.app.push_screen(ReaderScreen(self.index, self.index.article(article_id)))
 
