@@ -122,6 +122,7 @@ async def test_the_bundled_sample_takes_no_articles(tmp_path):
     assert sorted(sample.rglob("*")) == before
 
 
+@pytest.mark.slow  # over 5 s here
 async def test_a_corpus_folder_deleted_while_the_chat_runs_answers_nothing_until_it_is_back(tmp_path):
     import shutil
 

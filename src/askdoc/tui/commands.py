@@ -23,6 +23,7 @@ from .messages import AddPaths
 from .text import count, literal
 
 MAX_K = 20
+K_CHOICES = (1, 3, 5, 10)  # passages per answer offered in the palette
 DEFAULT_EXPORT = "askdoc-chat.md"
 
 
@@ -155,7 +156,7 @@ def theme(app: IndexingApp, argument: str) -> None:
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("k", "N", "show N passages per answer", set_k, tuple((f"Passages per answer: {n}", str(n)) for n in (1, 3, 5, 10))),
+    Command("k", "N", "show N passages per answer", set_k, tuple((f"Passages per answer: {n}", str(n)) for n in K_CHOICES)),
     Command("export", "FILE", "save the transcript as Markdown, every quote with its citation", export,
             ((f"Export the transcript to {DEFAULT_EXPORT}", ""),)),
     Command("add", "PATH...", "copy files or folders into the corpus and index them (or paste a path)", add,

@@ -16,6 +16,9 @@ from askdoc import Article
 from ..text import DETAIL_STYLE, count, literal
 from .reader import ReaderScreen
 
+PAGE = 10  # articles moved over by PageUp and PageDown
+DATE_WIDTH = len("2024-09-24")  # the date column: an ISO date
+
 
 class ArticlesScreen(Screen):
     """A filter box above the list; Up/Down choose, Enter opens, Escape returns."""
@@ -26,8 +29,8 @@ class ArticlesScreen(Screen):
         Binding("enter", "open_highlighted", "Read", id="articles.open"),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
-        Binding("pagedown", "move(10)", "Page down", show=False),
-        Binding("pageup", "move(-10)", "Page up", show=False),
+        Binding("pagedown", f"move({PAGE})", "Page down", show=False),
+        Binding("pageup", f"move(-{PAGE})", "Page up", show=False),
     ]
 
     def __init__(self, index: askdoc.Index, corpus_name: str) -> None:
@@ -86,7 +89,7 @@ class ArticlesScreen(Screen):
 
 def article_line(article: Article, dated: bool) -> Content:
     """``2024-09-24  Title  file-id``: the date column only when some article has a date."""
-    date = ((article.date or "undated").ljust(10) + "  ", DETAIL_STYLE) if dated else ""
+    date = ((article.date or "undated").ljust(DATE_WIDTH) + "  ", DETAIL_STYLE) if dated else ""
     return Content.assemble(date, literal(article.title), "  ", literal(article.id, DETAIL_STYLE))
 
 

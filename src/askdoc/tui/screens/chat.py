@@ -34,6 +34,7 @@ SAMPLE_NOTE = (
 )
 WIDE = 70  # columns from which the header also counts the passages
 WARNINGS_SHOWN = 5  # warnings (skipped files) shown as toasts; the rest are counted
+CITATION_KEYS = 9  # digits 1-9 open the latest answer's citations
 
 
 class ChatScreen(Screen):
@@ -41,8 +42,8 @@ class ChatScreen(Screen):
 
     AUTO_FOCUS = "#question"
     BINDINGS = [
-        Binding("1", "open_citation(1)", "Open", key_display="1-9", id="chat.open_citation"),
-        *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, 10)),
+        Binding("1", "open_citation(1)", "Open", key_display=f"1-{CITATION_KEYS}", id="chat.open_citation"),
+        *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, CITATION_KEYS + 1)),
         Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
         Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
         Binding("tab", "focus_answer", "Quotes", id="chat.quotes"),
@@ -216,7 +217,7 @@ class ChatScreen(Screen):
 
     def show_citation_keys(self, count: int) -> None:
         """On the quotes, digits open citations; the placeholder says so (the footer cannot, on the prompt)."""
-        keys = "1" if count == 1 else f"1-{count}" if count <= 9 else "1-9"
+        keys = "1" if count == 1 else f"1-{min(count, CITATION_KEYS)}"
         self.prompt.placeholder = f"Ask a follow-up, or Tab then {keys} to read a source" if count else ASK
         self.refresh_bindings()
 

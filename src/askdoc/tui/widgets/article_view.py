@@ -12,6 +12,8 @@ from askdoc import Article, Hit, Passage
 
 from ..text import DETAIL_STYLE, literal, passage_content
 
+LINES_BEFORE_CITED = 2  # the cited passage is scrolled to just below the top: the paragraph before shows
+
 
 class ArticleView(VerticalScroll):
     """The article's metadata, then its text from where its own words begin; ``cited`` is the hit's passage."""
@@ -53,7 +55,7 @@ class ArticleView(VerticalScroll):
             return
         region = cited.first().virtual_region
         if region.bottom > self.scrollable_content_region.height:  # not already in view from the top
-            self.scroll_to(y=max(0, region.y - 2), animate=False, immediate=True)
+            self.scroll_to(y=max(0, region.y - LINES_BEFORE_CITED), animate=False, immediate=True)
 
 
 def metadata(article: Article, hit: Hit | None) -> Content:
