@@ -65,7 +65,7 @@ class IndexingApp(App):
         self.opening = True  # the index is being opened (first, or again after it failed)
         self.set_reactive(IndexingApp.k, k)
 
-    def notify(self, message: str, *, title: str = "", markup: bool = True, **kwargs) -> None:  # type: ignore[override]
+    def notify(self, message: str, *, title: str = "", markup: bool = True, **kwargs) -> None:
         """Every toast made inert: its message names files, whose names may hold escape sequences
         (a pane title set, the screen cleared, the clipboard written) that would reach the terminal."""
         super().notify(inert(message), title=one_line(title), markup=markup, **kwargs)

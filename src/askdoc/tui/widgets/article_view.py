@@ -32,15 +32,17 @@ class ArticleView(VerticalScroll):
             between = text[position : passage.start]
             if between.strip():
                 yield Static(literal(between.strip()), classes="between")
-            cited = self.hit is not None and (passage.start, passage.end) == (
-                self.hit.passage.start,
-                self.hit.passage.end,
+            hit = self.hit
+            cited = (
+                hit
+                if hit is not None and (hit.passage.start, hit.passage.end) == (passage.start, passage.end)
+                else None
             )
             # a long paragraph cut into passages reads on without a blank line between its pieces
             continues = i + 1 < len(self.passages) and self.passages[i + 1].paragraph == passage.paragraph
             classes = "passage continues" if continues else "passage"
-            if cited:
-                yield Static(passage_content(self.hit), classes=f"{classes} cited", id="cited")
+            if cited is not None:
+                yield Static(passage_content(cited), classes=f"{classes} cited", id="cited")
             else:
                 yield Static(literal(passage.text), classes=classes)
             position = max(position, passage.end)
