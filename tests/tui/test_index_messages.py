@@ -6,8 +6,8 @@ import threading
 
 import askdoc
 from askdoc.tui.app import make_app
+from askdoc.tui.content import literal
 from askdoc.tui.messages import Note
-from askdoc.tui.text import literal
 from chat_helpers import ask, news_corpus, settle
 from conftest import write_corpus
 

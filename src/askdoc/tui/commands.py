@@ -17,10 +17,10 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 import askdoc
 from askdoc.render import hits_markdown, inert
 
+from .content import count, literal
 from .corpus_watch import pasted_paths
 from .indexing import IndexingApp, chat_app
 from .messages import AddPaths
-from .text import count, literal
 
 MAX_K = 20
 K_CHOICES = (1, 3, 5, 10)  # passages per answer offered in the palette

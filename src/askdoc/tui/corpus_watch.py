@@ -24,8 +24,8 @@ from urllib.parse import unquote, urlsplit
 import askdoc
 from askdoc.watch import FolderWatch
 
+from .content import count, literal
 from .indexing import CollectWarnings, IndexingApp
-from .text import count, literal
 
 CHECK_EVERY = 2.0  # seconds between looks at whether the index is open (to start watching) or can be opened
 GROUP = "corpus-watch"  # the app's workers that look at, refresh and add to the corpus

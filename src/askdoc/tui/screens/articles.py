@@ -13,7 +13,7 @@ from textual.widgets.option_list import Option
 import askdoc
 from askdoc import Article
 
-from ..text import DETAIL_STYLE, count, literal
+from ..content import DETAIL_STYLE, count, literal
 from .reader import ReaderScreen
 
 PAGE = 10  # articles moved over by PageUp and PageDown

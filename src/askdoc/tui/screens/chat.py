@@ -14,10 +14,10 @@ from askdoc import Hit, Hits
 from askdoc.render import one_line
 
 from ..commands import run_slash
+from ..content import count, literal
 from ..corpus_watch import pasted_paths
 from ..indexing import chat_app
 from ..messages import AddPaths, IndexFailed, Indexing, IndexReady, IndexRefreshed, Note, Status
-from ..text import count, literal
 from ..widgets.answer import Answer
 from ..widgets.hit_quote import HitQuote
 from ..widgets.index_progress import IndexProgress

@@ -11,7 +11,7 @@ import askdoc
 from askdoc import Article, Hit
 from askdoc.render import inert
 
-from ..text import quote_with_citation
+from ..content import quote_with_citation
 from ..widgets.article_view import ArticleView
 
 

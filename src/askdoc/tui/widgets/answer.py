@@ -9,8 +9,8 @@ from textual.widgets import Static
 from askdoc import Hits
 from askdoc.render import answer_notes, no_match_message, top_folders
 
+from ..content import literal
 from ..indexing import chat_app
-from ..text import literal
 from .hit_quote import HitQuote
 
 

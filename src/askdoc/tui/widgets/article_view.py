@@ -10,7 +10,7 @@ from textual.widgets import Static
 
 from askdoc import Article, Hit, Passage
 
-from ..text import DETAIL_STYLE, literal, passage_content
+from ..content import DETAIL_STYLE, literal, passage_content
 
 LINES_BEFORE_CITED = 2  # the cited passage is scrolled to just below the top: the paragraph before shows
 

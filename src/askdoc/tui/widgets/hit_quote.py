@@ -13,7 +13,7 @@ from textual.widget import Widget
 
 from askdoc import Hit
 
-from ..text import citation_content, passage_content, quote_content, quote_with_citation
+from ..content import citation_content, passage_content, quote_content, quote_with_citation
 
 
 class HitQuote(Widget, can_focus=True):

@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ..text import literal
+from ..content import literal
 from .answer import Answer
 
 QUESTION_SHOWN = 300  # characters of a question echoed (a pasted page is searched whole, not shown whole)
