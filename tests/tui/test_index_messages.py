@@ -150,3 +150,36 @@ async def test_a_refresh_that_fails_says_so_in_the_header_and_keeps_the_index(tm
         await settle(pilot)
         assert app.index is before
         assert app.screen.sub_title == "news · could not refresh: [Errno 13] Permission denied"
+
+
+async def test_a_citation_opened_after_the_corpus_folder_went_away_shows_the_text_it_quoted(tmp_path):
+    import shutil
+
+    from askdoc.tui.screens.reader import ReaderScreen
+
+    corpus = news_corpus(tmp_path)
+    app = make_app(corpus)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await ask(pilot, "when did the lighthouse keeper retire?")
+        hit = app.query(".hit").first().hit
+        shutil.rmtree(corpus)
+        app.corpus_watch.check()
+        await opened(pilot)
+        assert app.index is None
+        await pilot.press("tab", "1")
+        await pilot.pause()
+        reader = app.screen
+        assert isinstance(reader, ReaderScreen) and reader.since == "removed"
+        assert reader.query_one("#cited").render().plain == hit.passage.text
+
+
+async def test_a_search_that_finds_the_index_gone_answers_that_it_could_not_be_opened(tmp_path):
+    app = make_app(news_corpus(tmp_path))
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        answer = app.chat.transcript.add_question("what did Volodin warn?")
+        app.index = None  # lost between the question and its search (the folder went away)
+        app.chat.run_search("what did Volodin warn?", [], answer)
+        await opened(pilot)
+        assert str(answer.query_one(".error").render()) == "No answer: the corpus could not be opened."

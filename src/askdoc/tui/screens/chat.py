@@ -295,8 +295,5 @@ class ChatScreen(Screen):
         self.open_hit(event.hit)
 
     def open_hit(self, hit: Hit) -> None:
-        index = chat_app(self).index
-        if index is None:  # the corpus folder went away since the answer
-            self.notify(NO_INDEX.replace("No answer", "No article"), markup=False)
-        else:
-            self.app.push_screen(ReaderScreen(index, hit.article, hit=hit))
+        # with no index (the corpus folder went away since the answer) it shows the text it quoted
+        self.app.push_screen(ReaderScreen(chat_app(self).index, hit.article, hit=hit))
