@@ -62,7 +62,7 @@ def test_of_two_candidates_the_one_nearest_the_question_words_answers():
 
 def test_the_answer_is_underlined_in_the_quote_on_a_terminal_and_in_the_chat():
     from askdoc import render
-    from askdoc.tui.text import ANSWER_STYLE, quote_content
+    from askdoc.tui.content import ANSWER_STYLE, quote_content
 
     hit = askdoc.Index.from_articles([FERRY]).search("When does the new route to Bilbao open?", k=1)[0]
     shown = render.quote_text(hit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from askdoc.tui.app import make_app
-from askdoc.tui.widgets.corpus_watch import CorpusWatch, pasted_paths
+from askdoc.tui.corpus_watch import pasted_paths
 from askdoc.tui.widgets.hit_quote import HitQuote
 from chat_helpers import ask, news_corpus, settle
 from conftest import write_corpus
@@ -20,7 +20,7 @@ async def test_a_file_added_while_the_chat_runs_is_indexed_and_the_status_says_s
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         before = app.index
-        watch = app.query_one(CorpusWatch)
+        watch = app.corpus_watch
         watch.check()
         await settle(pilot)
         assert app.index is before  # nothing changed: the same index, no refresh
@@ -82,7 +82,7 @@ async def test_an_empty_corpus_is_opened_once_articles_are_added_or_copied_in(tm
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.index is None and "has no readable articles" in str(app.query(".note.error").last().render())
-        app.query_one(CorpusWatch).check()  # still nothing there: quietly, no second note
+        app.corpus_watch.check()  # still nothing there: quietly, no second note
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.index is None and len(app.query(".note.error")) == 1
@@ -102,7 +102,7 @@ async def test_a_file_copied_into_an_empty_corpus_is_read_on_the_next_look(tmp_p
         await app.workers.wait_for_complete()
         await pilot.pause()
         (empty / "ferry.txt").write_text(NEW)
-        app.query_one(CorpusWatch).check()
+        app.corpus_watch.check()
         await settle(pilot)
         assert app.index is not None and app.index.n_articles == 1
         assert "The corpus has articles now: 1 article." in str(app.query(".note").last().render())
@@ -122,6 +122,7 @@ async def test_the_bundled_sample_takes_no_articles(tmp_path):
     assert sorted(sample.rglob("*")) == before
 
 
+@pytest.mark.slow  # over 5 s here
 async def test_a_corpus_folder_deleted_while_the_chat_runs_answers_nothing_until_it_is_back(tmp_path):
     import shutil
 
@@ -132,14 +133,14 @@ async def test_a_corpus_folder_deleted_while_the_chat_runs_answers_nothing_until
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         shutil.rmtree(corpus)
-        app.query_one(CorpusWatch).check()
+        app.corpus_watch.check()
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.index is None and "does not exist" in str(app.query(".note.error").last().render())
         await ask(pilot, "what did Volodin warn?")
         assert "could not be opened" in str(app.query(".answer").last().query_one(".error").render())
         shutil.copytree(saved, corpus)
-        app.query_one(CorpusWatch).check()
+        app.corpus_watch.check()
         await settle(pilot)
         assert app.index is not None and app.index.n_articles == 4
 
@@ -165,7 +166,7 @@ async def test_files_saved_while_the_chat_runs_are_answered_from_file_events(tmp
     app = make_app(corpus)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        watch = app.query_one(CorpusWatch)
+        watch = app.corpus_watch
         watch.tick()  # start watching now rather than at the next tick
         (corpus / "zz-start.txt").write_text("Start\n\nA first file, found once the watch runs.\n")
         await until(pilot, lambda: "zz-start" in article_ids(app))
@@ -188,7 +189,7 @@ async def test_a_chat_told_to_poll_says_so_once_and_still_sees_changes(tmp_path,
     app = make_app(corpus)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        app.query_one(CorpusWatch).tick()
+        app.corpus_watch.tick()
         (corpus / "ferry.txt").write_text(NEW)
         await until(pilot, lambda: "ferry" in article_ids(app))
         (corpus / "russia.md").unlink()

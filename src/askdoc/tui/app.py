@@ -1,60 +1,51 @@
-"""AskdocApp: the chat on one corpus — its index, its screens and the commands; make_app builds it."""
+"""AskdocApp: the chat on one corpus — its index and folder watch, its screens and the commands; make_app builds it."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from textual import on
 from textual.app import App
 from textual.binding import Binding
-from textual.reactive import reactive
 
 import askdoc
-from askdoc.render import inert, one_line
 
 from .commands import AskdocCommands
+from .corpus_watch import CorpusWatch
+from .indexing import DEFAULT_K, IndexingApp
+from .messages import AddPaths
 from .screens.chat import ChatScreen
 
-DEFAULT_K = 3
 
-
-class AskdocApp(App):
-    """Ask questions of the articles in ``corpus``; the index is opened by the chat screen's worker."""
+class AskdocApp(IndexingApp):
+    """Ask questions of the articles in ``corpus``. The app owns the index (opened by an app-level
+    worker once the chat is on screen) and the folder watch that keeps it fresh; the screens hear
+    of both through messages."""
 
     CSS_PATH = "app.tcss"
     TITLE = "askdoc"
     COMMANDS = App.COMMANDS | {AskdocCommands}
     BINDINGS = [Binding("ctrl+q", "quit", "Quit", priority=True, id="app.quit")]
 
-    k: reactive[int] = reactive(DEFAULT_K)
+    chat: ChatScreen
 
     def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K) -> None:
-        super().__init__()
-        self.corpus = corpus
-        self.is_sample = corpus.resolve() == askdoc.sample_corpus().resolve()
-        # the header names the corpus: the sample by what it is, a folder by its name (which may hold escapes)
-        self.corpus_name = "bundled sample" if self.is_sample else one_line(corpus.resolve().name or str(corpus))
-        self.engine = engine
-        self.index: askdoc.Index | None = None
-        self.chat = ChatScreen()
-        self.set_reactive(AskdocApp.k, k)
-
-    def notify(self, message: str, *, title: str = "", markup: bool = True, **kwargs) -> None:
-        """Every toast made inert: its message names files, whose names may hold escape sequences
-        (a pane title set, the screen cleared, the clipboard written) that would reach the terminal."""
-        super().notify(inert(message), title=one_line(title), markup=markup, **kwargs)
+        super().__init__(corpus, engine=engine, k=k)
+        self.chat = ChatScreen(self.corpus_name, is_sample=self.is_sample)
+        self.corpus_watch = CorpusWatch(self)
 
     def get_default_screen(self) -> ChatScreen:
         return self.chat
 
-    def action_articles(self) -> None:
-        from .screens.articles import ArticlesScreen
+    def on_mount(self) -> None:
+        self.corpus_watch.start()
 
-        if self.index is None and self.chat.failed is not None:
-            self.notify(f"No articles to list: {self.chat.failed}", markup=False)
-        elif self.index is None:
-            self.notify("The articles are still being indexed.", markup=False)
-        elif not isinstance(self.screen, ArticlesScreen):
-            self.push_screen(ArticlesScreen(self.index))
+    def on_unmount(self) -> None:
+        self.corpus_watch.stop_watching()
+
+    @on(AddPaths)
+    def add_paths(self, event: AddPaths) -> None:
+        self.corpus_watch.add(event.paths)
 
 
 def make_app(corpus: str | Path | None = None, engine: str = "askdoc", *, k: int = DEFAULT_K) -> AskdocApp:

@@ -9,20 +9,21 @@ from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rich.table import Table
 from rich.text import Text
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+import askdoc
 from askdoc.render import hits_markdown, inert
 
-from .text import count, literal
-
-if TYPE_CHECKING:
-    from .app import AskdocApp
+from .content import count, literal
+from .corpus_watch import pasted_paths
+from .indexing import IndexingApp, chat_app
+from .messages import AddPaths
 
 MAX_K = 20
+K_CHOICES = (1, 3, 5, 10)  # passages per answer offered in the palette
 DEFAULT_EXPORT = "askdoc-chat.md"
 
 
@@ -33,38 +34,37 @@ class Command:
     name: str
     argument: str
     help: str
-    run: Callable[[AskdocApp, str], None]
+    run: Callable[[IndexingApp, str], None]
     palette: tuple[tuple[str, str], ...]
 
 
-def set_k(app: AskdocApp, argument: str) -> None:
+def set_k(app: IndexingApp, argument: str) -> None:
     if not argument:
-        app.chat.transcript.add_note(f"Answers show up to {count(app.k, 'passage')}; /k N changes it (1 to {MAX_K}).")
+        app.note(f"Answers show up to {count(app.k, 'passage')}; /k N changes it (1 to {MAX_K}).")
         return
     if not argument.isdigit() or not 1 <= int(argument) <= MAX_K:
-        app.chat.transcript.add_note(f"/k takes a number of passages from 1 to {MAX_K}, as in /k 5.", "error")
+        app.note(f"/k takes a number of passages from 1 to {MAX_K}, as in /k 5.", "error")
         return
     app.k = int(argument)
-    app.chat.transcript.add_note(f"Answers now show up to {count(app.k, 'passage')}.")
-    app.chat.prompt.placeholder = f"Ask a question: answers now show up to {count(app.k, 'passage')}"
+    app.note(f"Answers now show up to {count(app.k, 'passage')}.")  # the chat's prompt says so too
 
 
-def export(app: AskdocApp, argument: str) -> None:
+def export(app: IndexingApp, argument: str) -> None:
     answers = app.chat.answered_hits()
     if not answers:
-        app.chat.transcript.add_note("Nothing to export yet: ask a question first.", "error")
+        app.note("Nothing to export yet: ask a question first.", "error")
         return
     asked = export_path(argument, app.corpus)
     if isinstance(asked, str):
-        app.chat.transcript.add_note(literal(asked), "error")
+        app.note(literal(asked), "error")
         return
     try:
         path = _write_new(asked, transcript_markdown(app.corpus_name, answers))
     except OSError as err:
-        app.chat.transcript.add_note(literal(f"Could not write {asked}: {err.strerror or err}"), "error")
+        app.note(literal(f"Could not write {asked}: {err.strerror or err}"), "error")
         return
     kept = f" ({asked.name} exists and was left as it is)" if path != asked else ""
-    app.chat.transcript.add_note(literal(f"Exported {count(len(answers), 'answer')} to {path}{kept}"))
+    app.note(literal(f"Exported {count(len(answers), 'answer')} to {path}{kept}"))
 
 
 def export_path(argument: str, corpus: Path) -> Path | str:
@@ -114,51 +114,49 @@ def _write_new(path: Path, text: str) -> Path:
             candidate = path.with_name(f"{path.stem}-{number}{path.suffix}")
 
 
-def transcript_markdown(corpus_name: str, answers) -> str:
+def transcript_markdown(corpus_name: str, answers: list[askdoc.Hits]) -> str:
     """The conversation as Markdown: every question, then each quote verbatim with its citation."""
     header = f"# askdoc: {corpus_name}, {date.today().isoformat()}\n\n"
     return header + "\n".join(hits_markdown(hits) for hits in answers)
 
 
-def add(app: AskdocApp, argument: str) -> None:
-    from .widgets.corpus_watch import CorpusWatch, pasted_paths
-
+def add(app: IndexingApp, argument: str) -> None:
     try:
         paths = pasted_paths(argument) or shlex.split(argument)
     except ValueError:  # an unbalanced quote: take the argument as one path
         paths = [argument]
     if not paths:
-        app.chat.transcript.add_note("/add takes files or folders, as in /add ~/Downloads/page.html", "error")
+        app.note("/add takes files or folders, as in /add ~/Downloads/page.html", "error")
         return
-    app.chat.query_one(CorpusWatch).add(paths)
+    app.post_message(AddPaths(paths))
 
 
-def clear(app: AskdocApp, argument: str) -> None:
+def clear(app: IndexingApp, argument: str) -> None:
     app.chat.clear()
 
 
-def show_help(app: AskdocApp, argument: str) -> None:
-    app.chat.transcript.add_note(help_content(), "help")
+def show_help(app: IndexingApp, argument: str) -> None:
+    app.note(help_content(), "help")
 
 
-def articles(app: AskdocApp, argument: str) -> None:
+def articles(app: IndexingApp, argument: str) -> None:
     app.action_articles()
 
 
-def theme(app: AskdocApp, argument: str) -> None:
+def theme(app: IndexingApp, argument: str) -> None:
     if not argument:
         app.theme = "textual-light" if app.current_theme.dark else "textual-dark"
     elif argument in app.available_themes:
         app.theme = argument
     else:
         names = ", ".join(sorted(app.available_themes))
-        app.chat.transcript.add_note(literal(f"No theme '{argument}'. Themes: {names}"), "error")
+        app.note(literal(f"No theme '{argument}'. Themes: {names}"), "error")
         return
     app.notify(f"Theme: {app.theme}", markup=False)
 
 
 COMMANDS: tuple[Command, ...] = (
-    Command("k", "N", "show N passages per answer", set_k, tuple((f"Passages per answer: {n}", str(n)) for n in (1, 3, 5, 10))),
+    Command("k", "N", "show N passages per answer", set_k, tuple((f"Passages per answer: {n}", str(n)) for n in K_CHOICES)),
     Command("export", "FILE", "save the transcript as Markdown, every quote with its citation", export,
             ((f"Export the transcript to {DEFAULT_EXPORT}", ""),)),
     Command("add", "PATH...", "copy files or folders into the corpus and index them (or paste a path)", add,
@@ -207,21 +205,21 @@ def help_content() -> Table:
     return table
 
 
-def run_slash(app: AskdocApp, text: str) -> None:
+def run_slash(app: IndexingApp, text: str) -> None:
     """Run ``/name argument`` typed in the input; an unknown name gets a note pointing at /help."""
     name, _, argument = text.removeprefix("/").partition(" ")
     for command in COMMANDS:
         if command.name == name.casefold():
             command.run(app, argument.strip())
             return
-    app.chat.transcript.add_note(literal(f"Unknown command /{inert(name)}. Type /help for the list."), "error")
+    app.note(literal(f"Unknown command /{inert(name)}. Type /help for the list."), "error")
 
 
 class AskdocCommands(Provider):
     """The same commands in the Ctrl+P palette."""
 
     def _entries(self):
-        app: AskdocApp = self.app  # type: ignore[assignment]
+        app = chat_app(self)
         for command in COMMANDS:
             for title, argument in command.palette:
                 yield (

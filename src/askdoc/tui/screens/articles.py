@@ -13,7 +13,11 @@ from textual.widgets.option_list import Option
 import askdoc
 from askdoc import Article
 
-from ..text import DETAIL_STYLE, count, literal
+from ..content import DETAIL_STYLE, count, literal
+from .reader import ReaderScreen
+
+PAGE = 10  # articles moved over by PageUp and PageDown
+DATE_WIDTH = len("2024-09-24")  # the date column: an ISO date
 
 
 class ArticlesScreen(Screen):
@@ -25,13 +29,14 @@ class ArticlesScreen(Screen):
         Binding("enter", "open_highlighted", "Read", id="articles.open"),
         Binding("down", "move(1)", "Next", show=False),
         Binding("up", "move(-1)", "Previous", show=False),
-        Binding("pagedown", "move(10)", "Page down", show=False),
-        Binding("pageup", "move(-10)", "Page up", show=False),
+        Binding("pagedown", f"move({PAGE})", "Page down", show=False),
+        Binding("pageup", f"move(-{PAGE})", "Page up", show=False),
     ]
 
-    def __init__(self, index: askdoc.Index) -> None:
+    def __init__(self, index: askdoc.Index, corpus_name: str) -> None:
         super().__init__()
         self.index = index
+        self.corpus_name = corpus_name
         by_title = sorted(index.articles(), key=lambda a: (a.title.casefold(), a.id))
         self.all_articles = sorted(by_title, key=lambda a: a.date or "", reverse=True)  # newest first
         self.dated = any(article.date for article in self.all_articles)
@@ -53,7 +58,7 @@ class ArticlesScreen(Screen):
             options.highlighted = 0
         total = len(self.all_articles)
         shown = f"{len(articles):,} of {count(total, 'article')}" if len(articles) != total else count(total, "article")
-        self.sub_title = f"{self.app.corpus_name} · {shown}"
+        self.sub_title = f"{self.corpus_name} · {shown}"
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
@@ -78,15 +83,13 @@ class ArticlesScreen(Screen):
         self.open(event.option.id)
 
     def open(self, article_id: str | None) -> None:
-        from .reader import ReaderScreen
-
         if article_id is not None:
             self.app.push_screen(ReaderScreen(self.index, self.index.article(article_id)))
 
 
 def article_line(article: Article, dated: bool) -> Content:
     """``2024-09-24  Title  file-id``: the date column only when some article has a date."""
-    date = ((article.date or "undated").ljust(10) + "  ", DETAIL_STYLE) if dated else ""
+    date = ((article.date or "undated").ljust(DATE_WIDTH) + "  ", DETAIL_STYLE) if dated else ""
     return Content.assemble(date, literal(article.title), "  ", literal(article.id, DETAIL_STYLE))
 
 

@@ -1,9 +1,6 @@
-"""ChatScreen: ask questions, see quoted answers, open their citations; indexes the corpus on start."""
+"""ChatScreen: ask questions, see quoted answers, open their citations; hears of the app's index through messages."""
 
 from __future__ import annotations
-
-import logging
-import time
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -16,15 +13,18 @@ import askdoc
 from askdoc import Hit, Hits
 from askdoc.render import one_line
 
-from ..text import count, literal
+from ..commands import run_slash
+from ..content import count, literal
+from ..corpus_watch import pasted_paths
+from ..indexing import chat_app
+from ..messages import AddPaths, IndexFailed, Indexing, IndexReady, IndexRefreshed, Note, Status
 from ..widgets.answer import Answer
-from ..widgets.corpus_watch import CorpusWatch, pasted_paths
 from ..widgets.hit_quote import HitQuote
 from ..widgets.index_progress import IndexProgress
 from ..widgets.question_input import QuestionInput
 from ..widgets.transcript import Transcript
+from .reader import ReaderScreen
 
-PROGRESS_EVERY = 0.05  # seconds between progress bar updates while indexing
 ASK = "Ask a question  (/help for commands)"
 NO_INDEX = "No answer: the corpus could not be opened."
 SAMPLE_NOTE = (
@@ -32,15 +32,18 @@ SAMPLE_NOTE = (
     "given. To ask your own articles, quit (Ctrl+Q) and run askdoc add PATH, which copies them into a new "
     "./corpus that askdoc then opens here, or askdoc --corpus DIR."
 )
+WIDE = 70  # columns from which the header also counts the passages
+WARNINGS_SHOWN = 5  # warnings (skipped files) shown as toasts; the rest are counted
+CITATION_KEYS = 9  # digits 1-9 open the latest answer's citations
 
 
 class ChatScreen(Screen):
-    """The conversation: transcript above, question below; the index loads in a worker meanwhile."""
+    """The conversation: transcript above, question below; told of the app's index through messages."""
 
     AUTO_FOCUS = "#question"
     BINDINGS = [
-        Binding("1", "open_citation(1)", "Open", key_display="1-9", id="chat.open_citation"),
-        *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, 10)),
+        Binding("1", "open_citation(1)", "Open", key_display=f"1-{CITATION_KEYS}", id="chat.open_citation"),
+        *(Binding(str(n), f"open_citation({n})", show=False) for n in range(2, CITATION_KEYS + 1)),
         Binding("ctrl+o", "app.articles", "Articles", id="chat.articles"),
         Binding("ctrl+l", "clear", "Clear", id="chat.clear"),
         Binding("tab", "focus_answer", "Quotes", id="chat.quotes"),
@@ -51,28 +54,26 @@ class ChatScreen(Screen):
         Binding("ctrl+end", "scroll_transcript('end')", "To the end", show=False, id="chat.scroll_end"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, corpus_name: str, is_sample: bool = False) -> None:
         super().__init__()
+        self.corpus_name = corpus_name
+        self.is_sample = is_sample
         self.questions: list[str] = []  # the conversation since the last /clear: context for follow-ups
-        self.failed: str | None = None  # why the corpus could not be opened, while it cannot
-        self.retrying = False
-        self.opening = True  # the index is being opened (first, or again after it failed)
         self.waiting: list[tuple[str, Answer]] = []  # asked before the index was ready
 
     def compose(self) -> ComposeResult:
         yield Header(icon="?")
         yield Transcript(id="transcript")
-        yield IndexProgress(self.app.corpus_name, id="progress")
+        yield IndexProgress(self.corpus_name, id="progress")
         yield QuestionInput(placeholder=ASK, id="question")
         yield Footer(compact=True)  # every key, Quit too, fits at 80 columns
-        yield CorpusWatch(id="corpus-watch")
 
     def on_mount(self) -> None:
-        self.sub_title = f"{self.app.corpus_name} · indexing…"
+        self.sub_title = f"{self.corpus_name} · indexing…"
         self.transcript.add_note(
             Content.assemble(
                 "Ask a question about the articles in ",
-                literal(self.app.corpus_name, "bold"),
+                literal(self.corpus_name, "bold"),
                 ". Answers quote them word for word, with citations. Type ",
                 ("/help", "bold"),
                 " for commands, ",
@@ -80,9 +81,10 @@ class ChatScreen(Screen):
                 " for the palette.",
             )
         )
-        if self.app.is_sample:
+        if self.is_sample:
             self.transcript.add_note(SAMPLE_NOTE, classes="notice")
-        self.load_index()
+        self.watch(self.app, "k", self.k_changed, init=False)
+        chat_app(self).open_index()  # now that the progress has somewhere to show
 
     def validate_sub_title(self, sub_title: object) -> str | None:
         """The header's subtitle is inert: it may carry an error naming a file (a refresh that failed)."""
@@ -96,80 +98,74 @@ class ChatScreen(Screen):
     def prompt(self) -> QuestionInput:
         return self.query_one(QuestionInput)
 
-    # -- the index ---------------------------------------------------------------------------
+    # -- the app's index -----------------------------------------------------------------------
 
-    @work(thread=True, exclusive=True, group="index")
-    def load_index(self) -> None:
-        """askdoc.open in a thread: the UI stays live and the bar shows real counts."""
-        progress_bar = self.query_one(IndexProgress)
-        last_update = 0.0
+    @on(Indexing)
+    def indexing(self, event: Indexing) -> None:
+        self.query_one(IndexProgress).advance(event.done, event.total)
 
-        def progress(done: int, total: int) -> None:
-            nonlocal last_update
-            now = time.monotonic()
-            if done == total or now - last_update >= PROGRESS_EVERY:
-                last_update = now
-                self.app.call_from_thread(progress_bar.advance, done, total)
-
-        with _CollectWarnings() as warnings:
-            try:
-                index = askdoc.open(self.app.corpus, engine=self.app.engine, progress=progress)
-            except askdoc.CorpusError as err:  # empty or missing: opened again once articles arrive
-                self.app.call_from_thread(self.index_failed, str(err), True)
-                return
-            except (askdoc.AskdocError, OSError) as err:
-                self.app.call_from_thread(self.index_failed, str(err), False)
-                return
-        self.app.call_from_thread(self.index_ready, index, warnings.messages)
-
-    def retry_index(self) -> None:
-        """Open the corpus again after it could not be (no articles yet), quietly until it can."""
-        if self.failed is not None and self.retrying and not self.opening:
-            self.opening = True
-            self.load_index()
-
-    def index_ready(self, index: askdoc.Index, warnings: list[str]) -> None:
-        if self.failed is not None:
-            self.transcript.add_note(literal(f"The corpus has articles now: {count(index.n_articles, 'article')}."))
-        self.failed, self.retrying, self.opening = None, False, False
-        self.app.index = index
+    @on(IndexReady)
+    def index_ready(self, event: IndexReady) -> None:
+        if event.recovered:
+            self.transcript.add_note(
+                literal(f"The corpus has articles now: {count(event.index.n_articles, 'article')}.")
+            )
         self.show_summary()
         self.query_one(IndexProgress).display = False
-        for message in warnings[:5]:
-            self.notify(message, severity="warning", markup=False)
-        if len(warnings) > 5:
-            self.notify(f"… and {len(warnings) - 5} more warnings", severity="warning", markup=False)
+        self.show_warnings(event.warnings, counted=True)
         waiting, self.waiting = self.waiting, []
         for question, answer in waiting:
             self.search(question, answer)
 
+    @on(IndexFailed)
+    def index_failed(self, event: IndexFailed) -> None:
+        self.sub_title = f"{self.corpus_name} · no index"
+        self.query_one(IndexProgress).display = False
+        if not event.repeated:
+            later = " Articles copied or added (/add PATH) to it are read as they arrive." if event.retry else ""
+            self.transcript.add_note(literal(f"Cannot open the corpus: {event.reason}.{later}"), classes="error")
+        for _, answer in self.waiting:
+            answer.error = NO_INDEX
+        self.waiting = []
+
+    @on(IndexRefreshed)
+    def index_refreshed(self, event: IndexRefreshed) -> None:
+        fresh = event.index
+        self.show_status(f"{fresh.n_articles:,} articles · {fresh.n_passages:,} passages · refreshed: {event.summary}")
+        self.show_warnings(event.warnings, counted=False)
+
+    def show_warnings(self, warnings: list[str], counted: bool) -> None:
+        """The first few warnings as toasts; ``counted``: then how many more there were."""
+        for message in warnings[:WARNINGS_SHOWN]:
+            self.notify(message, severity="warning", markup=False)
+        if counted and len(warnings) > WARNINGS_SHOWN:
+            self.notify(f"… and {len(warnings) - WARNINGS_SHOWN} more warnings", severity="warning", markup=False)
+
     def show_summary(self) -> None:
         """The header names the corpus and its size; passages are left out when the screen is narrow."""
-        index = self.app.index
+        index = chat_app(self).index
         if index is not None:
-            summary = f"{self.app.corpus_name} · {count(index.n_articles, 'article')}"
-            if self.size.width >= 70:
+            summary = f"{self.corpus_name} · {count(index.n_articles, 'article')}"
+            if self.size.width >= WIDE:
                 summary += f" · {count(index.n_passages, 'passage')}"
             self.sub_title = summary
 
     def on_resize(self) -> None:
         self.show_summary()
 
-    def index_lost(self, message: str) -> None:
-        """The corpus folder went away while the chat ran: answer nothing until it is back."""
-        self.app.index = None
-        self.index_failed(message, True)
+    @on(Status)
+    def status(self, event: Status) -> None:
+        self.show_status(event.text)
 
-    def index_failed(self, message: str, retry: bool) -> None:
-        self.sub_title = f"{self.app.corpus_name} · no index"
-        self.query_one(IndexProgress).display = False
-        if message != self.failed:
-            later = " Articles copied or added (/add PATH) to it are read as they arrive." if retry else ""
-            self.transcript.add_note(literal(f"Cannot open the corpus: {message}.{later}"), classes="error")
-        self.failed, self.retrying, self.opening = message, retry, False
-        for _, answer in self.waiting:
-            answer.error = NO_INDEX
-        self.waiting = []
+    def show_status(self, text: str) -> None:
+        self.sub_title = f"{self.corpus_name} · {text}"
+
+    @on(Note)
+    def note(self, event: Note) -> None:
+        self.transcript.add_note(event.content, event.classes)
+
+    def k_changed(self, k: int) -> None:
+        self.prompt.placeholder = f"Ask a question: answers now show up to {count(k, 'passage')}"
 
     # -- asking ------------------------------------------------------------------------------
 
@@ -181,16 +177,14 @@ class ChatScreen(Screen):
             return
         self.prompt.remember(text)
         if paths := pasted_paths(text):  # a file or folder dragged or pasted in ("/tmp/a.txt" too): add it
-            self.query_one(CorpusWatch).add(paths)
+            self.post_message(AddPaths(paths))
         elif text.startswith("/"):
-            from ..commands import run_slash
-
-            run_slash(self.app, text)
+            run_slash(chat_app(self), text)
         else:
             self.ask(text)
 
     def ask(self, question: str) -> None:
-        if self.app.index is not None:
+        if chat_app(self).index is not None:
             self.search(question, self.transcript.add_question(question))
         elif self.query_one(IndexProgress).display:
             self.waiting.append((question, self.transcript.add_question(question, "waiting for the index…")))
@@ -204,8 +198,13 @@ class ChatScreen(Screen):
 
     @work(thread=True, group="search")
     def run_search(self, question: str, context: list[str], answer: Answer) -> None:
+        app = chat_app(self)
+        index = app.index
+        if index is None:  # the folder went away since the question was asked
+            self.app.call_from_thread(setattr, answer, "error", NO_INDEX)
+            return
         try:
-            hits = self.app.index.search(question, k=self.app.k, context=context)
+            hits = index.search(question, k=app.k, context=context)
         except (askdoc.AskdocError, ValueError) as err:
             self.app.call_from_thread(setattr, answer, "error", f"No answer: {err}")
             return
@@ -218,7 +217,7 @@ class ChatScreen(Screen):
 
     def show_citation_keys(self, count: int) -> None:
         """On the quotes, digits open citations; the placeholder says so (the footer cannot, on the prompt)."""
-        keys = "1" if count == 1 else f"1-{count}" if count <= 9 else "1-9"
+        keys = "1" if count == 1 else f"1-{min(count, CITATION_KEYS)}"
         self.prompt.placeholder = f"Ask a follow-up, or Tab then {keys} to read a source" if count else ASK
         self.refresh_bindings()
 
@@ -245,7 +244,7 @@ class ChatScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "open_citation":
             hits = self.latest_hits()
-            return bool(hits) and int(parameters[0]) <= len(hits)
+            return hits is not None and bool(hits) and int(str(parameters[0])) <= len(hits)
         if action == "focus_answer":
             return bool(self.latest_hits()) or self.focused is not self.prompt  # shown once there are quotes
         return True
@@ -257,7 +256,8 @@ class ChatScreen(Screen):
 
     def action_focus_answer(self) -> None:
         """Tab from the prompt goes to the latest answer's first quote, not the oldest one on screen."""
-        quotes = self.latest_answer().query(HitQuote) if self.latest_answer() else None
+        latest = self.latest_answer()
+        quotes = latest.query(HitQuote) if latest is not None else None
         if self.focused is self.prompt and quotes:
             quotes.first().focus()
         else:
@@ -269,7 +269,7 @@ class ChatScreen(Screen):
     def action_scroll_transcript(self, where: str) -> None:
         """PageUp, PageDown, Ctrl+Home and Ctrl+End move through the conversation from the prompt."""
         transcript = self.transcript
-        transcript.anchor = None  # the reader moved: a late answer no longer pulls the view back
+        transcript.pinned = None  # the reader moved: a late answer no longer pulls the view back
         {
             "page_up": transcript.scroll_page_up,
             "page_down": transcript.scroll_page_down,
@@ -280,42 +280,20 @@ class ChatScreen(Screen):
     @on(HitQuote.Expanded)
     def quote_expanded(self, event: HitQuote.Expanded) -> None:
         """A quote opened into its paragraph (or closed) stays in view, wherever the transcript was."""
-        self.transcript.anchor = None
+        self.transcript.pinned = None
         self.call_after_refresh(event.quote.scroll_visible, animate=False)
+
+    @on(HitQuote.Typed)
+    def typed_on_quote(self, event: HitQuote.Typed) -> None:
+        """A question begun on a quote (or Escape there) goes on in the prompt."""
+        self.prompt.focus()
+        if event.text:
+            self.prompt.insert_text_at_cursor(event.text)
 
     @on(HitQuote.Opened)
     def quote_opened(self, event: HitQuote.Opened) -> None:
         self.open_hit(event.hit)
 
     def open_hit(self, hit: Hit) -> None:
-        from .reader import ReaderScreen
-
-        self.app.push_screen(ReaderScreen(self.app.index, hit.article, hit=hit))
-
-
-class _CollectWarnings(logging.Handler):
-    """Hold askdoc's warnings (skipped files) while indexing, to show them as notifications.
-
-    The app owns the terminal, so the CLI's stderr handlers are set aside meanwhile.
-    """
-
-    def __init__(self) -> None:
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-        self._logger = logging.getLogger("askdoc")
-        self._saved: list[logging.Handler] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.messages.append(record.getMessage())
-
-    def __enter__(self) -> _CollectWarnings:
-        self._saved = list(self._logger.handlers)
-        for handler in self._saved:
-            self._logger.removeHandler(handler)
-        self._logger.addHandler(self)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._logger.removeHandler(self)
-        for handler in self._saved:
-            self._logger.addHandler(handler)
+        # with no index (the corpus folder went away since the answer) it shows the text it quoted
+        self.app.push_screen(ReaderScreen(chat_app(self).index, hit.article, hit=hit))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
@@ -11,7 +13,7 @@ import askdoc
 from askdoc import Article, Hit
 from askdoc.render import inert
 
-from ..text import quote_with_citation
+from ..content import quote_with_citation
 from ..widgets.article_view import ArticleView
 
 
@@ -25,21 +27,24 @@ class ReaderScreen(Screen):
         Binding("k", "scroll(-1)", "Up", show=False),
     ]
 
-    def __init__(self, index: askdoc.Index, article: Article, hit: Hit | None = None) -> None:
+    def __init__(self, index: askdoc.Index | None, article: Article, hit: Hit | None = None) -> None:
+        """``index``: the corpus as it is now (None: its folder went away since the answer)."""
         super().__init__()
         self.article = article
         self.hit = hit
-        self.since = None  # "changed" or "removed": the file, since the answer that cites it
-        try:
-            current = index.article(article.id)
-        except askdoc.ArticleNotFound:
-            current, self.since = None, "removed"
-        if current is not None and current.text != article.text:
+        self.since: str | None = None  # "changed" or "removed": the file, since the answer that cites it
+        current = None
+        if index is not None:
+            with contextlib.suppress(askdoc.ArticleNotFound):
+                current = index.article(article.id)
+        if current is None:
+            self.since = "removed"
+        elif current.text != article.text:
             self.since = "changed"
-        if self.since:  # show the text the answer quoted, cut into passages as it was then
-            self.passages = askdoc.Index.from_articles([article]).passages(article.id)
-        else:
+        if index is not None and not self.since:
             self.passages = index.passages(article.id)
+        else:  # show the text the answer quoted, cut into passages as it was then
+            self.passages = askdoc.Index.from_articles([article]).passages(article.id)
 
     def compose(self) -> ComposeResult:
         yield Header(icon="?")

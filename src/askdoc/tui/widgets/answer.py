@@ -9,7 +9,8 @@ from textual.widgets import Static
 from askdoc import Hits
 from askdoc.render import answer_notes, no_match_message, top_folders
 
-from ..text import literal
+from ..content import literal
+from ..indexing import chat_app
 from .hit_quote import HitQuote
 
 
@@ -38,8 +39,8 @@ class Answer(Vertical):
 
     def _folders(self) -> list[str]:
         """The corpus's top folders, named when an ``in:`` filter fits none of them."""
-        index = getattr(self.app, "index", None)
-        if index is None or not self.hits.scope_empty:
+        index = chat_app(self).index
+        if index is None or self.hits is None or not self.hits.scope_empty:
             return []
         return top_folders(index.catalog())
 

@@ -10,7 +10,9 @@ from textual.widgets import Static
 
 from askdoc import Article, Hit, Passage
 
-from ..text import DETAIL_STYLE, literal, passage_content
+from ..content import DETAIL_STYLE, literal, passage_content
+
+LINES_BEFORE_CITED = 2  # the cited passage is scrolled to just below the top: the paragraph before shows
 
 
 class ArticleView(VerticalScroll):
@@ -30,15 +32,17 @@ class ArticleView(VerticalScroll):
             between = text[position : passage.start]
             if between.strip():
                 yield Static(literal(between.strip()), classes="between")
-            cited = self.hit is not None and (passage.start, passage.end) == (
-                self.hit.passage.start,
-                self.hit.passage.end,
+            hit = self.hit
+            cited = (
+                hit
+                if hit is not None and (hit.passage.start, hit.passage.end) == (passage.start, passage.end)
+                else None
             )
             # a long paragraph cut into passages reads on without a blank line between its pieces
             continues = i + 1 < len(self.passages) and self.passages[i + 1].paragraph == passage.paragraph
             classes = "passage continues" if continues else "passage"
-            if cited:
-                yield Static(passage_content(self.hit), classes=f"{classes} cited", id="cited")
+            if cited is not None:
+                yield Static(passage_content(cited), classes=f"{classes} cited", id="cited")
             else:
                 yield Static(literal(passage.text), classes=classes)
             position = max(position, passage.end)
@@ -53,7 +57,7 @@ class ArticleView(VerticalScroll):
             return
         region = cited.first().virtual_region
         if region.bottom > self.scrollable_content_region.height:  # not already in view from the top
-            self.scroll_to(y=max(0, region.y - 2), animate=False, immediate=True)
+            self.scroll_to(y=max(0, region.y - LINES_BEFORE_CITED), animate=False, immediate=True)
 
 
 def metadata(article: Article, hit: Hit | None) -> Content:

@@ -13,7 +13,7 @@ from textual.widget import Widget
 
 from askdoc import Hit
 
-from ..text import citation_content, passage_content, quote_content, quote_with_citation
+from ..content import citation_content, passage_content, quote_content, quote_with_citation
 
 
 class HitQuote(Widget, can_focus=True):
@@ -42,6 +42,12 @@ class HitQuote(Widget, can_focus=True):
 
         quote: HitQuote
 
+    @dataclass
+    class Typed(Message):
+        """Keys pressed on the quote belong to the question: the prompt takes the focus and ``text``."""
+
+        text: str = ""
+
     expanded: reactive[bool] = reactive(False, layout=True)
 
     def __init__(self, hit: Hit) -> None:
@@ -67,7 +73,7 @@ class HitQuote(Widget, can_focus=True):
 
     def action_to_prompt(self) -> None:
         self.typing = True  # keys already on their way belong to the prompt (Escape, then /help typed fast)
-        self.screen.query_one("#question").focus()
+        self.post_message(self.Typed())
 
     def on_focus(self) -> None:
         self.typing = False
@@ -82,9 +88,7 @@ class HitQuote(Widget, can_focus=True):
             event.stop()
             event.prevent_default()
             self.typing = True
-            prompt = self.screen.query_one("#question")
-            prompt.focus()
-            prompt.insert_text_at_cursor(event.character)
+            self.post_message(self.Typed(event.character))
 
     def action_copy(self) -> None:
         self.app.copy_to_clipboard(quote_with_citation(self.hit))

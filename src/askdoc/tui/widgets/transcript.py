@@ -7,7 +7,7 @@ from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
-from ..text import literal
+from ..content import literal
 from .answer import Answer
 
 QUESTION_SHOWN = 300  # characters of a question echoed (a pasted page is searched whole, not shown whole)
@@ -18,15 +18,15 @@ class Transcript(VerticalScroll, can_focus=False):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self.anchor: Static | None = None  # the latest question or note: kept at the top as content grows
+        self.pinned: Static | None = None  # the latest question or note: kept at the top as content grows
 
-    def show_anchor(self) -> None:
-        if self.anchor is not None and self.anchor.parent is self:
-            self.scroll_to_widget(self.anchor, animate=False, top=True)
+    def show_pinned(self) -> None:
+        if self.pinned is not None and self.pinned.parent is self:
+            self.scroll_to_widget(self.pinned, animate=False, top=True)
 
     def watch_virtual_size(self) -> None:
         """Content grew (an answer arrived, however late): bring the latest question back to the top."""
-        self.call_after_refresh(self.show_anchor)
+        self.call_after_refresh(self.show_pinned)
 
     def add_question(self, question: str, status: str = "searching…") -> Answer:
         """Show the question and an answer block that shows ``status`` until it is given hits."""
@@ -34,21 +34,21 @@ class Transcript(VerticalScroll, can_focus=False):
         asked = Static(Content.assemble(("› ", "bold $text-primary"), literal(shown, "bold")), classes="question")
         answer = Answer(status)
         self.mount_all([asked, answer])
-        self.anchor = asked
-        self.call_after_refresh(self.show_anchor)
+        self.pinned = asked
+        self.call_after_refresh(self.show_pinned)
         return answer
 
     def add_note(self, content: Content | str | RenderableType, classes: str = "") -> Static:
         """A line from askdoc itself (help, command results, errors), not from the articles."""
         note = Static(Content(content) if isinstance(content, str) else content, classes=f"note {classes}".strip())
         self.mount(note)
-        self.anchor = note  # a long /help: its start
-        self.call_after_refresh(self.show_anchor)
+        self.pinned = note  # a long /help: its start
+        self.call_after_refresh(self.show_pinned)
         return note
 
     def answers(self) -> list[Answer]:
         return list(self.query(Answer))
 
     def clear(self) -> None:
-        self.anchor = None
+        self.pinned = None
         self.remove_children()
