@@ -68,7 +68,7 @@ def check_shapes(data: IndexData) -> None:
         int(a["t_ptr"][-1]) == len(a["post_doc"]) == len(a["post_impact"]) == len(a["post_tf"]) if v else True,
         int(a["f_ptr"][-1]) == len(a["f_term"]) == len(a["f_tf"]) if n else True,
         int(a["s_ptr"][-1]) == len(a["s_start"]) == len(a["s_end"]) if n else True,
-        data.stats.get("n_passages") == n,
+        data.stats.n_passages == n,
     ]
     if n:
         checks.append(int(a["p_article"].min()) >= 0 and int(a["p_article"].max()) < n_articles)
@@ -133,7 +133,7 @@ def check_values(data: IndexData, impacts: bool = True) -> None:
     s_start, s_end = a["s_start"], a["s_end"]
     if _any(len(s_start), lambda rows: (s_start[rows] < 0) | (s_start[rows] > s_end[rows])):
         raise CorruptIndex("a sentence span runs backwards")
-    bound = float(data.stats.get("k1", 1.5)) + 1.0
+    bound = float(data.stats.k1) + 1.0
     t_max = a["t_max"]
     if _any(len(t_max), lambda rows: ~((t_max[rows] >= 0) & (t_max[rows] <= bound))):  # NaN fails both
         raise CorruptIndex("a term's largest impact is out of range")
@@ -165,9 +165,9 @@ def _outside(a: dict[str, np.ndarray], rows: slice) -> np.ndarray:
     return (start < 0) | (start > end) | (end > limit) | ~heading_ok
 
 
-def check_forward(data: IndexData) -> None:
+def check_forward(f_term: np.ndarray, n_terms: int) -> None:
     """The forward index's term ids lie in the vocabulary: checked where it is read (a refresh, rank-bm25),
     not at load time, where it would touch as many pages as the postings for nothing."""
-    f_term = np.asarray(data.arrays["f_term"])
-    if len(f_term) and (int(f_term.min()) < 0 or int(f_term.max()) >= len(data.vocab)):
+    f_term = np.asarray(f_term)
+    if len(f_term) and (int(f_term.min()) < 0 or int(f_term.max()) >= n_terms):
         raise CorruptIndex("its forward index names terms it does not have")

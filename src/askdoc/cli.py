@@ -241,7 +241,7 @@ def index(corpus: Path | None, rebuild: bool) -> None:
     """Build or refresh the index of the corpus."""
     started = time.perf_counter()
     built = _open(corpus, rebuild=rebuild, wait=True, verify=True)  # the writer: it waits, and checks every byte
-    if built.data.stats.get("unsaved"):
+    if not built.saved:
         _fail(f"the index was built but could not be saved in {built.location} (see the warning above)")
     click.echo(
         f"{built.n_articles} articles, {built.n_passages} passages, "

@@ -36,6 +36,11 @@ def okapi_idf(df: np.ndarray, n_passages: int, epsilon: float = EPSILON) -> np.n
     return idf
 
 
+def lucene_idf(df, n_passages: int) -> float:
+    """How much a term tells, always positive (Lucene's idf): ln(1 + (N - df + 0.5) / (df + 0.5))."""
+    return float(np.log1p((n_passages - df + 0.5) / (df + 0.5)))
+
+
 def impacts(tf: np.ndarray, doc_len_of_posting: np.ndarray, avgdl: float, p: Params) -> np.ndarray:
     """The tf part of BM25 for each posting; score = sum over query terms of idf * impact."""
     tf = tf.astype(np.float64)
@@ -102,7 +107,7 @@ _MARGIN = 1e-9  # relative slack on bounds, so rounding never prunes a passage t
 
 
 @dataclass(frozen=True, slots=True)
-class Query:
+class TermQuery:
     """The query terms with their multipliers (repeat count x idf) and their posting ranges."""
 
     ids: np.ndarray  # term ids, in the order their scores are summed
@@ -111,13 +116,13 @@ class Query:
     hi: np.ndarray
 
     @classmethod
-    def of(cls, term_ids: np.ndarray, weights: np.ndarray, term_ptr: np.ndarray, idf: np.ndarray) -> Query:
+    def of(cls, term_ids: np.ndarray, weights: np.ndarray, term_ptr: np.ndarray, idf: np.ndarray) -> TermQuery:
         ids = np.asarray(term_ids, dtype=np.int64)
         return cls(ids, np.asarray(weights, dtype=np.float64) * idf[ids], term_ptr[ids], term_ptr[ids + 1])
 
 
 def scores_of(
-    docs: np.ndarray, query: Query, post_doc: np.ndarray, post_impact: np.ndarray, scratch: np.ndarray | None = None
+    docs: np.ndarray, query: TermQuery, post_doc: np.ndarray, post_impact: np.ndarray, scratch: np.ndarray | None = None
 ) -> np.ndarray:
     """Exact scores of the given passages (sorted or not), summed term by term as ``scores`` does.
 
@@ -130,7 +135,7 @@ def scores_of(
     return out
 
 
-def _term_scores(docs: np.ndarray, query: Query, j: int, post_doc, post_impact, scratch) -> np.ndarray:
+def _term_scores(docs: np.ndarray, query: TermQuery, j: int, post_doc, post_impact, scratch) -> np.ndarray:
     """Term j's part of the score of each passage (0.0 where the passage lacks it).
 
     Adding 0.0 leaves a sum unchanged, so the sums equal adding only where the term is found.
@@ -159,7 +164,7 @@ def _lookup(docs: np.ndarray, post_doc: np.ndarray, lo: int, hi: int) -> tuple[n
 
 
 def best(
-    query: Query,
+    query: TermQuery,
     post_doc: np.ndarray,
     post_impact: np.ndarray,
     term_max: np.ndarray,
@@ -200,7 +205,7 @@ def best(
     return _ranked(docs, scores_of(docs, query, post_doc, post_impact, scratch), k)
 
 
-def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch: np.ndarray):
+def _accumulate(query: TermQuery, which: np.ndarray, post_doc, post_impact, scratch: np.ndarray):
     """The passages of the chosen terms, each once, with their scores over those terms (summed in query order)."""
     lists = [(int(query.lo[j]), int(query.hi[j]), query.multipliers[j]) for j in which.tolist()]
     for lo, hi, multiplier in lists:
@@ -219,7 +224,9 @@ def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch:
     return pool, values
 
 
-def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int, scratch, allowed=None) -> float:
+def _first_threshold(
+    query: TermQuery, post_doc, post_impact, bounds: np.ndarray, k: int, scratch, allowed=None
+) -> float:
     """A score that at least k passages reach: the k-th best exact score of promising passages."""
     if (query.multipliers <= 0).any():
         return 0.0
@@ -241,19 +248,6 @@ def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k:
         return 0.0
     exact = scores_of(docs, query, post_doc, post_impact, scratch)
     return float(-np.partition(-exact, k - 1)[k - 1])
-
-
-def _subset(query: Query, which: np.ndarray) -> Query:
-    which = np.sort(which)  # keep the summing order
-    return Query(query.ids[which], query.multipliers[which], query.lo[which], query.hi[which])
-
-
-def _union(query: Query, which: np.ndarray, post_doc: np.ndarray) -> np.ndarray:
-    """The passages (ascending) in the posting lists of the chosen terms."""
-    lists = [post_doc[int(query.lo[j]) : int(query.hi[j])] for j in which.tolist()]
-    if not lists:
-        return np.zeros(0, dtype=np.int64)
-    return sorted_unique(np.concatenate(lists)) if len(lists) > 1 else np.asarray(lists[0])
 
 
 def sorted_unique(values: np.ndarray) -> np.ndarray:

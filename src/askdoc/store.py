@@ -57,12 +57,15 @@ from .checks import (
     check_tables,
     check_values,
 )
-from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_tables
+from .retrieval.table import PASSAGE_ARRAYS, Stats
+from .tables import ArticleTable, FileList, Packed, StemLookup, StemTable, TermTable, Vocabulary, pack_tables
 
 __all__ = [
     "CorruptIndex",
     "IndexDamaged",
     "IndexData",
+    "SkippedFile",
+    "Stats",
     "check_forward",
     "load",
     "lock_holder",
@@ -74,35 +77,13 @@ __all__ = [
 ]
 
 # 3: string tables as packed blobs read lazily, the file list; 4: article ids; 5: post_tf; 6: "M&S" one term;
-# 7: "won" and "Don" are words; 8: checksums, files' inodes and change times. A change to the analysis (stop words, the token pattern) changes the
+# 7: "won" and "Don" are words; 8: checksums, files' inodes and change times; 9: statistics and skipped files stored
+# by name (an index of format 8 is rebuilt, as a damaged one is, with a warning). A change to the analysis (stop words, the token pattern) changes the
 # terms an index holds, so it takes a new version: older indexes are then rebuilt.
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 _GENERATION = re.compile(r"gen-\d{6,12}")  # what CURRENT may name: never a path out of the folder
 
-# name -> dtype; every array an index holds.
-ARRAYS: dict[str, str] = {
-    "p_article": "int32",  # passage -> article number
-    "p_start": "int64",  # passage span in the article text
-    "p_end": "int64",
-    "p_paragraph": "int32",
-    "p_heading_start": "int64",  # span of the section heading, -1 when none
-    "p_heading_end": "int64",
-    "p_len": "int32",  # passage length in terms (BM25's dl)
-    "s_ptr": "int64",  # passage -> its sentences in s_start/s_end
-    "s_start": "int64",
-    "s_end": "int64",
-    "f_ptr": "int64",  # forward index: passage -> (term, tf) rows
-    "f_term": "int32",
-    "f_tf": "uint16",
-    "df": "int32",  # collection statistics, apart from the postings
-    "t_ptr": "int64",  # postings: term -> passages sorted by passage number
-    "post_doc": "int32",
-    "post_tf": "uint16",  # each posting's term frequency: a refresh recomputes impacts from it
-    "post_impact": "float32",
-    "t_max": "float32",  # each term's largest impact: an upper bound for pruning
-    "a_text_start": "int64",  # article -> its UTF-8 text in texts.bin
-    "a_text_end": "int64",
-}
+ARRAYS = PASSAGE_ARRAYS  # name -> dtype; every array an index holds (declared with the table that reads them)
 # the tables' arrays: saved and loaded like the others, kept apart from IndexData.arrays
 TABLE_ARRAYS: dict[str, str] = {
     "v_ptr": "int64",  # term id -> its bytes in vocab.bin
@@ -126,20 +107,42 @@ META_LIMIT = 256 << 20  # meta.json larger than this is not read (a planted /dev
 DAMAGED = "DAMAGED"  # a generation a reader found damaged (an article's text failing its CRC): rebuilt
 
 
+@dataclass(frozen=True, slots=True)
+class SkippedFile:
+    """A file of the corpus that gave no article: its stamp when it was read, and why (stored by name)."""
+
+    size: int
+    mtime_ns: int
+    reason: str = "unreadable"
+    unopened: bool = False  # it could not be opened at all (permissions): tried again once it can be
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"size": self.size, "mtime_ns": self.mtime_ns, "reason": self.reason, "unopened": self.unopened}
+
+    @classmethod
+    def of(cls, stored: dict[str, Any]) -> SkippedFile:
+        """From its stored fields; a field of the wrong type is damage (TypeError, KeyError)."""
+        size, mtime, reason, unopened = stored["size"], stored["mtime_ns"], stored["reason"], stored["unopened"]
+        if not (isinstance(size, int) and isinstance(mtime, int) and isinstance(reason, str)):
+            raise TypeError("a skipped file's stamp is not numbers and a reason")
+        return cls(size, mtime, reason, bool(unopened))
+
+
 @dataclass
 class IndexData:
     """Everything an index holds, as arrays and tables: what the store saves and loads.
 
-    A freshly built index holds plain lists and dicts; a loaded one the lazy tables of
-    tables.py (Vocabulary, StemTable, ArticleTable), which read the same way.
+    A freshly built index holds a ``TermList`` and a ``StemDict``; a loaded one the lazy tables of
+    tables.py (Vocabulary, StemTable, ArticleTable), which read the same way (``TermTable``,
+    ``StemLookup``).
     """
 
     arrays: dict[str, np.ndarray]
     texts: bytes | memoryview | np.ndarray
-    vocab: Sequence[str]
-    stems: dict[str, str]
+    vocab: TermTable
+    stems: StemLookup
     articles: Sequence[dict[str, Any]]  # metadata, plus the source file's rel, size and mtime_ns
-    stats: dict[str, Any] = field(default_factory=dict)  # n_passages, total_len, k1, b, epsilon
+    stats: Stats = field(default_factory=Stats)
     files: FileList | None = None  # the corpus files as the last refresh saw them
     article_files: np.ndarray | None = None  # article -> its file in ``files`` (-1: none)
     article_ids: Sequence[str] | None = None  # the articles' ids, when known apart from their metadata
@@ -147,6 +150,11 @@ class IndexData:
     text_sums: np.ndarray | None = None  # article -> CRC-32 of its text (a stored index)
     generation: Path | None = None  # the folder it was loaded from
     verified: bool = False  # every file of it checksummed at load
+    readers: int | None = None  # the version of the file readers its articles were read with
+    skipped: dict[str, SkippedFile] = field(default_factory=dict)  # rel -> why its file gave no article
+    records: dict[str, Any] = field(default_factory=dict)  # record files' sums, to read only lines added
+    saved: bool = False  # stored as it is (False: built in memory, or its folder could not be written)
+    stored_tables: tuple[Vocabulary, StemTable] | None = None  # a loaded index's own tables
 
     def article_text(self, number: int) -> bytes:
         """An article's stored text (UTF-8), checked against its CRC-32 when it has one.
@@ -183,7 +191,7 @@ class IndexData:
         return len(self.arrays["p_article"])
 
     def all_stems(self) -> dict[str, str]:
-        return self.stems.all() if isinstance(self.stems, StemTable) else dict(self.stems)
+        return self.stems.all()
 
 
 def index_dir_for(corpus: Path, cache_root: Path) -> Path:
@@ -238,7 +246,7 @@ def _meta(gen: Path) -> dict:
                            f"this askdoc reads {FORMAT_VERSION}")  # fmt: skip
     if meta.get("check") != _meta_sum(meta):
         raise CorruptIndex("meta.json fails its checksum")
-    if not isinstance(meta["stats"], dict) or not isinstance(meta["sums"], dict):
+    if not all(isinstance(meta.get(key), dict) for key in ("stats", "sums", "skipped", "records")):
         raise CorruptIndex("its statistics are not an object")
     if os.path.lexists(gen / DAMAGED):
         raise CorruptIndex("a reader found an article failing its checksum in it")
@@ -246,7 +254,7 @@ def _meta(gen: Path) -> dict:
 
 
 def _meta_sum(meta: dict) -> int:
-    content = {key: meta.get(key) for key in ("format", "sizes", "stats", "sums")}
+    content = {key: meta.get(key) for key in ("format", "sizes", "stats", "readers", "skipped", "records", "sums")}
     return zlib.crc32(json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode())
 
 
@@ -270,22 +278,29 @@ def _load_generation(gen: Path, verify_all: bool = False) -> IndexData:
     files = FileList(
         blobs["files.bin"], table["file_size"], table["file_mtime"], table["file_ino"], table["file_ctime"]
     )
+    check_parameters(meta["stats"])
+    vocabulary = Vocabulary(blobs["vocab.bin"], table["v_ptr"], table["v_order"])
+    stems = StemTable(Packed(blobs["stems.bin"], table["stem_ptr"]))
     data = IndexData(
         arrays,
         blobs["texts.bin"],
-        Vocabulary(blobs["vocab.bin"], table["v_ptr"], table["v_order"]),
-        StemTable(Packed(blobs["stems.bin"], table["stem_ptr"])),
+        vocabulary,
+        stems,
         ArticleTable(Packed(blobs["articles.jsonl"], table["a_meta_ptr"])),
-        meta["stats"],
+        Stats.of(meta["stats"]),
         files,
         table["a_file"],
         Packed(blobs["ids.bin"], table["a_id_ptr"]),
         text_sums=table["a_text_crc"],
         generation=gen,
         verified=whole,
+        readers=meta.get("readers"),
+        skipped={rel: SkippedFile.of(stamp) for rel, stamp in meta["skipped"].items()},
+        records=meta["records"],
+        saved=True,
+        stored_tables=(vocabulary, stems),
     )
     data.articles.check = functools.partial(data.check_meta, table["a_meta_crc"])
-    check_parameters(data.stats)
     check_shapes(data)
     check_tables(data)
     check_values(data, impacts=whole)
@@ -448,7 +463,9 @@ def save(folder: Path, data: IndexData) -> Path:
             with _Summed(tmp / name) as out:
                 _write_blob(out, blobs[name])
             sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
-        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats, "sums": sums}
+        skipped = {rel: stamp.as_dict() for rel, stamp in data.skipped.items()}
+        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats.as_dict(), "readers": data.readers,
+                "skipped": skipped, "records": data.records, "sums": sums}  # fmt: skip
         meta["check"] = _meta_sum(json.loads(json.dumps(meta)))  # as it reads back (tuples become lists)
         _write_json(tmp / "meta.json", meta)
         for path in tmp.iterdir():

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -39,6 +39,66 @@ def decoded(raw: bytes) -> str:
         return raw.decode("utf-8", "surrogatepass")
     except UnicodeDecodeError:  # a damaged blob shows U+FFFD, never raises
         return raw.decode("utf-8", "replace")
+
+
+class TermLookup(Protocol):
+    """term -> id, as a dict gives it (a built vocabulary) or a binary search does (a stored one)."""
+
+    def get(self, term: str, default: Any = None) -> Any: ...
+
+    def __contains__(self, term: object) -> bool: ...
+
+    def __getitem__(self, term: str) -> int: ...
+
+
+class TermTable(Protocol):
+    """A vocabulary, built or stored: terms by id, and ``ids`` to find a term's id."""
+
+    @property
+    def ids(self) -> TermLookup: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, term_id: int) -> str: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+class TermList(list[str]):
+    """A vocabulary a build made: terms in id order, with the dict of their ids it numbered them by."""
+
+    def __init__(self, terms: Iterable[str] = (), ids: dict[str, int] | None = None) -> None:
+        super().__init__(terms)
+        self._ids = ids
+
+    @property
+    def ids(self) -> dict[str, int]:
+        if self._ids is None or len(self._ids) != len(self):
+            self._ids = {term: i for i, term in enumerate(self)}
+        return self._ids
+
+
+class StemLookup(Protocol):
+    """word -> stem, built (a dict) or stored (a ``StemTable``)."""
+
+    def get(self, word: str, default: Any = None) -> Any: ...
+
+    def __contains__(self, word: object) -> bool: ...
+
+    def all(self) -> dict[str, str]: ...
+
+    def working_copy(self) -> dict[str, str]: ...
+
+
+class StemDict(dict[str, str]):
+    """The stems a build learned: a plain dict."""
+
+    def all(self) -> dict[str, str]:
+        return dict(self)
+
+    def working_copy(self) -> dict[str, str]:
+        """What an analyzer searching the index starts from: a copy (what it learns stays its own)."""
+        return dict(self)
 
 
 class Packed(Sequence[str]):
@@ -170,6 +230,10 @@ class StemTable(dict):
     def all(self) -> dict[str, str]:
         items = list(self.pairs)
         return dict(zip(items[0::2], items[1::2])) | dict(self.items())
+
+    def working_copy(self) -> StemTable:
+        """What an analyzer searching the index starts from: the table itself, looked up word by word, not copied."""
+        return self
 
 
 def pack_stems(stems: dict[str, str]) -> tuple[bytes, np.ndarray]:

@@ -23,7 +23,7 @@ from reliability_tools import (
 )
 
 import askdoc
-from askdoc import collection, store
+from askdoc import opening, store
 
 
 def hold_lock(folder, seconds: float) -> subprocess.Popen:
@@ -157,7 +157,7 @@ def test_readers_never_see_a_half_written_index_while_a_writer_commits(tmp_path,
         deadline = time.monotonic() + 3.0
         with caplog.at_level(logging.WARNING, logger="askdoc"):
             while time.monotonic() < deadline:
-                data = collection._load(folder)
+                data = opening._load(folder)
                 if data is None:  # the writer has not committed its first generation yet
                     continue
                 index = askdoc.Index(data)
@@ -192,7 +192,7 @@ def test_reader_retries_when_a_writer_removes_the_generation_it_was_reading(tmp_
 
     monkeypatch.setattr(store, "_load_generation", commit_in_between)
     with caplog.at_level(logging.WARNING, logger="askdoc"):
-        data = collection._load(folder)
+        data = opening._load(folder)
     assert [g.name for g in calls] == [old.name, store.current_generation(folder).name]
     assert data is not None and any(a["id"] == "late" for a in data.articles)
     assert not caplog.records  # a race, not damage: no warning, no rebuild

@@ -48,7 +48,7 @@ class SourceFile:
     mtime_ns: int
     # A JSON Lines file that grew by whole lines is read from where its known records end (``start``,
     # the byte after them; ``first_line``, the number of the line there), its records' ids beside
-    # those already taken (``known_ids``): see collection.appended.
+    # those already taken (``known_ids``): see datasets.appended.
     start: int = 0
     first_line: int = 1
     known_ids: tuple[str, ...] = ()
