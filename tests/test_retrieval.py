@@ -12,7 +12,7 @@ from askdoc.retrieval.ranked import ranked
 from askdoc.retrieval.retriever import Retriever
 from askdoc.retrieval.shelf import Shelf
 from askdoc.retrieval.table import PASSAGE_ARRAYS, PassageTable, Stats
-from askdoc.tables import TermList
+from askdoc.store.tables import TermList
 from conftest import synthetic_articles
 
 QUESTIONS = ["who said the harbour plan would fail?", "rivers and lakes", "what did the minister warn?"]

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import askdoc
-from askdoc import checks, store
+from askdoc import store
+from askdoc.store import checks
 from conftest import reseal, write_corpus
 
 

@@ -17,7 +17,7 @@ from .passages import pieces_for
 from .retrieval.table import Stats, pointers, term_max
 from .sentences import sentence_spans
 from .store import IndexData
-from .tables import StemDict, TermList
+from .store.tables import StemDict, TermList
 from .texts import TextBuffer
 
 Progress = Callable[[int], None]  # called with the number of articles just done

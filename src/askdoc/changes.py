@@ -14,7 +14,7 @@ from . import datasets
 from .changed_paths import look_at
 from .corpus import FoundFile, Scan, scan
 from .store import IndexData
-from .tables import FileList
+from .store.tables import FileList
 
 if TYPE_CHECKING:
     from pathlib import Path

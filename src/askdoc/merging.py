@@ -19,11 +19,11 @@ import numpy as np
 
 from . import formats, scoring, timing
 from .changes import article_files, files_of, kept_and_read
-from .checks import check_forward
 from .formats import SourceFile, article_id_for, read_articles
 from .retrieval.table import pointers, term_max
 from .store import IndexData, SkippedFile
-from .tables import ArticleTable, FileList, StemDict
+from .store.checks import check_forward
+from .store.tables import ArticleTable, FileList, StemDict
 
 Progress = Callable[[int, int], None]  # (articles done, articles to read)
 PASSAGE_ARRAYS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")

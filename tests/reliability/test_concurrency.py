@@ -24,6 +24,7 @@ from reliability_tools import (
 
 import askdoc
 from askdoc import opening, store
+from askdoc.store import generations as store_generations
 
 
 def hold_lock(folder, seconds: float) -> subprocess.Popen:
@@ -179,7 +180,7 @@ def test_reader_retries_when_a_writer_removes_the_generation_it_was_reading(tmp_
     old = store.current_generation(folder)
     (root / "late.txt").write_text("Late\n\nThe harbour festival opened late.")
     newer = clean_index(root).data  # what the "other writer" below commits
-    original = store._load_generation
+    original = store_generations._load_generation
     calls = []
 
     def commit_in_between(gen, *args):
@@ -190,7 +191,7 @@ def test_reader_retries_when_a_writer_removes_the_generation_it_was_reading(tmp_
         calls.append(gen)
         return original(gen, *args)
 
-    monkeypatch.setattr(store, "_load_generation", commit_in_between)
+    monkeypatch.setattr(store_generations, "_load_generation", commit_in_between)
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         data = opening._load(folder)
     assert [g.name for g in calls] == [old.name, store.current_generation(folder).name]

@@ -138,14 +138,14 @@ def test_disk_full_at_any_write_leaves_no_trace(tmp_path, monkeypatch, caplog, f
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(store.np.lib.format, "write_array", save_until_full)
+    monkeypatch.setattr(np.lib.format, "write_array", save_until_full)
     (root / "late.txt").write_text("Late\n\nThe harbour festival opened late.")
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)
     assert "No space left on device" in caplog.text
     assert index.search("harbour festival")[0].article.id == "late"
     assert store.current_generation(first.location) == gen and leftovers(first.location) == []
-    monkeypatch.setattr(store.np, "save", real_save)
+    monkeypatch.setattr(np, "save", real_save)
     old = askdoc.Index(store.load(first.location))
     assert [(h.article.id, h.passage.start) for h in old.search("minister budget", k=10)] == expected
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from .. import ENGINES, scoring
 from ..analysis import Analyzer
-from ..checks import check_forward
-from ..tables import TermTable
+from ..store.checks import check_forward
+from ..store.tables import TermTable
 from .shelf import ArticleSource
 from .table import PassageTable, Stats
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ..model import Article, Passage, page_at
-from ..tables import decoded
+from ..store.tables import decoded
 from .table import PassageTable
 
 

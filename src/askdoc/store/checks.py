@@ -2,7 +2,7 @@
 
 They read the memory-mapped arrays a chunk of rows at a time: the temporaries stay a few
 hundred KB, which the C heap hands back, instead of tens of MB that it keeps (a loaded index
-would stay that much larger). What they read is released afterwards (``store._release``).
+would stay that much larger). What they read is released afterwards (``files.release``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import AskdocError
+from ..errors import AskdocError
 
 if TYPE_CHECKING:
-    from .store import IndexData
+    from .data import IndexData
 
 SAMPLED_ARTICLES = 64  # metadata lines parsed at load time to tell a damaged table (all: ~0.3 s at 1M)
 CHECK_ROWS = 1 << 15  # rows checked at a time
