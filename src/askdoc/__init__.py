@@ -23,7 +23,6 @@ _WHERE = {
     "ArticleNotFound": "errors",
     "AskdocError": "errors",
     "CorpusError": "errors",
-    "IndexStoreError": "errors",
     "Filter": "filters",
     "FilterError": "filters",
     "Index": "index",
@@ -57,7 +56,7 @@ if TYPE_CHECKING:
     from .adding import Added, add_to_corpus
     from .changes import Changes
     from .corpus import article_from_text, default_corpus, sample_corpus
-    from .errors import ArticleNotFound, AskdocError, CorpusError, IndexStoreError
+    from .errors import ArticleNotFound, AskdocError, CorpusError
     from .filters import Filter, FilterError
     from .index import Index
     from .model import Article, Hit, Hits, Passage, Quote
@@ -76,7 +75,6 @@ __all__ = [
     "Hit",
     "Hits",
     "Index",
-    "IndexStoreError",
     "Passage",
     "Quote",
     "add_to_corpus",

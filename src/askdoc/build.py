@@ -14,7 +14,7 @@ from . import scoring, timing
 from .analysis import WORD, Analyzer
 from .model import Article
 from .passages import pieces_for
-from .retrieval.table import Stats, pointers, term_max
+from .retrieval.table import PASSAGE_ARRAYS, Stats, pointers, term_max
 from .sentences import sentence_spans
 from .store import IndexData
 from .store.tables import StemDict, TermList
@@ -26,10 +26,12 @@ POSTINGS_BLOCK = 1 << 20  # forward rows inverted at a time: its temporaries are
 FLUSH_TOKENS = 4_000_000  # pending token ids turned into forward-index rows at this size (memory stays bounded)
 
 
-# every column a build grows, and its array typecode: passages, their sentences, the forward index
-COLUMNS = {"p_article": "i", "p_start": "q", "p_end": "q", "p_paragraph": "i", "p_heading_start": "q",
-           "p_heading_end": "q", "p_len": "i", "s_count": "q", "s_start": "q", "s_end": "q", "f_term": "i",
-           "f_tf": "H", "f_count": "q"}  # fmt: skip
+TYPECODES = {"int32": "i", "int64": "q", "uint16": "H"}  # numpy dtype -> the array module's typecode
+GROWN = ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
+         "s_start", "s_end", "f_term", "f_tf")  # fmt: skip
+# every column a build grows, typed as the index stores it (table.PASSAGE_ARRAYS), and the counts that become
+# pointers (s_ptr, f_ptr): passages, their sentences, the forward index
+COLUMNS = {name: TYPECODES[PASSAGE_ARRAYS[name]] for name in GROWN} | {"s_count": "q", "f_count": "q"}
 
 
 class Builder:
@@ -151,9 +153,7 @@ class Builder:
         """The index arrays: the columns as they are (no copy), the postings inverted from them."""
         self._flush_tokens()
         cols, self.cols = self.cols, {name: array(code) for name, code in COLUMNS.items()}
-        arrays = {name: _numpy(cols.pop(name)) for name in
-                  ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
-                   "s_start", "s_end", "f_term", "f_tf")}  # fmt: skip
+        arrays = {name: _numpy(cols.pop(name)) for name in GROWN}
         arrays["s_ptr"] = pointers(_numpy(cols.pop("s_count")))
         arrays["f_ptr"] = pointers(_numpy(cols.pop("f_count")))
         n = len(arrays["p_article"])

@@ -263,27 +263,21 @@ def show(corpus: Path | None, target: str) -> None:
     except askdoc.ArticleNotFound as err:
         raise askdoc.ArticleNotFound(f"{err}{targets.did_you_mean(built, article_id)}") from None
     from rich.console import Console
-    from rich.text import Text
 
-    console = Console(highlight=False)
-    header = Text(render.one_line(article.title), style="bold")
-    details = [article.date or "undated", article.source, article.url, str(article.path or "")]
-    header.append("\n" + render.inert(" · ".join(d for d in details if d)), style="dim")
+    passages = []
     if paragraph:
         passages = [p for p in built.passages(article_id) if p.paragraph == int(paragraph)]
         if not passages:
             count = max((p.paragraph for p in built.passages(article_id)), default=0)
             raise askdoc.ArticleNotFound(f"article '{article_id}' has no paragraph {paragraph} (it has {count})")
-        header.append(f" · ¶{paragraph}", style="dim")
-        body = "\n\n".join(p.text for p in passages)
-    else:
-        body = article.text[article.body_start :].strip()
+    console = Console(highlight=False)
+    header, body = render.article_view(article, passages, paragraph or "")
     if not console.is_terminal:  # piped: the text as it is, its lines not wrapped at 80 columns
-        click.echo(f"{header.plain}\n\n{render.inert(body)}")
+        click.echo(f"{header.plain}\n\n{body.plain}")
         return
     console.print(header)
     console.print()
-    console.print(Text(render.inert(body)))
+    console.print(body)
 
 
 @cli.command()
@@ -403,10 +397,8 @@ def _print_articles(rows: list[dict]) -> None:
     if console.is_terminal:
         console.print(render.articles_table(rows))
         return
-    for row in rows:
-        fields = (row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
-        # A tab or line break in a field is written \t or \n: one line of five fields per article.
-        click.echo("\t".join((render.printed_id(row["id"]), *map(render.one_line, fields))))
+    for line in render.articles_plain(rows):
+        click.echo(line)
 
 
 def main() -> None:

@@ -163,7 +163,7 @@ def _lookup(docs: np.ndarray, post_doc: np.ndarray, lo: int, hi: int) -> tuple[n
     return plist[at] == docs, at + lo
 
 
-def best(
+def pruned_top_k(
     query: TermQuery,
     post_doc: np.ndarray,
     post_impact: np.ndarray,
@@ -188,7 +188,7 @@ def best(
         pool, values = _accumulate(query, np.arange(len(query.ids)), post_doc, post_impact, scratch)
         if allowed is not None:
             pool, values = pool[allowed[pool]], values[allowed[pool]]
-        return _ranked(pool, values, k)
+        return _best_of(pool, values, k)
     ascending = np.argsort(bounds, kind="stable")
     reach = np.cumsum(bounds[ascending]) * (1.0 + _MARGIN)
     n_minor = int(np.searchsorted(reach, theta, side="left"))  # their bounds sum below theta
@@ -202,7 +202,7 @@ def best(
         docs, partial = docs[keep], partial[keep]
         partial += _term_scores(docs, query, j, post_doc, post_impact, scratch)
     docs = np.sort(docs[partial * (1.0 + _MARGIN) >= theta])
-    return _ranked(docs, scores_of(docs, query, post_doc, post_impact, scratch), k)
+    return _best_of(docs, scores_of(docs, query, post_doc, post_impact, scratch), k)
 
 
 def _accumulate(query: TermQuery, which: np.ndarray, post_doc, post_impact, scratch: np.ndarray):
@@ -261,7 +261,7 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def _ranked(docs: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _best_of(docs: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k best (score descending, passage ascending on ties) of candidate passages."""
     if len(docs) > k:
         kth = -np.partition(-values, k - 1)[k - 1]

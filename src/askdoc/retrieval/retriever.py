@@ -120,7 +120,7 @@ class Retriever:
         """The k best passages (rows) holding a query term, and their BM25 scores, best first.
 
         ``allowed`` (one bool per passage) keeps the others out. The askdoc engine prunes
-        (MaxScore, see ``scoring.best``): only passages that can reach the top k are scored,
+        (MaxScore, see ``scoring.pruned_top_k``): only passages that can reach the top k are scored,
         with exactly the scores ``scores()`` gives them. ``extra`` adds weight to terms, as if
         they were repeated that often in the query (pseudo-relevance feedback, see ``feedback``).
         """
@@ -140,11 +140,11 @@ class Retriever:
         weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         query = scoring.TermQuery.of(ids, weights, t.term_ptr, self.idf)
         with self._scratch_lock:
-            return scoring.best(query, t.post_doc, t.post_impact, t.term_max, k, self.scratch, allowed)
+            return scoring.pruned_top_k(query, t.post_doc, t.post_impact, t.term_max, k, self.scratch, allowed)
 
     @cached_property
     def scratch(self) -> np.ndarray:
-        """n_passages zeros that ``scoring.best`` accumulates in and leaves zeroed."""
+        """n_passages zeros that ``scoring.pruned_top_k`` accumulates in and leaves zeroed."""
         return np.zeros(self.n_passages, dtype=np.float64)
 
     def holding_all(self, terms: set[str]) -> np.ndarray:
