@@ -399,6 +399,7 @@ def shared_stream_pdf(pages: int, stream_bytes: int) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_a_pdf_of_pages_sharing_one_huge_content_stream_is_skipped_within_its_budget(tmp_path, caplog):
     data = shared_stream_pdf(60, 200_000)
     assert len(data) < 20_000

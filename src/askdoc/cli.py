@@ -16,6 +16,7 @@ import click
 import askdoc
 
 from . import answering, render, targets, timing
+from .progress import progress_bar
 
 EXIT_NO_MATCH = 1
 EXIT_ERROR = 2
@@ -76,36 +77,6 @@ engine_option = click.option(
 )
 
 
-def _progress():
-    """A progress bar on stderr for index building, only when stderr is a terminal (``.stop()`` ends it)."""
-    if not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("indexing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal task
-        if task is None:
-            bar.start()
-            task = bar.add_task("indexing", total=total)
-        bar.update(task, completed=done)
-        if done >= total:
-            bar.stop()
-
-    update.stop = bar.stop  # type: ignore[attr-defined]
-    return update
-
-
 def filter_options(command):
     """--in, --site, --since, --until: the same filter as in:, site:, after:, until: in a question."""
     options = [
@@ -131,7 +102,7 @@ def _filter(within, sites, since, until) -> askdoc.Filter | None:
 def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None, **writer) -> askdoc.Index:
     if corpus is None and askdoc.default_corpus() == askdoc.sample_corpus():
         click.echo(f"askdoc: {SAMPLE_NOTICE}", err=True)
-    progress = _progress()
+    progress = progress_bar()
     try:
         return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=progress, walk=walk, **writer)
     finally:
@@ -304,7 +275,7 @@ def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
     if created and corpus.exists():
         click.echo(f"askdoc: created the corpus folder {render.inert(str(corpus.absolute()))}", err=True)
     if not corpus.exists():
-        _fail(f"nothing to add: {_nothing_added(added)}")
+        _fail(f"nothing to add: {render.nothing_added(added)}")
     index = _open(corpus, wait=True)  # a writer: what it added is indexed, even after another writer
     new = set(added.copied) | set(added.updated)
     articles = sum(1 for row in index.catalog() if row["file"] in new)
@@ -325,14 +296,6 @@ def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
         report += f"; {len(skipped)} gave no article (see the warnings)"
     where = render.inert(str(corpus.absolute()))
     click.echo(f"{report}. {where} now has {index.n_articles} articles, {index.n_passages} passages.", err=True)
-
-
-def _nothing_added(added: askdoc.Added) -> str:
-    if added.left_out:
-        return "every file was left out (see the warnings)"
-    if added.ignored:
-        return f"none of the {len(added.ignored)} file(s) there is an article askdoc reads"
-    return "no article files there"
 
 
 @cli.command()

@@ -14,9 +14,8 @@ from stat import S_ISLNK, S_ISREG
 from typing import NamedTuple
 
 from .errors import CorpusError
-from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_articles, read_regular
+from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_article, read_file, read_regular
 from .formats.text import article_from_text, decode
-from .model import Article
 
 log = logging.getLogger("askdoc")
 
@@ -376,21 +375,6 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return entry.is_dir()
     except OSError:
         return False
-
-
-def read_file(file: SourceFile) -> list[Article]:
-    """The articles in ``file``; none, with a warning naming the file and why, when it cannot be used."""
-    try:
-        return read_articles(file)
-    except Unreadable as err:
-        log.warning("skipped %s: %s", file.path, err)
-        return []
-
-
-def read_article(file: SourceFile) -> Article | None:
-    """The (first) article in ``file``, or None (with a warning naming it) when it cannot be used."""
-    articles = read_file(file)
-    return articles[0] if articles else None
 
 
 __all__ = [

@@ -17,6 +17,8 @@ from .model import Article, Hit, Hits, Passage
 if TYPE_CHECKING:
     from rich.text import Text
 
+    from .adding import Added
+
 # C0/C1 controls (ESC starts ANSI and OSC sequences: colours, hyperlinks, OSC 52 clipboard
 # writes), DEL, and the bidi overrides and isolates that can reorder what a reader sees.
 # Lone surrogates come from file names that are not valid UTF-8; a terminal cannot encode them.
@@ -242,6 +244,15 @@ def article_view(article: Article, passages: Sequence[Passage] = (), paragraph: 
     else:
         body = article.text[article.body_start :].strip()
     return header, Text(inert(body))
+
+
+def nothing_added(added: Added) -> str:
+    """Why ``askdoc add`` added no article."""
+    if added.left_out:
+        return "every file was left out (see the warnings)"
+    if added.ignored:
+        return f"none of the {len(added.ignored)} file(s) there is an article askdoc reads"
+    return "no article files there"
 
 
 def weak_message(hits: Hits) -> str:

@@ -75,6 +75,7 @@ def test_a_writer_waits_for_the_lock_holder_and_says_whom_it_waits_for(tmp_path,
     assert refreshed.search("harbour festival")[0].article.id == "late"
 
 
+@pytest.mark.slow
 def test_readers_answer_at_once_from_the_last_index_while_a_stopped_writer_holds_the_lock(tmp_path, isolated_cache):
     """The review's attack: a writer stopped (SIGSTOP) mid-refresh made every command wait with it."""
     root = write_articles(tmp_path / "corpus", 20)
@@ -140,6 +141,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_readers_never_see_a_half_written_index_while_a_writer_commits(tmp_path, caplog):
     """A writer commits two states in a tight loop (and removes each old generation); readers load meanwhile."""
     first = write_articles(tmp_path / "first", 60, seed=1)
@@ -210,6 +212,7 @@ def test_a_loaded_index_keeps_answering_after_its_generation_is_removed(tmp_path
     assert hits and all(h.article.text[h.passage.start : h.passage.end] == h.passage.text for h in hits)
 
 
+@pytest.mark.slow
 def test_askdoc_add_waits_for_another_writer_so_that_what_it_added_is_indexed(tmp_path, isolated_cache):
     root = write_articles(tmp_path / "corpus", 20)
     run = functools.partial(run_askdoc, cache=isolated_cache, timeout=60)

@@ -43,6 +43,7 @@ def test_files_deleted_truncated_and_rewritten_while_being_indexed(tmp_path, mon
     assert_same_as_clean_build(askdoc.open(root), root)  # the next refresh is correct
 
 
+@pytest.mark.slow
 def test_a_real_concurrent_editor_never_crashes_the_indexer(tmp_path):
     """Another thread edits, deletes and recreates files while the index is refreshed again and again."""
     root = write_articles(tmp_path / "corpus", 150)

@@ -12,6 +12,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -135,6 +136,7 @@ def test_index_of_any_articles_quotes_verbatim_with_both_engines(texts, question
 
 @SLOW
 @given(st.text(min_size=1, max_size=30), TEXT)
+@pytest.mark.slow
 def test_any_ids_and_texts_survive_a_save_and_load(tmp_path_factory, article_id, text):
     article = askdoc.article_from_text(article_id, text + "\n\nThe minister spoke.")
     built = askdoc.Index.from_articles([article])

@@ -88,6 +88,7 @@ def test_the_documented_messages(corpus):
     assert message("מה אמר השר") == "askdoc: no passage mentions: מה, אמר, השר"
 
 
+@pytest.mark.slow
 def test_bad_questions_in_real_processes_with_a_strict_locale(corpus, tmp_path):
     strict = {"PYTHONIOENCODING": "utf-8:strict"}
     for question in ["", "minister " * 1111, "\x1b]8;;http://evil\x07minister\x1b]8;;\x07", "min\udcffister"]:

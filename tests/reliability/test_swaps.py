@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 import askdoc
 from askdoc import changes, corpus, merging, opening
 from askdoc.corpus import Scan
@@ -61,6 +63,7 @@ def coarse(scan):
     return walk
 
 
+@pytest.mark.slow
 def test_a_racily_clean_file_rewritten_while_it_is_read_is_noticed_on_a_whole_second_file_system(tmp_path, monkeypatch):
     monkeypatch.setattr(opening, "scan", coarse(corpus.scan))
     monkeypatch.setattr(changes, "scan", coarse(corpus.scan))

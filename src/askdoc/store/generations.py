@@ -48,7 +48,8 @@ from .files import (
     write_blob,
     write_json,
 )
-from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary, pack_tables
+from .packing import pack_tables
+from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary
 
 ARRAYS = PASSAGE_ARRAYS  # name -> dtype; every array an index holds (declared with the table that reads them)
 FORMAT_VERSION = 9
