@@ -12,6 +12,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from ._marks import MARKS
 
@@ -103,7 +104,7 @@ def _words_of(token: str) -> list[str]:
     folded = _fold(token)
     if folded[0].isdigit():
         return [folded.replace(",", "")]
-    words = []
+    words: list[str] = []
     for part in folded.split("-"):
         for mark in _APOSTROPHES:
             if mark in part:
@@ -131,7 +132,7 @@ class Analyzer:
         self.stems: dict[str, str] = dict(stems or {})
         self._token_terms: dict[str, tuple[str, ...]] = {}
         self._stopwords = stop_words()
-        self._stemmer = None
+        self._stemmer: Any = None  # nltk's SnowballStemmer, made when a word needs it
         self._table_words = 0  # words looked up in the shipped stem table (see TABLE_AFTER)
 
     def stem(self, word: str) -> str:

@@ -17,7 +17,7 @@ from .passages import pieces_for
 from .retrieval.table import PASSAGE_ARRAYS, Stats, pointers, term_max
 from .sentences import sentence_spans
 from .store import IndexData
-from .store.tables import StemDict, TermList
+from .store.tables import StemDict, TermList, byte_view
 from .texts import TextBuffer
 
 Progress = Callable[[int], None]  # called with the number of articles just done
@@ -176,7 +176,7 @@ def _numpy(column: array) -> np.ndarray:
 
 
 def _append(column: array, values: np.ndarray) -> None:
-    column.frombytes(memoryview(np.ascontiguousarray(values, dtype=column.typecode)).cast("B"))
+    column.frombytes(byte_view(np.ascontiguousarray(values, dtype=column.typecode)).cast("B"))
 
 
 def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: scoring.Params) -> dict[str, np.ndarray]:

@@ -4,7 +4,7 @@ stored articles a refresh keeps (a stat per file, nothing read)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -69,7 +69,7 @@ def changes_since(index: Index, paths: Iterable[str] | None = None) -> Changes:
     return Changes(found.added, changed, found.removed)
 
 
-def kept_and_read(files: list[FoundFile], data: IndexData | None, again: Iterable[str] = frozenset()):
+def kept_and_read(files: Sequence[FoundFile], data: IndexData | None, again: Iterable[str] = frozenset()):
     """Which stored articles are unchanged, and which files must be (re)read.
 
     A file may hold several articles (JSON Lines, CSV): they are kept or re-read together. A
@@ -113,7 +113,7 @@ def article_files(data: IndexData, files: FileList) -> np.ndarray:
     if data.article_files is not None and data.files is files:
         return np.asarray(data.article_files)
     number = {rel: i for i, rel in enumerate(files.rels())}
-    return np.array([number.get(meta.get("rel"), -1) for meta in data.articles], dtype=np.int64)
+    return np.array([number.get(meta.get("rel", ""), -1) for meta in data.articles], dtype=np.int64)
 
 
 def files_of(data: IndexData) -> FileList:

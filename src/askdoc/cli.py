@@ -378,7 +378,7 @@ def main() -> None:
             typed = next((a for a in sys.argv[1:] if a.startswith(err.option_name) and "=" not in a), None)
             if typed and typed != err.option_name and not typed.startswith("--"):
                 message = message.replace(f"'{err.option_name}'", f"'{typed}'")
-                err.option_name = typed
+                err.option_name = typed  # type: ignore[misc]  # (click's Final: the message names what was typed)
         if isinstance(err, click.NoSuchOption) and command.endswith(" query"):
             message += f"; a question word starting with '-' goes after --, as in askdoc query -- {err.option_name} ..."
         click.echo(f"askdoc: error: {render.inert(message)} (see {command} --help)", err=True)

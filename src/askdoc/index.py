@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -227,7 +227,8 @@ class Index:
         learning = dataclasses.replace(weights or Weights(), learned=True)
         _, _, evidence = ranking.rerank(self.retriever, query, top, scores, learning)
         rows = top.tolist()
-        return query, rows, scores.tolist(), np.vstack([evidence[row].features for row in rows])
+        features = [evidence[row].features for row in rows]  # (set whenever the learned order is asked for)
+        return query, rows, scores.tolist(), np.vstack(cast(list[np.ndarray], features))
 
     def answered_features(self, question: str, exclude: Sequence[str] = ()) -> np.ndarray | None:
         """What the answered check reads for a question, with some articles left out (for training)."""

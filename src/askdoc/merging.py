@@ -19,11 +19,12 @@ import numpy as np
 
 from . import formats, scoring, timing
 from .changes import article_files, files_of, kept_and_read
+from .corpus import FoundFile
 from .formats import SourceFile, article_id_for, read_articles
 from .retrieval.table import pointers, term_max
 from .store import IndexData, SkippedFile
 from .store.checks import check_forward
-from .store.tables import ArticleTable, FileList, StemDict
+from .store.tables import ArticleTable, FileList, StemDict, byte_view
 
 Progress = Callable[[int, int], None]  # (articles done, articles to read)
 PASSAGE_ARRAYS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")
@@ -31,7 +32,7 @@ PASSAGE_ARRAYS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_headi
 
 def rebuilt(
     data: IndexData | None,
-    files: Sequence,
+    files: Sequence[FoundFile],
     scanned: FileList,
     progress: Progress | None,
     again: Iterable[str] = frozenset(),
@@ -68,7 +69,7 @@ def rebuilt(
         stored = data.files if data.files is not None else files_of(data)
         kept_files = _file_renumbering(stored, file_numbers)[article_files(data, stored)[keep]]
     fresh.article_files = np.concatenate(
-        [np.asarray(kept_files, dtype=np.int32), [file_numbers.get(meta.get("rel"), -1) for meta in added]]
+        [np.asarray(kept_files, dtype=np.int32), [file_numbers.get(meta.get("rel", ""), -1) for meta in added]]
     ).astype(np.int32)
     fresh.articles = ArticleTable(fresh.articles)
     if data is not None and data.stored_tables is not None:
@@ -210,8 +211,8 @@ def _texts(old: IndexData, keep: np.ndarray, new: IndexData) -> tuple[bytes, np.
     lengths = np.concatenate([end - start, np.asarray(new.arrays["a_text_end"]) - new.arrays["a_text_start"]])
     run_starts = np.flatnonzero(np.concatenate([[True], start[1:] != end[:-1]])) if len(keep) else np.zeros(0, int)
     run_ends = np.append(run_starts[1:], len(keep))
-    source = memoryview(old.texts) if len(old.texts) else memoryview(b"")
+    source = byte_view(old.texts) if len(old.texts) else memoryview(b"")
     pieces = [source[int(start[s]) : int(end[e - 1])] for s, e in zip(run_starts.tolist(), run_ends.tolist())]
-    texts = b"".join([*pieces, new.texts])  # straight from the mapped file: one copy, not two
+    texts = b"".join([*pieces, byte_view(new.texts)])  # straight from the mapped file: one copy, not two
     offsets = pointers(lengths)
     return texts, offsets[:-1], offsets[1:]

@@ -43,7 +43,7 @@ class Article:
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"Article.{name} must be a string, not {getattr(self, name)!r}")
         if hasattr(self.date, "isoformat"):  # datetime.date or datetime.datetime
-            object.__setattr__(self, "date", self.date.isoformat()[:10])
+            object.__setattr__(self, "date", self.date.isoformat()[:10])  # type: ignore[union-attr]
         if not isinstance(self.body_start, int) or not 0 <= self.body_start <= len(self.text):
             raise ValueError(
                 f"Article.body_start must be an offset into its text (0 to {len(self.text)}), not {self.body_start!r}"

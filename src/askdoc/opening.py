@@ -68,11 +68,12 @@ def open_index(
         log.warning(
             "not using the index folder (%s: another user could plant files in it); answering from memory", reason
         )
-        walk = scan(root)
-        data = rebuilt(None, walk.files(), file_list(walk), progress)
-        return Index(data, engine=engine, corpus=root.resolve(), reopen=_opener(root, engine))
+        found = scan(root)
+        built = rebuilt(None, found.files(), file_list(found), progress)
+        return Index(built, engine=engine, corpus=root.resolve(), reopen=_opener(root, engine))
     if note := store.made_private(folder):
         log.warning("%s", note)
+    data: store.IndexData | None = None
     with timing.stage("load index"):
         data = None if rebuild else _load(folder, verify=verify)
     if data is not None and data.readers != formats.VERSION:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,7 +35,12 @@ def search(
 
     ``question``: as asked (filter words and all), ``scope``: the filter it searches under, described.
     """
-    said = {"question": question, "missing": reading.missing, "scope": scope, "borrowed": reading.borrowed}
+    said: dict[str, Any] = {
+        "question": question,
+        "missing": reading.missing,
+        "scope": scope,
+        "borrowed": reading.borrowed,
+    }
     if allowed is not None and not allowed.any():
         return Hits([], matched=reading.matched, scope_empty=True, matched_words=reading.found, **said)
     if not reading.matched:

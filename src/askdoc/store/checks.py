@@ -17,6 +17,7 @@ from ..errors import AskdocError
 
 if TYPE_CHECKING:
     from .data import IndexData
+    from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary
 
 SAMPLED_ARTICLES = 64  # metadata lines parsed at load time to tell a damaged table (all: ~0.3 s at 1M)
 CHECK_ROWS = 1 << 15  # rows checked at a time
@@ -80,10 +81,17 @@ def check_shapes(data: IndexData) -> None:
         raise CorruptIndex("its arrays do not fit together")
 
 
-def check_tables(data: IndexData) -> None:
+def check_tables(
+    vocabulary: Vocabulary,
+    stems: StemTable,
+    articles: ArticleTable,
+    article_ids: Packed,
+    files: FileList,
+    article_files: np.ndarray,
+) -> None:
     """The tables fit the arrays: a term order that is a permutation, files that exist, sampled metadata."""
-    v, n_articles = len(data.vocab), len(data.articles)
-    order = np.asarray(data.vocab.order)
+    v, n_articles = len(vocabulary), len(articles)
+    order = np.asarray(vocabulary.order)
     if len(order) != v or (v and (order.min() < 0 or order.max() >= v)):
         raise CorruptIndex("its term order is not a permutation of the vocabulary")
     seen = np.zeros(v, dtype=bool)
@@ -91,14 +99,14 @@ def check_tables(data: IndexData) -> None:
         seen[order[rows]] = True
     if not seen.all():  # v ids in range, each seen: a permutation
         raise CorruptIndex("its term order is not a permutation of the vocabulary")
-    if len(data.stems.pairs) % 2:
+    if len(stems.pairs) % 2:
         raise CorruptIndex("its stem table does not pair words with stems")
-    files, article_files = data.files, np.asarray(data.article_files)
+    article_files = np.asarray(article_files)
     blob = np.frombuffer(files.blob, dtype=np.uint8)
     separators = sum(int(np.count_nonzero(blob[rows] == 0)) for rows in _chunks(len(blob)))
     if len(files.mtimes) != len(files) or (len(files) and separators != len(files) - 1):
         raise CorruptIndex("its file list does not fit together")
-    if len(data.article_ids) != n_articles:
+    if len(article_ids) != n_articles:
         raise CorruptIndex("its article ids do not fit its articles")
     if len(article_files) != n_articles or (
         n_articles and (article_files.min() < -1 or article_files.max() >= len(files))
@@ -106,11 +114,12 @@ def check_tables(data: IndexData) -> None:
         raise CorruptIndex("its articles name files it does not list")
     for number in {*range(0, n_articles, max(1, n_articles // SAMPLED_ARTICLES)), n_articles - 1} - {-1}:
         try:
-            meta = json.loads(data.articles.raw(number))
+            raw = articles.raw(number)
+            meta = json.loads(raw) if isinstance(raw, bytes) else raw
         except ValueError:
             meta = None
         if not (
-            isinstance(meta, dict) and meta.get("id") == data.article_ids[number] and isinstance(meta.get("title"), str)
+            isinstance(meta, dict) and meta.get("id") == article_ids[number] and isinstance(meta.get("title"), str)
         ):
             raise CorruptIndex("an article's metadata is damaged")
 

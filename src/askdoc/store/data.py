@@ -15,7 +15,7 @@ import numpy as np
 from ..retrieval.table import Stats
 from .cache import create
 from .checks import IndexDamaged
-from .tables import FileList, StemLookup, StemTable, TermTable, Vocabulary
+from .tables import Blob, FileList, StemLookup, StemTable, TermTable, Vocabulary
 
 DAMAGED = "DAMAGED"  # a generation a reader found damaged (an article's text failing its CRC): rebuilt
 
@@ -51,7 +51,7 @@ class IndexData:
     """
 
     arrays: dict[str, np.ndarray]
-    texts: bytes | memoryview | np.ndarray
+    texts: Blob
     vocab: TermTable
     stems: StemLookup
     articles: Sequence[dict[str, Any]]  # metadata, plus the source file's rel, size and mtime_ns

@@ -19,6 +19,7 @@ import numpy as np
 from .cache import create, open_regular
 from .checks import CorruptIndex
 from .data import IndexData
+from .tables import byte_view
 
 WRITE_PIECE = 1 << 24  # bytes of a memory-mapped blob written at a time
 
@@ -127,7 +128,7 @@ class Summed:
 
 def text_sums(data: IndexData) -> np.ndarray:
     """Each article's text's CRC-32."""
-    view = memoryview(data.texts) if len(data.texts) else memoryview(b"")
+    view = byte_view(data.texts) if len(data.texts) else memoryview(b"")
     starts, ends = np.asarray(data.arrays["a_text_start"]).tolist(), np.asarray(data.arrays["a_text_end"]).tolist()
     crc = zlib.crc32
     return np.array([crc(view[start:end]) for start, end in zip(starts, ends)], dtype=np.uint32)

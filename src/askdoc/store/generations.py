@@ -163,16 +163,18 @@ def _load_generation(gen: Path, verify_all: bool = False) -> IndexData:
     check_parameters(meta["stats"])
     vocabulary = Vocabulary(blobs["vocab.bin"], table["v_ptr"], table["v_order"])
     stems = StemTable(Packed(blobs["stems.bin"], table["stem_ptr"]))
+    articles = ArticleTable(Packed(blobs["articles.jsonl"], table["a_meta_ptr"]))
+    article_ids = Packed(blobs["ids.bin"], table["a_id_ptr"])
     data = IndexData(
         arrays,
         blobs["texts.bin"],
         vocabulary,
         stems,
-        ArticleTable(Packed(blobs["articles.jsonl"], table["a_meta_ptr"])),
+        articles,
         Stats.of(meta["stats"]),
         files,
         table["a_file"],
-        Packed(blobs["ids.bin"], table["a_id_ptr"]),
+        article_ids,
         text_sums=table["a_text_crc"],
         generation=gen,
         verified=whole,
@@ -182,9 +184,9 @@ def _load_generation(gen: Path, verify_all: bool = False) -> IndexData:
         saved=True,
         stored_tables=(vocabulary, stems),
     )
-    data.articles.check = functools.partial(data.check_meta, table["a_meta_crc"])
+    articles.check = functools.partial(data.check_meta, table["a_meta_crc"])
     check_shapes(data)
-    check_tables(data)
+    check_tables(vocabulary, stems, articles, article_ids, files, table["a_file"])
     check_values(data, impacts=whole)
     for array in [*arrays.values(), *table.values(), *blobs.values()]:
         release(array)

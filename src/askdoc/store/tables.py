@@ -18,6 +18,12 @@ from typing import Any, Protocol
 import numpy as np
 
 SEPARATOR = b"\0"
+Blob = bytes | bytearray | memoryview | np.ndarray  # bytes in memory, or a memory-mapped uint8 array
+
+
+def byte_view(blob: Any) -> memoryview:
+    """A blob's bytes as a memoryview (numpy's arrays export their buffer; its stubs do not say so)."""
+    return memoryview(blob)
 
 
 def pack(items: Iterable[bytes], separator: bytes = SEPARATOR) -> tuple[bytes, np.ndarray]:
@@ -108,8 +114,8 @@ class Packed(Sequence[str]):
         self.blob = blob  # bytes, or a memory-mapped uint8 array
         self.ptr = ptr
         # memoryviews: indexing gives Python ints and slices without a numpy object each (~7x faster)
-        self._bytes = memoryview(blob)
-        self._starts = memoryview(np.ascontiguousarray(ptr))
+        self._bytes = byte_view(blob)
+        self._starts = byte_view(np.ascontiguousarray(ptr))
 
     def __len__(self) -> int:
         return max(len(self.ptr) - 1, 0)
@@ -248,7 +254,7 @@ class ArticleTable(Sequence[dict]):
     carries unchanged articles' lines over without parsing them).
     """
 
-    def __init__(self, lines: Packed | list[dict | bytes], check=None) -> None:
+    def __init__(self, lines: Packed | Sequence[dict | bytes], check=None) -> None:
         self.lines = lines
         self.parsed: dict[int, dict[str, Any]] = {}
         self.check = check  # check(number, line, meta): raises when a stored line is not what was written
