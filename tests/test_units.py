@@ -68,6 +68,7 @@ def test_an_untitled_article_is_cited_by_its_id_with_its_page_and_url():
     article = Article(id="notes/n1", text="One. Two.", url="https://example.org/n1", meta={"pages": [0, 5]})
     passage = Passage("notes/n1", 3, 5, 9, "Two.", page=page_at(article, 5))
     assert citation_for(2, article, passage) == "[2] notes/n1, ¶3, p. 2 — https://example.org/n1"
+    assert article.cited_title == "notes/n1" and Article(id="x", title=" T ", text="t").cited_title == "T"
     assert page_at(article, 0) == 1 and page_at(Article(id="b", text="x"), 0) is None
 
 

@@ -100,7 +100,7 @@ def test_analysis_of_any_text_never_raises_and_spans_point_at_their_words(text):
     assert [t for t, _, _ in spans] == terms
     for term, start, end in spans:
         assert 0 <= start < end <= len(text) and term
-    assert set(analyzer.terms(text.upper())) is not None
+    analyzer.terms(text.upper())  # upper case (ß becomes SS, a dotted İ two code points) never raises either
 
 
 @cache
