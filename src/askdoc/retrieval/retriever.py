@@ -9,7 +9,11 @@ that a shard scores its passages exactly as the whole index would::
     retriever = Retriever(table, stats, vocabulary, analyzer, shelf, df=global_df)
     rows_and_scores, evidence, copies = retriever.ranked(query, k=5)
 
-(``tests/test_retrieval.py`` builds one from an index's arrays and gets ``Index.search``'s hits.)
+A shard's postings carry impacts computed with the collection's average passage length (as
+``build.postings`` takes it), so that its BM25 scores are bit for bit the whole index's: the best
+passages of each shard, merged by score, are the whole index's (``tests/test_retrieval.py`` shows
+both: an engine built from bare arrays gets ``Index.search``'s hits, and two shards its top k).
+Article-level evidence the reranker reads (``article_scores``) is a shard's own.
 Ranking settings (``ranking.Weights``) are passed to each call, never set on a shared object.
 """
 
