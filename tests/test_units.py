@@ -203,3 +203,24 @@ def test_an_index_that_could_not_be_saved_says_so_and_is_refreshed_from_a_walk(t
 def test_opening_a_missing_folder_is_a_one_line_corpus_error(tmp_path):
     with pytest.raises(askdoc.CorpusError, match="does not exist"):
         askdoc.open(tmp_path / "nowhere")
+
+
+def test_skipped_files_are_stored_by_name_and_a_tampered_entry_gets_the_index_rebuilt(tmp_path, caplog):
+    import json
+    import logging
+
+    from askdoc import store
+    from conftest import reseal
+
+    root = write_corpus(tmp_path / "c", {"a.txt": "Herons\n\nHerons nest in the marsh.", "empty.txt": ""})
+    index = askdoc.open(root)
+    assert index.skipped() == {"empty.txt": index.data.skipped["empty.txt"].reason}
+    gen = store.current_generation(index.location)
+    meta = json.loads((gen / "meta.json").read_text())
+    assert set(meta["skipped"]["empty.txt"]) == {"size", "mtime_ns", "reason", "unopened"}
+    meta["skipped"]["empty.txt"]["size"] = "large"
+    (gen / "meta.json").write_text(json.dumps(meta))
+    reseal(gen)
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        again = askdoc.open(root)
+    assert "rebuilding" in caplog.text and again.skipped() == index.skipped()
