@@ -106,8 +106,7 @@ def squad(data: Path) -> list[Row]:
     rows = []
     index = askdoc.Index.from_articles(articles)
     for label, weights in VARIANTS:
-        index.ranking_weights = weights
-        rows.append(_squad_askdoc(label, index, paragraphs, questions))
+        rows.append(_squad_askdoc(label, index, paragraphs, questions, weights))
     texts = [p[2] for p in paragraphs]
     for name in peers.PEERS:
         searcher = peers.build(name, texts)
@@ -145,10 +144,10 @@ def span_scores(marked: str | None, golds) -> tuple[float, float]:
     return best_em, best_f1
 
 
-def _squad_askdoc(label: str, index: askdoc.Index, paragraphs, questions) -> Row:
+def _squad_askdoc(label: str, index: askdoc.Index, paragraphs, questions, weights: ranking.Weights) -> Row:
     ranks, answered, baseline, ms, spans = [], [], [], [], []
     for question, gold, answers in questions:
-        hits, took = timed(index.search, question, k=10)
+        hits, took = timed(index.search, question, k=10, weights=weights)
         ms.append(took)
         if askdoc.question.answer_type_of(question) in SPAN_KINDS:
             spans.append(span_scores(hits[0].answer.text if hits and hits[0].answer else None, answers))
@@ -211,8 +210,7 @@ def cranfield(data: Path) -> list[Row]:
     index = askdoc.Index.from_articles(articles)
 
     def askdoc_search(query: str, weights: ranking.Weights) -> list[str]:
-        index.ranking_weights = weights
-        return [h.article.id for h in index.search(query, k=100, max_per_article=1)]
+        return [h.article.id for h in index.search(query, k=100, max_per_article=1, weights=weights)]
 
     systems: list[tuple[str, Callable[[str], list[str]]]] = [
         (label, lambda q, w=weights: askdoc_search(q, w)) for label, weights in VARIANTS
@@ -265,8 +263,7 @@ def bbc(data: Path, question_files: Sequence[Path]) -> tuple[list[Row], dict[str
     for label, weights in VARIANTS:
 
         def ask(question: str, weights=weights) -> tuple[str, str, str | None] | None:
-            index.ranking_weights = weights
-            hits = index.search(question, k=5)
+            hits = index.search(question, k=5, weights=weights)
             return (hits[0].article.id, hits[0].passage.text, hits[0].quote.text) if hits else None
 
         systems.append((label, ask))
@@ -376,8 +373,7 @@ def blind(data: Path) -> tuple[dict[str, list[Row]], list[str]]:
     for label, weights in VARIANTS:
 
         def ask(question: str, weights=weights):
-            index.ranking_weights = weights
-            hits = index.search(question, k=5)
+            hits = index.search(question, k=5, weights=weights)
             found = [(h.article.id, h.passage.text, h.quote.text, h.answer.text if h.answer else None) for h in hits]
             return found, bool(hits.weak) or not hits
 

@@ -347,7 +347,7 @@ def _searcher(engine: str, corpus: Path, work: Path):
         import askdoc
 
         index = askdoc.open(corpus, refresh=False)  # loading; checking the files is timed apart (run_query)
-        return (lambda q: index.best(index.analyzer.terms(q), 10)), (lambda q: index.search(q, k=10))
+        return (lambda q: index.retriever.best(index.analyzer.terms(q), 10)), (lambda q: index.search(q, k=10))
     if engine == "tantivy":
         import tantivy
 

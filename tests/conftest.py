@@ -111,10 +111,10 @@ def reseal(gen: Path) -> None:
     import json
     import zlib
 
-    from askdoc import store
+    from askdoc.store import generations
 
     meta = json.loads((gen / "meta.json").read_text())
     if isinstance(meta, dict) and isinstance(meta.get("sums"), dict):
         meta["sums"] = {name: zlib.crc32((gen / name).read_bytes()) for name in meta["sums"]}
-        meta["check"] = store._meta_sum(meta)
+        meta["check"] = generations._meta_sum(meta)
         (gen / "meta.json").write_text(json.dumps(meta))

@@ -112,4 +112,4 @@ def test_a_word_only_in_the_title_is_found_and_a_title_the_lead_repeats_is_not_c
     index = askdoc.Index.from_articles([titled, echoed])
     assert [hit.article.id for hit in index.search("reboot")] == ["t"]
     assert build.title_outside_body(echoed) == "" and build.title_outside_body(titled) == titled.title
-    assert sorted(index.term_lists()[1]) == sorted(Analyzer().terms(echoed.text))
+    assert sorted(index.retriever.term_lists()[1]) == sorted(Analyzer().terms(echoed.text))

@@ -189,6 +189,7 @@ def test_end_to_end_volodin_in_a_real_process(seed_corpus):
     assert "¶11" in result.stdout
 
 
+@pytest.mark.slow
 def test_exit_codes_and_one_line_errors_in_a_real_process(tmp_path, seed_corpus):
     no_match = subprocess_askdoc("query", "--corpus", str(seed_corpus), "macron")
     assert no_match.returncode == 1 and no_match.stdout == ""

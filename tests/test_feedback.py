@@ -34,10 +34,9 @@ def ranking(index: askdoc.Index, question: str, **kwargs) -> list[str]:
 @pytest.mark.parametrize("engine", ["askdoc", "rank-bm25"])
 def test_article_ranking_finds_an_article_in_the_vocabulary_of_the_best_ones(engine):
     index = askdoc.Index.from_articles(ARTICLES, engine=engine)
-    index.ranking_weights = Weights(learned=False, feedback=0.0)
-    assert "buckling" not in ranking(index, "heated aircraft")  # it holds neither word
-    index.ranking_weights = Weights(learned=False)
-    assert ranking(index, "heated aircraft")[:2] == ["heated", "buckling"]
+    no_feedback = Weights(learned=False, feedback=0.0)
+    assert "buckling" not in ranking(index, "heated aircraft", weights=no_feedback)  # it holds neither word
+    assert ranking(index, "heated aircraft", weights=Weights(learned=False))[:2] == ["heated", "buckling"]
 
 
 def test_passage_answers_are_not_widened():
@@ -58,15 +57,15 @@ def test_quotes_and_matched_terms_stay_those_of_the_question():
 def test_expansion_is_rm3_half_and_half():
     index = askdoc.Index.from_articles(ARTICLES)
     rows = [0, 1]  # one passage each: "heated", "buckling"
-    added = feedback.expansion(index, rows, [5.0, 5.0], ["heat", "aircraft"], weight=1.0)
+    added = feedback.expansion(index.retriever, rows, [5.0, 5.0], ["heat", "aircraft"], weight=1.0)
     assert len(added) == feedback.FEEDBACK_TERMS
     assert sum(added.values()) == pytest.approx(2.0)  # |q| * sum of P(w|R) over the kept words
     assert added["thermal"] == max(added.values())  # twice in each passage
-    assert feedback.expansion(index, rows, [5.0, 5.0], ["heat"], weight=0.0) == {}
-    assert feedback.expansion(index, [], [], ["heat"]) == {}
+    assert feedback.expansion(index.retriever, rows, [5.0, 5.0], ["heat"], weight=0.0) == {}
+    assert feedback.expansion(index.retriever, [], [], ["heat"]) == {}
 
 
 def test_a_passage_that_scores_far_lower_hardly_counts():
     index = askdoc.Index.from_articles(ARTICLES)
-    added = feedback.expansion(index, [0, 5], [10.0, 0.5], ["heat"], weight=1.0)
+    added = feedback.expansion(index.retriever, [0, 5], [10.0, 0.5], ["heat"], weight=1.0)
     assert added.get("bread", 0.0) < added["thermal"] / 1000  # exp(0.5 - 10): P(q|d) from the score

@@ -170,7 +170,7 @@ def test_scanned_pdf_without_text_is_reported_not_silently_empty(tmp_path, caplo
         index = askdoc.open(root)
     assert "scan.pdf" in caplog.text and "no text layer" in caplog.text
     assert [a.id for a in index.articles()] == ["a"]
-    assert "scan.pdf" in index.data.stats["skipped"]
+    assert "scan.pdf" in index.skipped()
 
 
 def test_damaged_pdf_is_skipped_with_a_reason(tmp_path, caplog):
@@ -281,16 +281,17 @@ def test_html_headline_under_a_site_suffixed_title_element_is_the_title(tmp_path
 
 
 def test_index_read_by_older_readers_is_read_again(tmp_path, monkeypatch):
-    import askdoc.collection as collection
+    import askdoc.formats as formats
+    import askdoc.merging as merging
 
     root = write_corpus(tmp_path / "c", {"a.txt": "A\n\nRivers.", "b.md": "# B\n\nLakes."})
     askdoc.open(root)
     read = []
-    original = collection.read_articles
-    monkeypatch.setattr(collection, "read_articles", lambda f: read.append(f.rel) or original(f))
+    original = merging.read_articles
+    monkeypatch.setattr(merging, "read_articles", lambda f: read.append(f.rel) or original(f))
     askdoc.open(root)
     assert read == []
-    monkeypatch.setattr(collection, "READERS_VERSION", collection.READERS_VERSION + 1)
+    monkeypatch.setattr(formats, "VERSION", formats.VERSION + 1)
     askdoc.open(root)
     assert sorted(read) == ["a.txt", "b.md"]
 
@@ -398,6 +399,7 @@ def shared_stream_pdf(pages: int, stream_bytes: int) -> bytes:
     return out.getvalue()
 
 
+@pytest.mark.slow
 def test_a_pdf_of_pages_sharing_one_huge_content_stream_is_skipped_within_its_budget(tmp_path, caplog):
     data = shared_stream_pdf(60, 200_000)
     assert len(data) < 20_000

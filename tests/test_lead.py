@@ -41,10 +41,12 @@ def index_of(*articles: askdoc.Article) -> askdoc.Index:
 
 def test_a_later_paragraph_that_answers_takes_the_place_of_the_lead_that_restates_the_question():
     index = index_of(HAMM, BUDGET)
-    index.ranking_weights = Weights(learned=False, lead=False)
-    assert index.search("Who is Mia Hamm's husband?", k=1)[0].passage.paragraph == 1  # short, and says "Mia Hamm"
-    index.ranking_weights = Weights(learned=False)
-    first, second = index.search("Who is Mia Hamm's husband?", k=2)
+    weights = Weights(learned=False, lead=False)
+    assert (
+        index.search("Who is Mia Hamm's husband?", k=1, weights=weights)[0].passage.paragraph == 1
+    )  # short, and says "Mia Hamm"
+    weights = Weights(learned=False)
+    first, second = index.search("Who is Mia Hamm's husband?", k=2, weights=weights)
     assert (first.article.id, first.passage.paragraph) == ("hamm", 2)
     assert "Nomar Garciaparra" in first.quote.text
     assert first.article.text[first.quote.start : first.quote.end] == first.quote.text
@@ -63,12 +65,10 @@ def test_the_lead_stays_first_when_it_holds_the_answer_the_later_paragraph_lacks
 def test_the_article_order_does_not_change():
     index = index_of(HAMM, BUDGET)
     for question in ("Who is Mia Hamm's husband?", "How many international goals did Hamm score in the final?"):
-        index.ranking_weights = Weights(
-            learned=False, lead=False, feedback=0.0
-        )  # (feedback widens from each article's best passage)
-        before = [hit.article.id for hit in index.search(question, k=10, max_per_article=1)]
-        index.ranking_weights = Weights(learned=False, feedback=0.0)
-        after = [hit.article.id for hit in index.search(question, k=10, max_per_article=1)]
+        weights = Weights(learned=False, lead=False, feedback=0.0)  # (feedback widens from each article's best passage)
+        before = [hit.article.id for hit in index.search(question, k=10, max_per_article=1, weights=weights)]
+        weights = Weights(learned=False, feedback=0.0)
+        after = [hit.article.id for hit in index.search(question, k=10, max_per_article=1, weights=weights)]
         assert after == before
 
 
@@ -103,10 +103,14 @@ def test_what_did_x_say_prefers_what_was_said():
         ),
     ]
     index = index_of(*articles)
-    index.ranking_weights = Weights(learned=False, answer=0.0)
-    assert index.search("What did the minister say about the harbour plan?", k=1)[0].article.id == "tour"
-    index.ranking_weights = Weights(learned=False)
-    assert index.search("What did the minister say about the harbour plan?", k=1)[0].article.id == "said"
+    weights = Weights(learned=False, answer=0.0)
+    assert (
+        index.search("What did the minister say about the harbour plan?", k=1, weights=weights)[0].article.id == "tour"
+    )
+    weights = Weights(learned=False)
+    assert (
+        index.search("What did the minister say about the harbour plan?", k=1, weights=weights)[0].article.id == "said"
+    )
 
 
 def _all(text: str, word: str) -> list[int]:
@@ -120,7 +124,7 @@ def _all(text: str, word: str) -> list[int]:
 def test_a_passage_taking_its_leads_place_shows_a_score_above_the_leads():
     """Reordered hits printed identical scores (60.16 / 60.16): each hit shows the score that ordered it."""
     index = index_of(HAMM, BUDGET)
-    index.ranking_weights = Weights(learned=False)
-    hits = index.search("Who is Mia Hamm's husband?", k=2)
+    weights = Weights(learned=False)
+    hits = index.search("Who is Mia Hamm's husband?", k=2, weights=weights)
     assert hits[0].passage.paragraph > hits[1].passage.paragraph  # the later passage took the lead's place
     assert f"{hits[0].score:.2f}" != f"{hits[1].score:.2f}" and hits[0].score > hits[1].score

@@ -107,8 +107,8 @@ def test_the_answered_check_reads_a_question_as_asked_and_with_its_article_left_
 
 def test_the_hand_set_reranker_is_still_there_when_asked_for():
     index = askdoc.Index.from_articles([SPEAKERS, *FILLER])
-    index.ranking_weights = Weights(learned=False)
-    hits = index.search("What did Ebbers say about Sullivan?", k=3)
+    weights = Weights(learned=False)
+    hits = index.search("What did Ebbers say about Sullivan?", k=3, weights=weights)
     assert hits and all(hit.article.text[hit.quote.start : hit.quote.end] == hit.quote.text for hit in hits)
 
 

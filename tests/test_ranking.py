@@ -35,10 +35,10 @@ def assert_verbatim(hit: askdoc.Hit) -> None:
 
 def test_who_question_prefers_the_passage_with_a_name():
     index = index_of(BRIDGE)
-    index.ranking_weights = NO_ANSWER
-    assert "Maria Lopez" not in index.search("Who was behind the bridge design?", k=1)[0].passage.text
-    index.ranking_weights = Weights(learned=False)
-    top = index.search("Who was behind the bridge design?", k=1)[0]
+    weights = NO_ANSWER
+    assert "Maria Lopez" not in index.search("Who was behind the bridge design?", k=1, weights=weights)[0].passage.text
+    weights = Weights(learned=False)
+    top = index.search("Who was behind the bridge design?", k=1, weights=weights)[0]
     assert "Maria Lopez" in top.quote.text
     assert_verbatim(top)
 
@@ -52,10 +52,10 @@ def test_who_question_prefers_the_passage_with_a_name():
 )
 def test_answer_type_prefers_the_passage_with_the_wanted_kind_of_answer(question, absent, quoted):
     index = index_of(BRIDGE)
-    index.ranking_weights = NO_ANSWER
-    assert absent not in index.search(question, k=1)[0].passage.text
-    index.ranking_weights = Weights(learned=False)
-    assert quoted in index.search(question, k=1)[0].quote.text
+    weights = NO_ANSWER
+    assert absent not in index.search(question, k=1, weights=weights)[0].passage.text
+    weights = Weights(learned=False)
+    assert quoted in index.search(question, k=1, weights=weights)[0].quote.text
 
 
 def test_quote_is_the_sentence_with_the_wanted_kind_of_answer():
@@ -75,9 +75,9 @@ def test_quoted_phrase_ranks_passages_holding_it_first():
         askdoc.Article(id="other", title="C", text="Nothing here is about colours."),  # so that idf is positive
     ]
     index = index_of(*articles)
-    index.ranking_weights = NO_ANSWER
-    assert index.search("red line", k=1)[0].article.id == "loose"
-    assert index.search('"red line"', k=1)[0].article.id == "phrase"
+    weights = NO_ANSWER
+    assert index.search("red line", k=1, weights=weights)[0].article.id == "loose"
+    assert index.search('"red line"', k=1, weights=weights)[0].article.id == "phrase"
 
 
 def test_title_counts_as_context_for_its_passages():
@@ -86,10 +86,10 @@ def test_title_counts_as_context_for_its_passages():
         askdoc.Article(id="turtle", title="Turtles", text="Sea turtles swim far. Turtles spawn on beaches."),
     ]
     index = index_of(*articles)
-    index.ranking_weights = NO_ANSWER
-    assert index.search("where do eels spawn in the sea", k=1)[0].article.id == "turtle"
-    index.ranking_weights = Weights(learned=False)
-    assert index.search("where do eels spawn in the sea", k=1)[0].article.id == "eel"
+    weights = NO_ANSWER
+    assert index.search("where do eels spawn in the sea", k=1, weights=weights)[0].article.id == "turtle"
+    weights = Weights(learned=False)
+    assert index.search("where do eels spawn in the sea", k=1, weights=weights)[0].article.id == "eel"
 
 
 def test_terms_close_together_rank_above_scattered_ones():

@@ -18,9 +18,11 @@ def index():
 
 
 def exhaustive(index, terms, k, allowed=None):
-    scores = index.scores(terms)
+    scores = index.retriever.scores(terms)
     a = index.data.arrays
-    ids = np.array(sorted({index._term_ids[t] for t in terms if t in index._term_ids}), dtype=np.int64)
+    ids = np.array(
+        sorted({index.retriever.term_ids[t] for t in terms if t in index.retriever.term_ids}), dtype=np.int64
+    )
     candidates = scoring.matching(ids, a["t_ptr"], a["post_doc"], index.n_passages)
     rows = scoring.top_k(scores, k, candidates if allowed is None else candidates & allowed)
     return rows, scores[rows]
@@ -33,25 +35,25 @@ def test_pruned_top_k_equals_exhaustive_on_random_queries(index, monkeypatch, se
     monkeypatch.setattr(scoring, "SEED_PASSAGES", seed_passages)
     monkeypatch.setattr(scoring, "SPREAD_BELOW", spread_below)  # binary search, spreading, or by length
     rng = random.Random(seed_passages)
-    vocab = [t for t in index.data.vocab if index.data.arrays["df"][index._term_ids[t]] > 0]
+    vocab = [t for t in index.data.vocab if index.data.arrays["df"][index.retriever.term_ids[t]] > 0]
     pruned_some = False
     for _ in range(150):
         terms = [rng.choice(vocab) for _ in range(rng.randint(1, 8))]
         k = rng.choice([1, 3, 10, 50])
         allowed = np.random.default_rng(len(terms)).random(index.n_passages) < 0.3 if rng.random() < 0.3 else None
-        rows, scores = index.best(terms, k, allowed)
+        rows, scores = index.retriever.best(terms, k, allowed)
         want_rows, want_scores = exhaustive(index, terms, k, allowed)
         assert rows.tolist() == want_rows.tolist()
         assert scores.tolist() == want_scores.tolist()  # bit for bit, not approximately
-        assert not index._scratch.any()  # the shared accumulator is left zeroed for the next search
+        assert not index.retriever.scratch.any()  # the shared accumulator is left zeroed for the next search
         pruned_some |= (
             scoring._first_threshold(
-                scoring.Query.of(*_query_parts(index, terms)),
+                scoring.TermQuery.of(*_query_parts(index, terms)),
                 index.data.arrays["post_doc"],
                 index.data.arrays["post_impact"],
                 np.ones(len(set(terms))),
                 k,
-                index._scratch,
+                index.retriever.scratch,
             )
             > 0
         )
@@ -61,17 +63,17 @@ def test_pruned_top_k_equals_exhaustive_on_random_queries(index, monkeypatch, se
 def _query_parts(index, terms):
     from collections import Counter
 
-    counts = Counter(index._term_ids[t] for t in terms)
+    counts = Counter(index.retriever.term_ids[t] for t in terms)
     ids = np.fromiter(counts.keys(), dtype=np.int64)
     weights = np.fromiter(counts.values(), dtype=np.float64)
-    return ids, weights, index.data.arrays["t_ptr"], index.idf
+    return ids, weights, index.data.arrays["t_ptr"], index.retriever.idf
 
 
 def test_ties_at_the_kth_score_go_to_the_lower_passage(monkeypatch):
     monkeypatch.setattr(scoring, "EXHAUSTIVE_BELOW", 0)
     articles = [askdoc.Article(id=f"a{i}", title="T", text=f"alpha beta filler{i}") for i in range(30)]
     index = askdoc.Index.from_articles(articles)
-    rows, scores = index.best(["alpha"], 5)
+    rows, scores = index.retriever.best(["alpha"], 5)
     assert rows.tolist() == [0, 1, 2, 3, 4]
     assert len(set(scores.tolist())) == 1
 

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 import askdoc
-from askdoc import checks, store
+from askdoc import store
+from askdoc.store import checks
 from conftest import reseal, write_corpus
 
 
@@ -69,7 +70,7 @@ def test_a_corpus_folder_deleted_under_an_open_index_is_its_files_removed_and_a_
 
 
 def test_a_file_that_could_not_be_opened_is_read_once_it_can_be_though_chmod_changes_no_stamp(tmp_path, monkeypatch):
-    from askdoc import collection
+    from askdoc import changes
 
     root = write_corpus(tmp_path / "c", {"a.txt": "A\n\nThe walrus sleeps.", "locked.txt": "L\n\nThe secret quokka."})
     real_open = os.open
@@ -83,7 +84,7 @@ def test_a_file_that_could_not_be_opened_is_read_once_it_can_be_though_chmod_cha
     index = askdoc.open(root)
     assert index.skipped() == {"locked.txt": "Permission denied"}
     monkeypatch.setattr(os, "open", real_open)  # chmod 644: the same size and time
-    monkeypatch.setattr(collection.os, "access", lambda path, mode: False)
+    monkeypatch.setattr(changes.os, "access", lambda path, mode: False)
     assert not index.changes() and askdoc.open(root).skipped()  # still not openable: nothing to do
     monkeypatch.undo()
     assert index.changes().changed == ("locked.txt",)
@@ -96,10 +97,10 @@ def test_refresh_keeps_unchanged_articles_without_reading_them(tmp_path, monkeyp
     askdoc.open(root)
     (root / "e.txt").write_text("Extra\n\nAn extra article.")
     read = []
-    import askdoc.collection as collection
+    import askdoc.merging as merging
 
-    original = collection.read_articles
-    monkeypatch.setattr(collection, "read_articles", lambda f: read.append(f.rel) or original(f))
+    original = merging.read_articles
+    monkeypatch.setattr(merging, "read_articles", lambda f: read.append(f.rel) or original(f))
     askdoc.open(root)
     assert read == ["e.txt"]
 

@@ -9,6 +9,7 @@ import askdoc
 from askdoc import store
 from askdoc.analysis import Analyzer
 from askdoc.build import Builder, Terms
+from askdoc.store import files
 from askdoc.texts import TextBuffer
 from conftest import synthetic_articles, write_corpus
 
@@ -29,7 +30,7 @@ def test_spilled_texts_equal_texts_kept_in_memory_and_leave_no_file(tmp_path):
     in_memory, mapped = kept.finished(), spilled.finished()
     assert isinstance(in_memory, bytearray) and bytes(in_memory) == b"".join(TEXTS)
     assert isinstance(mapped, np.ndarray) and not mapped.flags.writeable and bytes(mapped) == b"".join(TEXTS)
-    assert store._mapping(mapped) is not None  # a memory map, not a copy
+    assert files.mapping(mapped) is not None  # a memory map, not a copy
     assert list(tmp_path.iterdir()) == []  # the file never had a name
 
 
@@ -61,7 +62,7 @@ def test_a_build_with_its_texts_spilled_equals_one_in_memory_and_saves_the_same(
     in_memory, spilled = built
     assert bytes(spilled.texts) == bytes(in_memory.texts)
     assert all(np.array_equal(spilled.arrays[name], in_memory.arrays[name]) for name in in_memory.arrays)
-    monkeypatch.setattr(store, "WRITE_PIECE", 4096)  # the mapped texts written in many pieces
+    monkeypatch.setattr(files, "WRITE_PIECE", 4096)  # the mapped texts written in many pieces
     store.save(tmp_path / "index", spilled)
     assert bytes(store.load(tmp_path / "index").texts) == bytes(in_memory.texts)
 

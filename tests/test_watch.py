@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import askdoc
-from askdoc import changed_paths, collection, watch
+from askdoc import changed_paths, changes, opening, watch
 from conftest import write_corpus
 
 WAIT = 20.0  # seconds a test waits for a refresh before failing (a loaded machine; about 1 s is usual)
@@ -71,13 +71,14 @@ def started(corpus: Path, given: queue.Queue) -> askdoc.Index:
 def walks(monkeypatch) -> list[str]:
     """The folders walked (corpus.scan) while a test runs: a refresh from events walks no corpus root."""
     seen: list[str] = []
-    real_scan = collection.scan
+    real_scan = opening.scan
 
     def recording_scan(root, *args, **kwargs):
         seen.append(os.path.abspath(root))
         return real_scan(root, *args, **kwargs)
 
-    monkeypatch.setattr(collection, "scan", recording_scan)
+    monkeypatch.setattr(opening, "scan", recording_scan)
+    monkeypatch.setattr(changes, "scan", recording_scan)
     monkeypatch.setattr(changed_paths, "scan", recording_scan)
     return seen
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import io
 import sys
 
+import pytest
+
 import askdoc
 from askdoc import workers
 from conftest import synthetic_articles, write_corpus
@@ -29,10 +31,11 @@ def test_parallel_build_equals_a_build_in_one_process(tmp_path, monkeypatch):
     spread = askdoc.open(root, rebuild=True)
     assert spread.n_passages == alone.n_passages and spread.n_articles == alone.n_articles
     assert answers(spread) == answers(alone)
-    assert spread.data.stats["skipped"].keys() == alone.data.stats["skipped"].keys() == {"broken.pdf"}
+    assert spread.skipped().keys() == alone.skipped().keys() == {"broken.pdf"}
     assert spread.data.stems == alone.data.stems
 
 
+@pytest.mark.slow
 def test_a_refresh_read_by_workers_equals_a_build_from_scratch(tmp_path, monkeypatch):
     """Workers' parts merged into a builder that already holds the stored vocabulary (a refresh)."""
     articles = synthetic_articles(60, seed=6)
@@ -59,6 +62,7 @@ def test_no_worker_processes_when_stderr_has_no_file_descriptor(monkeypatch):
     assert workers.worker_count() == 1
 
 
+@pytest.mark.slow
 def test_a_script_without_a_main_guard_gets_its_answer_and_a_clear_message_instead_of_hanging(tmp_path):
     """Spawned workers re-import the caller's script; its askdoc.open() used to wait forever on the lock."""
     import os

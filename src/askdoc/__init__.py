@@ -15,15 +15,14 @@ ENGINES = ("askdoc", "rank-bm25")  # scoring engines: askdoc's posting lists, or
 _WHERE = {
     "Added": "adding",
     "add_to_corpus": "adding",
-    "Changes": "collection",
-    "open": "collection",
+    "Changes": "changes",
+    "open": "opening",
     "default_corpus": "corpus",
     "sample_corpus": "corpus",
     "article_from_text": "corpus",
     "ArticleNotFound": "errors",
     "AskdocError": "errors",
     "CorpusError": "errors",
-    "IndexStoreError": "errors",
     "Filter": "filters",
     "FilterError": "filters",
     "Index": "index",
@@ -38,7 +37,7 @@ _WHERE = {
 def __getattr__(name: str):
     module = _WHERE.get(name)
     if module is None:
-        try:  # a submodule, e.g. askdoc.collection
+        try:  # a submodule, e.g. askdoc.opening
             return import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as err:
             if err.name != f"{__name__}.{name}":
@@ -55,13 +54,13 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:
     from .adding import Added, add_to_corpus
-    from .collection import Changes
-    from .collection import open_index as open  # noqa: A001 - askdoc.open is the documented entry point
+    from .changes import Changes
     from .corpus import article_from_text, default_corpus, sample_corpus
-    from .errors import ArticleNotFound, AskdocError, CorpusError, IndexStoreError
+    from .errors import ArticleNotFound, AskdocError, CorpusError
     from .filters import Filter, FilterError
     from .index import Index
     from .model import Article, Hit, Hits, Passage, Quote
+    from .opening import open_index as open  # noqa: A001 - askdoc.open is the documented entry point
 
 __all__ = [
     "Added",
@@ -76,7 +75,6 @@ __all__ = [
     "Hit",
     "Hits",
     "Index",
-    "IndexStoreError",
     "Passage",
     "Quote",
     "add_to_corpus",

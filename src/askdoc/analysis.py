@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -119,7 +119,7 @@ def _words_of(token: str) -> list[str]:
     folded = _fold(token)
     if folded[0].isdigit():
         return [folded.replace(",", "")]
-    words = []
+    words: list[str] = []
     for part in folded.split("-"):
         for mark in _APOSTROPHES:
             if mark in part:
@@ -192,6 +192,3 @@ class Analyzer:
         """The folded content words of a text before stemming (for messages to the user)."""
         stop = self._stopwords
         return [w for token in WORD.findall(text) for w in _words_of(token) if w not in stop]
-
-    def known_stems(self, words: Iterable[str]) -> dict[str, str]:
-        return {w: self.stems[w] for w in words if w in self.stems}

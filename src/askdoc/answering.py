@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import click
 
 import askdoc
 
 from . import render, timing
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @dataclass(frozen=True)
@@ -21,7 +25,7 @@ class Answer:
     where: askdoc.Filter | None
     json_: bool
     full: bool
-    console: object | None  # a Rich console on a terminal, else None
+    console: Console | None  # a Rich console on a terminal, else None
 
 
 def answer(index: askdoc.Index, text: str, line: int | None, how: Answer) -> bool | None:

@@ -70,7 +70,7 @@ def answer_span(
     for match in pattern.finditer(text, quote.start, quote.end):
         start, end = match.span()
         if kind == "name":
-            start, end = _trimmed(text, start, end, quote.start)
+            start, end = _trimmed(text, start, end, quote.start)  # type: ignore[assignment]  # None: skipped below
             if start is None:
                 continue
         if counting and _MONEY.match(text, start, end):

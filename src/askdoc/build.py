@@ -14,8 +14,10 @@ from . import scoring, timing
 from .analysis import WORD, Analyzer
 from .model import Article
 from .passages import pieces_for
+from .retrieval.table import PASSAGE_ARRAYS, Stats, pointers, term_max
 from .sentences import sentence_spans
 from .store import IndexData
+from .store.tables import StemDict, TermList, byte_view
 from .texts import TextBuffer
 
 Progress = Callable[[int], None]  # called with the number of articles just done
@@ -24,10 +26,12 @@ POSTINGS_BLOCK = 1 << 20  # forward rows inverted at a time: its temporaries are
 FLUSH_TOKENS = 4_000_000  # pending token ids turned into forward-index rows at this size (memory stays bounded)
 
 
-# every column a build grows, and its array typecode: passages, their sentences, the forward index
-COLUMNS = {"p_article": "i", "p_start": "q", "p_end": "q", "p_paragraph": "i", "p_heading_start": "q",
-           "p_heading_end": "q", "p_len": "i", "s_count": "q", "s_start": "q", "s_end": "q", "f_term": "i",
-           "f_tf": "H", "f_count": "q"}  # fmt: skip
+TYPECODES = {"int32": "i", "int64": "q", "uint16": "H"}  # numpy dtype -> the array module's typecode
+GROWN = ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
+         "s_start", "s_end", "f_term", "f_tf")  # fmt: skip
+# every column a build grows, typed as the index stores it (table.PASSAGE_ARRAYS), and the counts that become
+# pointers (s_ptr, f_ptr): passages, their sentences, the forward index
+COLUMNS = {name: TYPECODES[PASSAGE_ARRAYS[name]] for name in GROWN} | {"s_count": "q", "f_count": "q"}
 
 
 class Builder:
@@ -149,24 +153,21 @@ class Builder:
         """The index arrays: the columns as they are (no copy), the postings inverted from them."""
         self._flush_tokens()
         cols, self.cols = self.cols, {name: array(code) for name, code in COLUMNS.items()}
-        arrays = {name: _numpy(cols.pop(name)) for name in
-                  ("p_article", "p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len",
-                   "s_start", "s_end", "f_term", "f_tf")}  # fmt: skip
-        arrays["s_ptr"] = _pointers(_numpy(cols.pop("s_count")))
-        arrays["f_ptr"] = _pointers(_numpy(cols.pop("f_count")))
+        arrays = {name: _numpy(cols.pop(name)) for name in GROWN}
+        arrays["s_ptr"] = pointers(_numpy(cols.pop("s_count")))
+        arrays["f_ptr"] = pointers(_numpy(cols.pop("f_count")))
         n = len(arrays["p_article"])
         total_len = int(arrays["p_len"].sum())
         avgdl = total_len / n if n else 1.0
         with timing.stage("build: postings"):
             arrays.update(postings(arrays["f_ptr"], arrays["f_term"], arrays["f_tf"], arrays["p_len"],
                                    len(self.vocab), avgdl, params))  # fmt: skip
-        offsets = _pointers(_numpy(self.texts.lengths))
+        offsets = pointers(_numpy(self.texts.lengths))
         arrays["a_text_start"] = offsets[:-1]
         arrays["a_text_end"] = offsets[1:]
         texts, self.texts = self.texts.finished(), TextBuffer()
-        stats = {"n_passages": n, "total_len": total_len, "k1": params.k1, "b": params.b,
-                 "epsilon": params.epsilon}  # fmt: skip
-        return IndexData(arrays, texts, self.vocab, {}, self.articles, stats)
+        stats = Stats(n, total_len, params.k1, params.b, params.epsilon)
+        return IndexData(arrays, texts, TermList(self.vocab, self.terms.ids), StemDict(), self.articles, stats)
 
 
 def _numpy(column: array) -> np.ndarray:
@@ -175,7 +176,7 @@ def _numpy(column: array) -> np.ndarray:
 
 
 def _append(column: array, values: np.ndarray) -> None:
-    column.frombytes(memoryview(np.ascontiguousarray(values, dtype=column.typecode)).cast("B"))
+    column.frombytes(byte_view(np.ascontiguousarray(values, dtype=column.typecode)).cast("B"))
 
 
 def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: scoring.Params) -> dict[str, np.ndarray]:
@@ -190,7 +191,7 @@ def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: sco
     df = np.zeros(n_terms, dtype=np.int64)
     for first, last in blocks:
         df += np.bincount(f_term[f_ptr[first] : f_ptr[last]], minlength=n_terms)
-    t_ptr = _pointers(df)
+    t_ptr = pointers(df)
     post_doc = np.empty(int(t_ptr[-1]), dtype=np.int32)
     post_tf = np.empty(int(t_ptr[-1]), dtype=np.uint16)  # kept, so that a refresh recomputes impacts without a sort
     impact = np.empty(int(t_ptr[-1]), dtype=np.float32)
@@ -201,7 +202,7 @@ def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: sco
         order = np.argsort(terms, kind="stable")
         sorted_terms = terms[order]
         counts = np.bincount(terms, minlength=n_terms)
-        rank = np.arange(hi - lo, dtype=np.int64) - _pointers(counts)[:-1][sorted_terms]  # rank within its term
+        rank = np.arange(hi - lo, dtype=np.int64) - pointers(counts)[:-1][sorted_terms]  # rank within its term
         where = cursor[sorted_terms] + rank
         docs = np.repeat(np.arange(first, last, dtype=np.int32), np.diff(f_ptr[first : last + 1]))[order]
         tf = f_tf[lo:hi][order]
@@ -209,12 +210,8 @@ def postings(f_ptr, f_term, f_tf, p_len, n_terms: int, avgdl: float, params: sco
         post_tf[where] = tf
         impact[where] = scoring.impacts(tf, p_len[docs], avgdl, params)
         cursor += counts
-    term_max = np.zeros(n_terms, dtype=np.float32)  # each term's best impact: its bound for pruning
-    present = df > 0
-    if present.any():
-        term_max[present] = np.maximum.reduceat(impact, t_ptr[:-1][present])
     return {"df": df.astype(np.int32), "t_ptr": t_ptr, "post_doc": post_doc, "post_tf": post_tf,
-            "post_impact": impact, "t_max": term_max}  # fmt: skip
+            "post_impact": impact, "t_max": term_max(impact, t_ptr, df)}  # fmt: skip
 
 
 def _blocks(f_ptr: np.ndarray) -> list[tuple[int, int]]:
@@ -315,12 +312,6 @@ def build(articles: Iterable[Article], analyzer: Analyzer, progress: Progress | 
         if progress:
             progress(1)
     return builder.finish()
-
-
-def _pointers(counts: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(counts) + 1, dtype=np.int64)
-    np.cumsum(counts, out=out[1:])
-    return out
 
 
 def title_outside_body(article: Article) -> str:

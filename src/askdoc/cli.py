@@ -16,6 +16,7 @@ import click
 import askdoc
 
 from . import answering, render, targets, timing
+from .progress import progress_bar
 
 EXIT_NO_MATCH = 1
 EXIT_ERROR = 2
@@ -76,36 +77,6 @@ engine_option = click.option(
 )
 
 
-def _progress():
-    """A progress bar on stderr for index building, only when stderr is a terminal (``.stop()`` ends it)."""
-    if not sys.stderr.isatty():
-        return None
-    from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-
-    bar = Progress(
-        TextColumn("indexing"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
-    task = None
-
-    def update(done: int, total: int) -> None:
-        nonlocal task
-        if task is None:
-            bar.start()
-            task = bar.add_task("indexing", total=total)
-        bar.update(task, completed=done)
-        if done >= total:
-            bar.stop()
-
-    update.stop = bar.stop  # type: ignore[attr-defined]
-    return update
-
-
 def filter_options(command):
     """--in, --site, --since, --until: the same filter as in:, site:, after:, until: in a question."""
     options = [
@@ -131,7 +102,7 @@ def _filter(within, sites, since, until) -> askdoc.Filter | None:
 def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None, **writer) -> askdoc.Index:
     if corpus is None and askdoc.default_corpus() == askdoc.sample_corpus():
         click.echo(f"askdoc: {SAMPLE_NOTICE}", err=True)
-    progress = _progress()
+    progress = progress_bar()
     try:
         return askdoc.open(corpus, engine=engine, rebuild=rebuild, progress=progress, walk=walk, **writer)
     finally:
@@ -241,7 +212,7 @@ def index(corpus: Path | None, rebuild: bool) -> None:
     """Build or refresh the index of the corpus."""
     started = time.perf_counter()
     built = _open(corpus, rebuild=rebuild, wait=True, verify=True)  # the writer: it waits, and checks every byte
-    if built.data.stats.get("unsaved"):
+    if not built.saved:
         _fail(f"the index was built but could not be saved in {built.location} (see the warning above)")
     click.echo(
         f"{built.n_articles} articles, {built.n_passages} passages, "
@@ -263,27 +234,21 @@ def show(corpus: Path | None, target: str) -> None:
     except askdoc.ArticleNotFound as err:
         raise askdoc.ArticleNotFound(f"{err}{targets.did_you_mean(built, article_id)}") from None
     from rich.console import Console
-    from rich.text import Text
 
-    console = Console(highlight=False)
-    header = Text(render.one_line(article.title), style="bold")
-    details = [article.date or "undated", article.source, article.url, str(article.path or "")]
-    header.append("\n" + render.inert(" · ".join(d for d in details if d)), style="dim")
+    passages = []
     if paragraph:
         passages = [p for p in built.passages(article_id) if p.paragraph == int(paragraph)]
         if not passages:
             count = max((p.paragraph for p in built.passages(article_id)), default=0)
             raise askdoc.ArticleNotFound(f"article '{article_id}' has no paragraph {paragraph} (it has {count})")
-        header.append(f" · ¶{paragraph}", style="dim")
-        body = "\n\n".join(p.text for p in passages)
-    else:
-        body = article.text[article.body_start :].strip()
+    console = Console(highlight=False)
+    header, body = render.article_view(article, passages, paragraph or "")
     if not console.is_terminal:  # piped: the text as it is, its lines not wrapped at 80 columns
-        click.echo(f"{header.plain}\n\n{render.inert(body)}")
+        click.echo(f"{header.plain}\n\n{body.plain}")
         return
     console.print(header)
     console.print()
-    console.print(Text(render.inert(body)))
+    console.print(body)
 
 
 @cli.command()
@@ -310,7 +275,7 @@ def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
     if created and corpus.exists():
         click.echo(f"askdoc: created the corpus folder {render.inert(str(corpus.absolute()))}", err=True)
     if not corpus.exists():
-        _fail(f"nothing to add: {_nothing_added(added)}")
+        _fail(f"nothing to add: {render.nothing_added(added)}")
     index = _open(corpus, wait=True)  # a writer: what it added is indexed, even after another writer
     new = set(added.copied) | set(added.updated)
     articles = sum(1 for row in index.catalog() if row["file"] in new)
@@ -331,14 +296,6 @@ def add(corpus: Path | None, replace: bool, paths: tuple[Path, ...]) -> None:
         report += f"; {len(skipped)} gave no article (see the warnings)"
     where = render.inert(str(corpus.absolute()))
     click.echo(f"{report}. {where} now has {index.n_articles} articles, {index.n_passages} passages.", err=True)
-
-
-def _nothing_added(added: askdoc.Added) -> str:
-    if added.left_out:
-        return "every file was left out (see the warnings)"
-    if added.ignored:
-        return f"none of the {len(added.ignored)} file(s) there is an article askdoc reads"
-    return "no article files there"
 
 
 @cli.command()
@@ -403,10 +360,8 @@ def _print_articles(rows: list[dict]) -> None:
     if console.is_terminal:
         console.print(render.articles_table(rows))
         return
-    for row in rows:
-        fields = (row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
-        # A tab or line break in a field is written \t or \n: one line of five fields per article.
-        click.echo("\t".join((render.printed_id(row["id"]), *map(render.one_line, fields))))
+    for line in render.articles_plain(rows):
+        click.echo(line)
 
 
 def main() -> None:
@@ -423,7 +378,7 @@ def main() -> None:
             typed = next((a for a in sys.argv[1:] if a.startswith(err.option_name) and "=" not in a), None)
             if typed and typed != err.option_name and not typed.startswith("--"):
                 message = message.replace(f"'{err.option_name}'", f"'{typed}'")
-                err.option_name = typed
+                err.option_name = typed  # type: ignore[misc]  # (click's Final: the message names what was typed)
         if isinstance(err, click.NoSuchOption) and command.endswith(" query"):
             message += f"; a question word starting with '-' goes after --, as in askdoc query -- {err.option_name} ..."
         click.echo(f"askdoc: error: {render.inert(message)} (see {command} --help)", err=True)

@@ -14,9 +14,8 @@ from stat import S_ISLNK, S_ISREG
 from typing import NamedTuple
 
 from .errors import CorpusError
-from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_articles, read_regular
+from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_article, read_file, read_regular
 from .formats.text import article_from_text, decode
-from .model import Article
 
 log = logging.getLogger("askdoc")
 
@@ -83,14 +82,15 @@ class Scan:
     def of_columns(cls, root: str, rels: list[str], *columns: list[int], walked_ns: int = 0) -> Scan:
         """From names and the columns sizes, mtimes, inodes, ctimes."""
         blob = SEPARATOR_TEXT.join(rels).encode("utf-8", "surrogatepass")  # surrogatepass: odd names round-trip
-        return cls(root, blob, *(array("q", column).tobytes() for column in columns), walked_ns=walked_ns)
+        packed = [array("q", column).tobytes() for column in columns] + [b""] * (len(_COLUMNS) - len(columns))
+        return cls(root, blob, packed[0], packed[1], packed[2], packed[3], walked_ns=walked_ns)
 
     @classmethod
     def joined(cls, root: str, parts: list[Scan]) -> Scan:
         """The parts of a walk (``scan(root, (i, n))``), in order, as one."""
         blob = SEPARATOR_TEXT.encode().join(part.blob for part in parts if len(part))
-        columns = [b"".join(getattr(p, name) for p in parts) for name in _COLUMNS]
-        return cls(root, blob, *columns, walked_ns=min((p.walked_ns for p in parts), default=0))
+        sizes, mtimes, inos, ctimes = (b"".join(getattr(p, name) for p in parts) for name in _COLUMNS)
+        return cls(root, blob, sizes, mtimes, inos, ctimes, walked_ns=min((p.walked_ns for p in parts), default=0))
 
     def column(self, name: str) -> list[int]:
         return array("q", getattr(self, name)).tolist()
@@ -148,7 +148,7 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
             stats = [entry.stat(follow_symlinks=False) for entry in entries]
             regular = all(map(S_ISREG, [stat.st_mode for stat in stats]))
         except OSError:  # a file vanished or cannot be read: one by one, to name it
-            stats, regular = [_stat_or_none(folder, entry) for entry in entries], False
+            stats, regular = [_stat_or_none(folder, entry) for entry in entries], False  # type: ignore[misc]
         if regular:
             rels.extend([prefix + entry.name for entry in entries])
             sizes.extend([stat.st_size for stat in stats])
@@ -156,14 +156,14 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
             inos.extend([stat.st_ino for stat in stats])
             ctimes.extend([stat.st_ctime_ns for stat in stats])
             continue
-        for entry, stat in zip(entries, stats):
-            stat = _regular(folder, entry, stat, real_root)
-            if stat is not None:
+        for entry, found in zip(entries, stats):
+            kept = _regular(folder, entry, found, real_root)
+            if kept is not None:
                 rels.append(prefix + entry.name)
-                sizes.append(stat.st_size)
-                mtimes.append(stat.st_mtime_ns)
-                inos.append(stat.st_ino)
-                ctimes.append(stat.st_ctime_ns)
+                sizes.append(kept.st_size)
+                mtimes.append(kept.st_mtime_ns)
+                inos.append(kept.st_ino)
+                ctimes.append(kept.st_ctime_ns)
     return Scan.of_columns(str(root.absolute()), rels, sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
 
 
@@ -194,9 +194,8 @@ class PendingScan:
 
     def result(self) -> Scan | None:
         walked = [_received(pid, fd, self.root) for pid, fd in self.children]
-        if any(part is None for part in walked):
-            return None
-        return Scan.joined(self.root, walked)
+        parts = [part for part in walked if part is not None]
+        return Scan.joined(self.root, parts) if len(parts) == len(walked) else None
 
 
 def _received(pid: int, fd: int, root: str) -> Scan | None:
@@ -215,8 +214,8 @@ def _received(pid: int, fd: int, root: str) -> Scan | None:
     if len(data) != 24 + size + 8 * len(_COLUMNS) * count:
         return None
     stamps = 24 + size
-    columns = [data[stamps + 8 * count * i : stamps + 8 * count * (i + 1)] for i in range(len(_COLUMNS))]
-    part = Scan(root, data[24:stamps], *columns, walked_ns=walked_ns)
+    sizes, mtimes, inos, ctimes = (data[stamps + 8 * count * i : stamps + 8 * count * (i + 1)] for i in range(4))
+    part = Scan(root, data[24:stamps], sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
     return part if not count or part.blob.count(0) == count - 1 else None
 
 
@@ -376,21 +375,6 @@ def _is_dir(entry: os.DirEntry) -> bool:
         return entry.is_dir()
     except OSError:
         return False
-
-
-def read_file(file: SourceFile) -> list[Article]:
-    """The articles in ``file``; none, with a warning naming the file and why, when it cannot be used."""
-    try:
-        return read_articles(file)
-    except Unreadable as err:
-        log.warning("skipped %s: %s", file.path, err)
-        return []
-
-
-def read_article(file: SourceFile) -> Article | None:
-    """The (first) article in ``file``, or None (with a warning naming it) when it cannot be used."""
-    articles = read_file(file)
-    return articles[0] if articles else None
 
 
 __all__ = [

@@ -9,9 +9,5 @@ class CorpusError(AskdocError):
     """The corpus folder is missing, empty or unreadable."""
 
 
-class IndexStoreError(AskdocError):
-    """The index cannot be written (disk full, read-only cache directory, ...)."""
-
-
 class ArticleNotFound(AskdocError):
     """An article id (or paragraph) that the corpus does not have."""

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .index import Index
     from .ranking import Evidence, Query
+    from .retrieval.retriever import Retriever
 
 
 def weight_of(weights: Mapping[str, float], terms: Collection[str]) -> float:
@@ -74,7 +74,7 @@ SPEAKER_WINDOW = 60  # characters between a name and its reporting verb
 
 
 def passage_features(
-    index: Index,
+    index: Retriever,
     query: Query,
     rows: Sequence[int],
     bm25: Sequence[float],
@@ -84,13 +84,11 @@ def passage_features(
     handset: dict[int, float],
 ) -> np.ndarray:
     """One row of ``NAMES`` per candidate, in the candidates' order."""
-    a = index.data.arrays
     weights = query.weights
     total = sum(weights.values()) or 1.0
     # (on a corpus of a few passages rank-bm25's idf, and so a score, can be zero or below)
     top = max(max((abs(score) for score in bm25), default=0.0), 1e-9)
-    p_article = np.asarray(a["p_article"])
-    articles = [int(p_article[row]) for row in rows]
+    articles = [index.table.article_of(row) for row in rows]
     article_scores = index.article_scores(query.terms, sorted(set(articles)))
     best_article = max(article_scores.values(), default=0.0) or 1e-9
     best_handset = max(max((abs(v) for v in handset.values()), default=0.0), 1e-9)
@@ -129,17 +127,16 @@ def passage_features(
             float(query.why and bool(_CAUSAL.search(text))),
             float(query.how_much and bool(_MONEY.search(text))),
             float(seen.has_phrases and bool(query.phrases)),
-            math.log1p(int(a["p_len"][row])),
+            math.log1p(index.table.length(row)),
             handset.get(row, score) / best_handset,
             1.0 / (1 + by_handset[row]),
         )
     return out
 
 
-def _neighbour_terms(index: Index, row: int, article: int, weights: dict[str, float]) -> frozenset[str]:
+def _neighbour_terms(index: Retriever, row: int, article: int, weights: dict[str, float]) -> frozenset[str]:
     """The question's terms a paragraph of the same article holds (none past the article's ends)."""
-    a = index.data.arrays
-    if row < 0 or row >= index.n_passages or int(a["p_article"][row]) != article:
+    if row < 0 or row >= index.n_passages or index.table.article_of(row) != article:
         return frozenset()
     return index.passage_terms(row, weights)
 
@@ -178,7 +175,7 @@ ANSWERED_NAMES = (
 
 
 def answered_features(
-    index: Index, query: Query, top: int, evidence: dict[int, Evidence], missing_weight: float
+    index: Retriever, query: Query, top: int, evidence: dict[int, Evidence], missing_weight: float
 ) -> np.ndarray | None:
     """What tells whether the best hit answers the question at all, or None without the learned scores."""
     if evidence.get(top) is None or evidence[top].log_odds is None:
@@ -186,7 +183,7 @@ def answered_features(
     seen = evidence[top]
     weights = query.weights
     total = sum(weights.values()) + missing_weight
-    p_article = index.data.arrays["p_article"]
+    p_article = index.table.article
     article = int(p_article[top])
     row = index.lead_row(top)
     held: frozenset[str] = frozenset()

@@ -19,14 +19,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from .index import Index
+    from .retrieval.retriever import Retriever
 
 FEEDBACK_DOCS = 10
 FEEDBACK_TERMS = 10
 
 
 def expansion(
-    index: Index, rows: list[int], scores: list[float], terms: list[str], weight: float = 1.0
+    retriever: Retriever, rows: list[int], scores: list[float], terms: list[str], weight: float = 1.0
 ) -> dict[str, float]:
     """What feedback adds to each term's weight, in units of one occurrence in the question.
 
@@ -36,21 +36,20 @@ def expansion(
     c(w) + weight * |q| * P(w|R) with ``weight`` = (1 - lambda)/lambda, so the question's own
     counts stay as BM25 has them and the returned values are added to them.
     """
-    a = index.data.arrays
+    table = retriever.table
     pairs = [(row, score) for row, score in zip(rows[:FEEDBACK_DOCS], scores) if score > 0]
-    size = sum(1 for t in terms if t in index._term_ids)
+    size = sum(1 for t in terms if t in retriever.term_ids)
     if not pairs or weight <= 0 or not size:
         return {}
-    f_ptr, f_term, f_tf, p_len = a["f_ptr"], a["f_term"], a["f_tf"], a["p_len"]
     model: dict[int, float] = {}
     best = max(score for _, score in pairs)
     for row, score in pairs:
         likelihood = float(np.exp(score - best))  # P(q|d), the score read as a log-likelihood
-        lo, hi = int(f_ptr[row]), int(f_ptr[row + 1])
-        length = max(int(p_len[row]), 1)
-        for term, tf in zip(np.asarray(f_term[lo:hi]).tolist(), np.asarray(f_tf[lo:hi]).tolist()):
+        held, counts = table.forward(row)
+        length = max(table.length(row), 1)
+        for term, tf in zip(held.tolist(), counts.tolist()):
             model[term] = model.get(term, 0.0) + likelihood * tf / length
     kept = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]
     total = sum(value for _, value in kept)
-    vocab = index.data.vocab
+    vocab = retriever.vocabulary
     return {vocab[term]: weight * size * value / total for term, value in kept}

@@ -43,11 +43,16 @@ class Article:
             if not isinstance(getattr(self, name), str):
                 raise TypeError(f"Article.{name} must be a string, not {getattr(self, name)!r}")
         if hasattr(self.date, "isoformat"):  # datetime.date or datetime.datetime
-            object.__setattr__(self, "date", self.date.isoformat()[:10])
+            object.__setattr__(self, "date", self.date.isoformat()[:10])  # type: ignore[union-attr]
         if not isinstance(self.body_start, int) or not 0 <= self.body_start <= len(self.text):
             raise ValueError(
                 f"Article.body_start must be an offset into its text (0 to {len(self.text)}), not {self.body_start!r}"
             )
+
+    @property
+    def cited_title(self) -> str:
+        """What a citation names it by: its title, or, untitled, its id."""
+        return self.title.strip() or self.id
 
     def to_json(self) -> dict[str, Any]:
         """The article's metadata as JSON values (its text left out): what ``--json`` prints."""
@@ -145,8 +150,7 @@ def citation_for(rank: int, article: Article, passage: Passage) -> str:
     where = f", {article.source}" if article.source else ""
     page = f", p. {passage.page}" if passage.page else ""
     url = f" — {article.url}" if article.url else ""
-    title = article.title.strip() or article.id  # an untitled article is cited by its id
-    return f"[{rank}] {title}{when}{where}, ¶{passage.paragraph}{page}{url}"
+    return f"[{rank}] {article.cited_title}{when}{where}, ¶{passage.paragraph}{page}{url}"
 
 
 def page_at(article: Article, offset: int) -> int | None:

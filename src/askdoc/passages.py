@@ -43,7 +43,7 @@ def _block(text: str, start: int, end: int) -> Iterator[tuple[int, int]]:
 
 def written_a_line_each(text: str) -> bool:
     """Whether the first block of ``text`` is written one paragraph a line (see ``blocks``)."""
-    start = _SPACE.match(text).end()  # (a blank line before the first block does not end it)
+    start = _SPACE.match(text).end()  # type: ignore[union-attr]  # (matches anywhere: \s*)
     first = next(_trimmed(text, start, gap.start() if (gap := _BLANK_LINE.search(text, start)) else len(text)), None)
     return first is not None and _paragraph_lines(text, *first) is not None
 
@@ -143,8 +143,9 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
         return [(start, end)]
     from .sentences import sentence_spans
 
-    pieces = []
-    piece_start = piece_end = None
+    pieces: list[tuple[int, int]] = []
+    piece_start: int | None = None
+    piece_end = 0
     for s, e in _split_overlong(text, sentence_spans(text, start, end)):
         if piece_start is None:
             piece_start, piece_end = s, e
@@ -153,7 +154,8 @@ def _pieces(text: str, start: int, end: int) -> list[tuple[int, int]]:
             piece_start, piece_end = s, e
         else:
             piece_end = e
-    pieces.append((piece_start, piece_end))
+    if piece_start is not None:
+        pieces.append((piece_start, piece_end))
     return pieces
 
 

@@ -149,9 +149,8 @@ def borrowed_text(question: Question, context: Sequence[str]) -> str:
         names = set(names_of(previous))
         return " ".join(w for w in _WORD.findall(_as_read(previous, context[:-1])) if w not in names)
     for earlier in reversed(context):
-        names = names_of(earlier)
-        if names:
-            return " ".join(names)
+        if earlier_names := names_of(earlier):
+            return " ".join(earlier_names)
     return previous
 
 

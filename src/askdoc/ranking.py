@@ -31,7 +31,7 @@ from .features import passage_features, weight_of
 from .question import holds_answer
 
 if TYPE_CHECKING:
-    from .index import Index
+    from .retrieval.retriever import Retriever
 
 RERANK_DEPTH = 50
 WEAK_COVERAGE = 0.5  # below this share of the question's weight, the best passage is a weak answer
@@ -85,13 +85,13 @@ class Evidence:
 
 
 def rerank(
-    index: Index, query: Query, rows: np.ndarray, bm25: np.ndarray, weights: Weights = Weights()
+    retriever: Retriever, query: Query, rows: np.ndarray, bm25: np.ndarray, weights: Weights = Weights()
 ) -> tuple[list[int], list[float], dict[int, Evidence]]:
     """The rows best first with their final scores, and what was read of each."""
-    a = index.data.arrays
-    params = index.params
-    avgdl = max(float(index.data.stats.get("total_len", 0)) / max(index.n_passages, 1), 1.0)
-    in_article = _articles_with(index, query.weights) if weights.article else {}
+    table = retriever.table
+    params = retriever.params
+    avgdl = retriever.stats.avgdl
+    in_article = _articles_with(retriever, query.weights) if weights.article else {}
     tokens: dict[str, tuple[str, ...]] = {}
     final, evidence = [], {}
     covered: dict[int, float] = {}  # row -> question weight it holds with its title and heading
@@ -99,14 +99,14 @@ def rerank(
     answer_weight: dict[int, float] = {}
     pairs: dict[int, float] = {}
     for row, score in zip(rows.tolist(), bm25.tolist()):
-        article_number = int(a["p_article"][row])
-        article = index._article(article_number)
-        seen = read_passage(index, row, query.weights, tokens)
+        article_number = table.article_of(row)
+        text = retriever.text(article_number)
+        seen = read_passage(retriever, row, query.weights, tokens)
         found = seen.terms
-        norm = params.k1 * (1 - params.b + params.b * int(a["p_len"][row]) / avgdl)
+        norm = params.k1 * (1 - params.b + params.b * table.length(row) / avgdl)
         pairs[row] = proximity(seen.positions, query.weights, params.k1, norm)
         bonus = weights.proximity * pairs[row]
-        context = index.context_terms(article_number, row)
+        context = retriever.context_terms(article_number, row)
         covered[row] = weight_of(query.weights, found | context)
         for term, weight in query.weights.items():
             if term in context:
@@ -114,20 +114,20 @@ def rerank(
             elif term not in found and article_number in in_article.get(term, ()):
                 bonus += weights.article * weight
         if query.answer_type:
-            answer = answer_weight[row] = answer_evidence(article.text, seen, query)
+            answer = answer_weight[row] = answer_evidence(text, seen, query)
             bonus += weights.answer * answer
             if answer and weights.answer:
                 answers.add(row)
         if query.phrases:
-            words = WORD.findall(article.text, int(a["p_start"][row]), int(a["p_end"][row]))
-            keys = [word_key(index.analyzer, w) for w in words]
+            words = WORD.findall(text, *table.span(row))
+            keys = [word_key(retriever.analyzer, w) for w in words]
             seen.has_phrases = all(_has_phrase(keys, phrase) for phrase in query.phrases)
         evidence[row] = seen
         final.append((not seen.has_phrases, -(score + bonus), 0, row))
     if weights.learned and final:
         ordered = rows.tolist()
         handset = {row: -negative for _, negative, _, row in final}
-        features = passage_features(index, query, ordered, bm25.tolist(), evidence, answer_weight, pairs, handset)
+        features = passage_features(retriever, query, ordered, bm25.tolist(), evidence, answer_weight, pairs, handset)
         for row, row_features in zip(ordered, features):
             evidence[row].features = row_features  # (what benchmarks/train_reranker.py fits the model on)
         model = learned.model()
@@ -138,13 +138,13 @@ def rerank(
             final = sorted((not evidence[row].has_phrases, -float(s), 0, row) for row, s in zip(ordered, scores))
             return [row for *_, row in final], [-key[1] for key in final], evidence
     if weights.lead:
-        final = _past_the_lead(index, query, final, evidence, covered, answers)
+        final = _past_the_lead(retriever, query, final, evidence, covered, answers)
     final.sort()
     return [row for *_, row in final], [-key[1] for key in final], evidence
 
 
 def _past_the_lead(
-    index: Index,
+    retriever: Retriever,
     query: Query,
     final: list[tuple[bool, float, int, int]],
     evidence: dict[int, Evidence],
@@ -166,12 +166,12 @@ def _past_the_lead(
     typed = query.answer_type is not None
     best: dict[int, tuple[float, float, int]] = {}  # lead -> (weight, score, row) of the passage taking its place
     for row, (phrases, negative, _, _) in keys.items():
-        lead = index.lead_row(row)
+        lead = retriever.lead_row(row)
         if lead == row or lead not in keys or keys[lead][:2] >= (phrases, negative) or phrases > keys[lead][0]:
             continue  # a lead; its lead is not ranked above it; it lacks a quoted phrase the lead holds
         if typed and lead in answers and row not in answers:
             continue
-        own = evidence[row].terms | index.context_terms(int(index.data.arrays["p_article"][row]), row)
+        own = evidence[row].terms | retriever.context_terms(retriever.table.article_of(row), row)
         inherited = evidence[lead].terms - own
         fade = 1.0 / (row - lead)
         weight = weight_of(query.weights, own) + fade * weight_of(query.weights, inherited)
@@ -186,7 +186,7 @@ def _past_the_lead(
 
 
 def read_passage(
-    index: Index, row: int, weights: dict[str, float], tokens: dict[str, tuple[str, ...]] | None = None
+    retriever: Retriever, row: int, weights: dict[str, float], tokens: dict[str, tuple[str, ...]] | None = None
 ) -> Evidence:
     """Where the question's terms are in a passage: by sentence, and by word number for proximity.
 
@@ -194,20 +194,16 @@ def read_passage(
     through the analyzer (``tokens`` caches them for one question), so reading a passage
     costs no Python work per word beyond a dictionary look-up.
     """
-    a = index.data.arrays
-    text = index._article(int(a["p_article"][row])).text
+    text = retriever.text(retriever.table.article_of(row))
     tokens = {} if tokens is None else tokens
-    lo, hi = int(a["s_ptr"][row]), int(a["s_ptr"][row + 1])
-    sentences = list(zip(a["s_start"][lo:hi].tolist(), a["s_end"][lo:hi].tolist())) or [
-        (int(a["p_start"][row]), int(a["p_end"][row]))
-    ]
+    sentences = retriever.table.sentences(row)
     positions: list[tuple[int, str]] = []
     sentence_terms = []
     offset = 0
     for start, end in sentences:
         words = WORD.findall(text, start, end)
         for word in set(words).difference(tokens):
-            tokens[word] = tuple(t for t in index.analyzer.token_terms(word) if t in weights)
+            tokens[word] = tuple(t for t in retriever.analyzer.token_terms(word) if t in weights)
         here = [(offset + i, word) for i, word in enumerate(words) if tokens[word]]
         positions.extend((i, term) for i, word in here for term in tokens[word])
         sentence_terms.append(frozenset(term for _, word in here for term in tokens[word]))
@@ -255,16 +251,15 @@ def _has_phrase(terms: Sequence[tuple[str, ...]], phrase: tuple[tuple[str, ...],
     return any(tuple(terms[i : i + n]) == phrase for i, t in enumerate(terms) if t == phrase[0])
 
 
-def _articles_with(index: Index, weights: dict[str, float]) -> dict[str, set[int]]:
+def _articles_with(retriever: Retriever, weights: dict[str, float]) -> dict[str, set[int]]:
     """For each question term, the articles that hold it anywhere (from its postings, no loop over passages)."""
-    a = index.data.arrays
+    table = retriever.table
     out = {}
     for term in weights:
-        term_id = index._term_ids.get(term)
+        term_id = retriever.term_ids.get(term)
         if term_id is None:
             continue
-        lo, hi = int(a["t_ptr"][term_id]), int(a["t_ptr"][term_id + 1])
-        out[term] = set(np.asarray(a["p_article"])[np.asarray(a["post_doc"][lo:hi])].tolist())
+        out[term] = set(np.asarray(table.article)[table.postings(term_id)].tolist())
     return out
 
 

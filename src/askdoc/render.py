@@ -12,10 +12,12 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from .model import Hit, Hits
+from .model import Article, Hit, Hits, Passage
 
 if TYPE_CHECKING:
     from rich.text import Text
+
+    from .adding import Added
 
 # C0/C1 controls (ESC starts ANSI and OSC sequences: colours, hyperlinks, OSC 52 clipboard
 # writes), DEL, and the bidi overrides and isolates that can reorder what a reader sees.
@@ -216,6 +218,41 @@ def articles_table(rows: Sequence[dict]):
         cells = (printed_id(row["id"]), row["date"] or "", one_line(row["title"]), source, str(row["passages"]))
         table.add_row(*(Text(cell) for cell in cells))
     return table
+
+
+def articles_plain(rows: Sequence[dict]) -> list[str]:
+    """The catalog piped: one line of five tab-separated fields per article (id, date, title, source, passages);
+    a tab or line break in a field is written \\t or \\n."""
+    lines = []
+    for row in rows:
+        fields = (row["date"] or "", row["title"], row["source"] or "", str(row["passages"]))
+        lines.append("\t".join((printed_id(row["id"]), *map(one_line, fields))))
+    return lines
+
+
+def article_view(article: Article, passages: Sequence[Passage] = (), paragraph: str = "") -> tuple[Text, Text]:
+    """``askdoc show``: an article's header (title, then date, source, url, file) and its text, or the
+    text of the passages of one of its paragraphs (``passages`` of ``paragraph``: the header then says ¶N)."""
+    from rich.text import Text
+
+    header = Text(one_line(article.title), style="bold")
+    details = [article.date or "undated", article.source, article.url, str(article.path or "")]
+    header.append("\n" + inert(" · ".join(d for d in details if d)), style="dim")
+    if passages:
+        header.append(f" · ¶{paragraph}", style="dim")
+        body = "\n\n".join(p.text for p in passages)
+    else:
+        body = article.text[article.body_start :].strip()
+    return header, Text(inert(body))
+
+
+def nothing_added(added: Added) -> str:
+    """Why ``askdoc add`` added no article."""
+    if added.left_out:
+        return "every file was left out (see the warnings)"
+    if added.ignored:
+        return f"none of the {len(added.ignored)} file(s) there is an article askdoc reads"
+    return "no article files there"
 
 
 def weak_message(hits: Hits) -> str:

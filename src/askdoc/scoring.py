@@ -36,6 +36,11 @@ def okapi_idf(df: np.ndarray, n_passages: int, epsilon: float = EPSILON) -> np.n
     return idf
 
 
+def lucene_idf(df, n_passages: int) -> float:
+    """How much a term tells, always positive (Lucene's idf): ln(1 + (N - df + 0.5) / (df + 0.5))."""
+    return float(np.log1p((n_passages - df + 0.5) / (df + 0.5)))
+
+
 def impacts(tf: np.ndarray, doc_len_of_posting: np.ndarray, avgdl: float, p: Params) -> np.ndarray:
     """The tf part of BM25 for each posting; score = sum over query terms of idf * impact."""
     tf = tf.astype(np.float64)
@@ -102,7 +107,7 @@ _MARGIN = 1e-9  # relative slack on bounds, so rounding never prunes a passage t
 
 
 @dataclass(frozen=True, slots=True)
-class Query:
+class TermQuery:
     """The query terms with their multipliers (repeat count x idf) and their posting ranges."""
 
     ids: np.ndarray  # term ids, in the order their scores are summed
@@ -111,13 +116,13 @@ class Query:
     hi: np.ndarray
 
     @classmethod
-    def of(cls, term_ids: np.ndarray, weights: np.ndarray, term_ptr: np.ndarray, idf: np.ndarray) -> Query:
+    def of(cls, term_ids: np.ndarray, weights: np.ndarray, term_ptr: np.ndarray, idf: np.ndarray) -> TermQuery:
         ids = np.asarray(term_ids, dtype=np.int64)
         return cls(ids, np.asarray(weights, dtype=np.float64) * idf[ids], term_ptr[ids], term_ptr[ids + 1])
 
 
 def scores_of(
-    docs: np.ndarray, query: Query, post_doc: np.ndarray, post_impact: np.ndarray, scratch: np.ndarray | None = None
+    docs: np.ndarray, query: TermQuery, post_doc: np.ndarray, post_impact: np.ndarray, scratch: np.ndarray | None = None
 ) -> np.ndarray:
     """Exact scores of the given passages (sorted or not), summed term by term as ``scores`` does.
 
@@ -130,7 +135,7 @@ def scores_of(
     return out
 
 
-def _term_scores(docs: np.ndarray, query: Query, j: int, post_doc, post_impact, scratch) -> np.ndarray:
+def _term_scores(docs: np.ndarray, query: TermQuery, j: int, post_doc, post_impact, scratch) -> np.ndarray:
     """Term j's part of the score of each passage (0.0 where the passage lacks it).
 
     Adding 0.0 leaves a sum unchanged, so the sums equal adding only where the term is found.
@@ -158,8 +163,8 @@ def _lookup(docs: np.ndarray, post_doc: np.ndarray, lo: int, hi: int) -> tuple[n
     return plist[at] == docs, at + lo
 
 
-def best(
-    query: Query,
+def pruned_top_k(
+    query: TermQuery,
     post_doc: np.ndarray,
     post_impact: np.ndarray,
     term_max: np.ndarray,
@@ -183,7 +188,7 @@ def best(
         pool, values = _accumulate(query, np.arange(len(query.ids)), post_doc, post_impact, scratch)
         if allowed is not None:
             pool, values = pool[allowed[pool]], values[allowed[pool]]
-        return _ranked(pool, values, k)
+        return _best_of(pool, values, k)
     ascending = np.argsort(bounds, kind="stable")
     reach = np.cumsum(bounds[ascending]) * (1.0 + _MARGIN)
     n_minor = int(np.searchsorted(reach, theta, side="left"))  # their bounds sum below theta
@@ -197,10 +202,10 @@ def best(
         docs, partial = docs[keep], partial[keep]
         partial += _term_scores(docs, query, j, post_doc, post_impact, scratch)
     docs = np.sort(docs[partial * (1.0 + _MARGIN) >= theta])
-    return _ranked(docs, scores_of(docs, query, post_doc, post_impact, scratch), k)
+    return _best_of(docs, scores_of(docs, query, post_doc, post_impact, scratch), k)
 
 
-def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch: np.ndarray):
+def _accumulate(query: TermQuery, which: np.ndarray, post_doc, post_impact, scratch: np.ndarray):
     """The passages of the chosen terms, each once, with their scores over those terms (summed in query order)."""
     lists = [(int(query.lo[j]), int(query.hi[j]), query.multipliers[j]) for j in which.tolist()]
     for lo, hi, multiplier in lists:
@@ -219,7 +224,9 @@ def _accumulate(query: Query, which: np.ndarray, post_doc, post_impact, scratch:
     return pool, values
 
 
-def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k: int, scratch, allowed=None) -> float:
+def _first_threshold(
+    query: TermQuery, post_doc, post_impact, bounds: np.ndarray, k: int, scratch, allowed=None
+) -> float:
     """A score that at least k passages reach: the k-th best exact score of promising passages."""
     if (query.multipliers <= 0).any():
         return 0.0
@@ -243,19 +250,6 @@ def _first_threshold(query: Query, post_doc, post_impact, bounds: np.ndarray, k:
     return float(-np.partition(-exact, k - 1)[k - 1])
 
 
-def _subset(query: Query, which: np.ndarray) -> Query:
-    which = np.sort(which)  # keep the summing order
-    return Query(query.ids[which], query.multipliers[which], query.lo[which], query.hi[which])
-
-
-def _union(query: Query, which: np.ndarray, post_doc: np.ndarray) -> np.ndarray:
-    """The passages (ascending) in the posting lists of the chosen terms."""
-    lists = [post_doc[int(query.lo[j]) : int(query.hi[j])] for j in which.tolist()]
-    if not lists:
-        return np.zeros(0, dtype=np.int64)
-    return sorted_unique(np.concatenate(lists)) if len(lists) > 1 else np.asarray(lists[0])
-
-
 def sorted_unique(values: np.ndarray) -> np.ndarray:
     """``np.unique`` of an integer array by sorting: numpy 2's hashing ``unique`` is ~15x slower on a few thousand ids."""
     values = np.sort(values)
@@ -267,7 +261,7 @@ def sorted_unique(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
-def _ranked(docs: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+def _best_of(docs: np.ndarray, values: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """The k best (score descending, passage ascending on ties) of candidate passages."""
     if len(docs) > k:
         kth = -np.partition(-values, k - 1)[k - 1]

@@ -40,7 +40,7 @@ class TextBuffer:
         self.lengths.extend(np.asarray(lengths, dtype=np.int64).tolist())
         self._write(texts)
 
-    def joined(self) -> tuple[bytes | bytearray, np.ndarray]:
+    def joined(self) -> tuple[bytes | bytearray | np.ndarray, np.ndarray]:
         """(the texts end to end, their lengths): what a worker process sends its parent."""
         return self.finished(), np.frombuffer(self.lengths, dtype=np.int64).copy()
 
@@ -68,6 +68,8 @@ class TextBuffer:
 
     def _back_to_memory(self) -> None:
         file, self._file = self._file, None
+        if file is None:
+            return
         with file:
             file.seek(0)
             self._memory = bytearray(memoryview(file.readall())[: self._spilled])

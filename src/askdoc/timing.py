@@ -21,10 +21,6 @@ def enable() -> None:
     _enabled = True
 
 
-def enabled() -> bool:
-    return _enabled
-
-
 @contextlib.contextmanager
 def stage(name: str) -> Iterator[None]:
     """Time the enclosed block and report it on stderr when profiling is on."""

@@ -20,7 +20,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -77,7 +77,7 @@ class FolderWatch:
         """A look at the whole folder took this long: the poll waits long enough to stay cheap."""
         self.poll_every = min(max(POLL_MIN, seconds / POLL_SHARE), max(POLL_MIN, self.full_check_every))
 
-    def looks(self, stop: threading.Event) -> Iterator[Look]:
+    def looks(self, stop: threading.Event) -> Generator[Look, None, None]:
         """Looks to make, until ``stop`` is set: the first at the whole folder, once watching has begun."""
         reason = self._why_not_events()
         if reason is None:

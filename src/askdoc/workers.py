@@ -23,6 +23,7 @@ from .analysis import Analyzer
 from .build import Builder, Terms
 from .formats import SourceFile, Unreadable, read_articles
 from .model import Article
+from .store import SkippedFile
 
 log = logging.getLogger("askdoc")
 
@@ -50,13 +51,13 @@ def _real_stderr() -> bool:
         return False
 
 
-def articles_in(file: SourceFile, skipped: dict[str, list], reader=read_articles) -> list[Article]:
+def articles_in(file: SourceFile, skipped: dict[str, SkippedFile], reader=read_articles) -> list[Article]:
     """The articles of one file; an unreadable file is logged and noted in ``skipped``."""
     try:
         return reader(file)
     except Unreadable as err:
         log.warning("skipped %s: %s", file.path, err)
-        skipped[file.rel] = [file.size, file.mtime_ns, str(err)] + (["unopened"] if err.unopened else [])
+        skipped[file.rel] = SkippedFile(file.size, file.mtime_ns, str(err), err.unopened)
         return []
 
 
@@ -102,7 +103,7 @@ def _analyse(files: Sequence[SourceFile]) -> dict[str, Any]:
     stems = terms.analyzer.stems
     known = len(stems)
     builder = Builder(terms.analyzer, terms=terms)
-    skipped: dict[str, list] = {}
+    skipped: dict[str, SkippedFile] = {}
     for file in files:
         for article in articles_in(file, skipped):
             builder.add(article, source_of(file))

@@ -13,11 +13,11 @@ from conftest import synthetic_articles
 def test_scores_equal_bm25okapi_on_a_few_hundred_passages():
     index = askdoc.Index.from_articles(synthetic_articles(120))
     assert index.n_passages >= 300
-    oracle = BM25Okapi(index.term_lists())
+    oracle = BM25Okapi(index.retriever.term_lists())
     for question in ["minister election", "oil prices oil", "film award festival actor", "virus", "zzz unknown"]:
         terms = index.analyzer.terms(question)
         expected = oracle.get_scores(terms)
-        np.testing.assert_allclose(index.scores(terms), expected, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(index.retriever.scores(terms), expected, rtol=1e-6, atol=1e-9)
 
 
 def test_term_lists_match_the_analyzer_on_each_passage():
@@ -28,7 +28,7 @@ def test_term_lists_match_the_analyzer_on_each_passage():
         for number, passage in enumerate(index.passages(article.id)):
             title = title_outside_body(article) if number == 0 else ""
             expected.append(index.analyzer.terms(title) + index.analyzer.terms(passage.text))
-    for want, terms in zip(expected, index.term_lists(), strict=True):
+    for want, terms in zip(expected, index.retriever.term_lists(), strict=True):
         assert sorted(terms) == sorted(want)
 
 

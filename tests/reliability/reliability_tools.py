@@ -87,7 +87,7 @@ def score_table(index: askdoc.Index, questions=QUESTIONS) -> dict:
     keys = list(zip(ids, np.asarray(a["p_start"]).tolist(), np.asarray(a["p_end"]).tolist()))
     table = {}
     for question in questions:
-        scores = index.scores(index.analyzer.terms(question))
+        scores = index.retriever.scores(index.analyzer.terms(question))
         table[question] = {key: s for key, s in zip(keys, scores.tolist()) if s}
     return table
 

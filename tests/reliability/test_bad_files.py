@@ -134,6 +134,7 @@ def test_each_bad_file_is_indexed_or_skipped_with_a_warning_naming_it(root, capl
     print(f"\n{len(expected) + len(INDEXED)} bad files tried: {len(INDEXED)} indexed, {len(expected)} skipped")
 
 
+@pytest.mark.slow
 def test_the_cli_names_bad_files_inertly_and_never_crashes_on_their_names(root, tmp_path):
     expected = bad_corpus(root)
     strict = {"PYTHONIOENCODING": "utf-8:strict"}  # a strict locale: surrogates would raise

@@ -32,7 +32,7 @@ def victim(tmp_path):
 @pytest.mark.skipif(os.geteuid() != 0, reason="chown to another user needs root")
 def test_a_cache_folder_owned_by_another_user_is_not_used_and_its_planted_symlinks_not_followed(tmp_path, caplog):
     root, target = corpus(tmp_path), victim(tmp_path)
-    folder = store.index_dir_for(root, askdoc.collection.cache_root())
+    folder = store.index_dir_for(root, askdoc.opening.cache_root())
     folder.mkdir(parents=True)
     for path in (folder.parent, folder):
         os.chown(path, NOBODY, NOBODY)

@@ -23,7 +23,8 @@ from reliability_tools import (
 )
 
 import askdoc
-from askdoc import collection, store
+from askdoc import opening, store
+from askdoc.store import generations as store_generations
 
 
 def hold_lock(folder, seconds: float) -> subprocess.Popen:
@@ -74,6 +75,7 @@ def test_a_writer_waits_for_the_lock_holder_and_says_whom_it_waits_for(tmp_path,
     assert refreshed.search("harbour festival")[0].article.id == "late"
 
 
+@pytest.mark.slow
 def test_readers_answer_at_once_from_the_last_index_while_a_stopped_writer_holds_the_lock(tmp_path, isolated_cache):
     """The review's attack: a writer stopped (SIGSTOP) mid-refresh made every command wait with it."""
     root = write_articles(tmp_path / "corpus", 20)
@@ -139,6 +141,7 @@ while True:
 """
 
 
+@pytest.mark.slow
 def test_readers_never_see_a_half_written_index_while_a_writer_commits(tmp_path, caplog):
     """A writer commits two states in a tight loop (and removes each old generation); readers load meanwhile."""
     first = write_articles(tmp_path / "first", 60, seed=1)
@@ -157,7 +160,7 @@ def test_readers_never_see_a_half_written_index_while_a_writer_commits(tmp_path,
         deadline = time.monotonic() + 3.0
         with caplog.at_level(logging.WARNING, logger="askdoc"):
             while time.monotonic() < deadline:
-                data = collection._load(folder)
+                data = opening._load(folder)
                 if data is None:  # the writer has not committed its first generation yet
                     continue
                 index = askdoc.Index(data)
@@ -179,7 +182,7 @@ def test_reader_retries_when_a_writer_removes_the_generation_it_was_reading(tmp_
     old = store.current_generation(folder)
     (root / "late.txt").write_text("Late\n\nThe harbour festival opened late.")
     newer = clean_index(root).data  # what the "other writer" below commits
-    original = store._load_generation
+    original = store_generations._load_generation
     calls = []
 
     def commit_in_between(gen, *args):
@@ -190,9 +193,9 @@ def test_reader_retries_when_a_writer_removes_the_generation_it_was_reading(tmp_
         calls.append(gen)
         return original(gen, *args)
 
-    monkeypatch.setattr(store, "_load_generation", commit_in_between)
+    monkeypatch.setattr(store_generations, "_load_generation", commit_in_between)
     with caplog.at_level(logging.WARNING, logger="askdoc"):
-        data = collection._load(folder)
+        data = opening._load(folder)
     assert [g.name for g in calls] == [old.name, store.current_generation(folder).name]
     assert data is not None and any(a["id"] == "late" for a in data.articles)
     assert not caplog.records  # a race, not damage: no warning, no rebuild
@@ -209,6 +212,7 @@ def test_a_loaded_index_keeps_answering_after_its_generation_is_removed(tmp_path
     assert hits and all(h.article.text[h.passage.start : h.passage.end] == h.passage.text for h in hits)
 
 
+@pytest.mark.slow
 def test_askdoc_add_waits_for_another_writer_so_that_what_it_added_is_indexed(tmp_path, isolated_cache):
     root = write_articles(tmp_path / "corpus", 20)
     run = functools.partial(run_askdoc, cache=isolated_cache, timeout=60)

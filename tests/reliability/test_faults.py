@@ -16,13 +16,13 @@ import pytest
 from reliability_tools import assert_same_as_clean_build, generations, leftovers, run_askdoc, write_articles
 
 import askdoc
-from askdoc import collection, store
+from askdoc import merging, store
 
 
 def test_files_deleted_truncated_and_rewritten_while_being_indexed(tmp_path, monkeypatch, caplog):
     root = write_articles(tmp_path / "corpus", 40)
     files = sorted(root.rglob("*.txt"))
-    original = collection.read_articles
+    original = merging.read_articles
 
     def meddling_read(file):
         if file.path == files[0]:  # while the first file is read, others change under the indexer
@@ -34,15 +34,16 @@ def test_files_deleted_truncated_and_rewritten_while_being_indexed(tmp_path, mon
             files[14].write_bytes(b"\x00\x01 now binary")
         return original(file)
 
-    monkeypatch.setattr(collection, "read_articles", meddling_read)
+    monkeypatch.setattr(merging, "read_articles", meddling_read)
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)
     assert files[10].name in caplog.text and files[11].name in caplog.text and files[14].name in caplog.text
     assert index.search("harbour festival")[0].article.id.endswith(files[13].stem)
-    monkeypatch.setattr(collection, "read_articles", original)
+    monkeypatch.setattr(merging, "read_articles", original)
     assert_same_as_clean_build(askdoc.open(root), root)  # the next refresh is correct
 
 
+@pytest.mark.slow
 def test_a_real_concurrent_editor_never_crashes_the_indexer(tmp_path):
     """Another thread edits, deletes and recreates files while the index is refreshed again and again."""
     root = write_articles(tmp_path / "corpus", 150)
@@ -138,14 +139,14 @@ def test_disk_full_at_any_write_leaves_no_trace(tmp_path, monkeypatch, caplog, f
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
         return real_save(*args, **kwargs)
 
-    monkeypatch.setattr(store.np.lib.format, "write_array", save_until_full)
+    monkeypatch.setattr(np.lib.format, "write_array", save_until_full)
     (root / "late.txt").write_text("Late\n\nThe harbour festival opened late.")
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)
     assert "No space left on device" in caplog.text
     assert index.search("harbour festival")[0].article.id == "late"
     assert store.current_generation(first.location) == gen and leftovers(first.location) == []
-    monkeypatch.setattr(store.np, "save", real_save)
+    monkeypatch.setattr(np, "save", real_save)
     old = askdoc.Index(store.load(first.location))
     assert [(h.article.id, h.passage.start) for h in old.search("minister budget", k=10)] == expected
 

@@ -16,10 +16,10 @@ SWAP_AFTER_THE_WALK = textwrap.dedent("""
     import os, sys
     from pathlib import Path
     import askdoc
-    from askdoc import collection
+    from askdoc import opening
 
     root = Path(sys.argv[1])
-    settled = collection._settled
+    settled = opening._settled
 
     def walk_then_swap(*args):
         walk = settled(*args)
@@ -27,7 +27,7 @@ SWAP_AFTER_THE_WALK = textwrap.dedent("""
         os.mkfifo(root / "b.txt")  # listed as a regular file, a pipe when it is read
         return walk
 
-    collection._settled = walk_then_swap
+    opening._settled = walk_then_swap
     hits = askdoc.open(root).search("harbour pilot")
     print(hits[0].article.id)
 """)

@@ -12,6 +12,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -99,7 +100,7 @@ def test_analysis_of_any_text_never_raises_and_spans_point_at_their_words(text):
     assert [t for t, _, _ in spans] == terms
     for term, start, end in spans:
         assert 0 <= start < end <= len(text) and term
-    assert set(analyzer.terms(text.upper())) is not None
+    analyzer.terms(text.upper())  # upper case (ß becomes SS, a dotted İ two code points) never raises either
 
 
 @cache
@@ -135,6 +136,7 @@ def test_index_of_any_articles_quotes_verbatim_with_both_engines(texts, question
 
 @SLOW
 @given(st.text(min_size=1, max_size=30), TEXT)
+@pytest.mark.slow
 def test_any_ids_and_texts_survive_a_save_and_load(tmp_path_factory, article_id, text):
     article = askdoc.article_from_text(article_id, text + "\n\nThe minister spoke.")
     built = askdoc.Index.from_articles([article])

@@ -11,7 +11,8 @@ import pytest
 from reliability_tools import run_askdoc
 
 import askdoc
-from askdoc import checks, store
+from askdoc import store
+from askdoc.store import checks, generations
 from conftest import reseal, write_corpus
 
 ARTICLES = {
@@ -48,8 +49,8 @@ def test_a_word_changed_inside_texts_bin_is_caught_at_load_and_rebuilt(tmp_path,
 @pytest.fixture
 def large(monkeypatch):
     """Loads as of a generation too large to checksum whole at each load (only small files are)."""
-    monkeypatch.setattr(store, "VERIFY_WHOLE_UP_TO", 0)
-    monkeypatch.setattr(store, "VERIFY_FILE_UP_TO", 0)
+    monkeypatch.setattr(generations, "VERIFY_WHOLE_UP_TO", 0)
+    monkeypatch.setattr(generations, "VERIFY_FILE_UP_TO", 0)
 
 
 def test_in_a_large_index_a_changed_text_is_refused_before_it_is_quoted_and_the_next_run_rebuilds(tmp_path, large):

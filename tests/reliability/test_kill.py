@@ -102,7 +102,7 @@ DIE_AT = """
 import os, signal, sys
 import numpy as np
 import askdoc
-from askdoc import store
+from askdoc.store import generations
 
 def die(*args, **kwargs):
     os.kill(os.getpid(), signal.SIGKILL)
@@ -119,7 +119,7 @@ elif point == "after-rename":
 elif point == "after-current":
     os.replace = lambda *a: (real_replace(*a), die())
 elif point == "before-cleanup":
-    store.remove_stale = die
+    generations.remove_stale = die
 askdoc.open(sys.argv[1])
 """
 

@@ -19,8 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 import askdoc
-from askdoc import checks, store
+from askdoc import store
 from askdoc.cli import cli
+from askdoc.store import checks
 from conftest import write_corpus
 
 SRC = Path(askdoc.__file__).parent

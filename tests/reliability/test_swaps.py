@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import time
 
+import pytest
+
 import askdoc
-from askdoc import collection, corpus
+from askdoc import changes, corpus, merging, opening
 from askdoc.corpus import Scan
 from conftest import write_corpus
 
@@ -61,21 +63,23 @@ def coarse(scan):
     return walk
 
 
+@pytest.mark.slow
 def test_a_racily_clean_file_rewritten_while_it_is_read_is_noticed_on_a_whole_second_file_system(tmp_path, monkeypatch):
-    monkeypatch.setattr(collection, "scan", coarse(corpus.scan))
+    monkeypatch.setattr(opening, "scan", coarse(corpus.scan))
+    monkeypatch.setattr(changes, "scan", coarse(corpus.scan))
     root = tmp_path / "corpus"
     root.mkdir()
     while time.time() % 1 > 0.2:  # early in a second: the rewrite below falls in the same one
         time.sleep(0.01)
     (root / "a.txt").write_text("Sales\n\nThe company said sales rose 2%.\n")
-    real_read = collection.read_articles
+    real_read = merging.read_articles
 
     def read_then_rewrite(file):
         articles = real_read(file)
         (root / "a.txt").write_text("Sales\n\nThe company said sales fell 2%.\n")  # same size, same second?
         return articles
 
-    monkeypatch.setattr(collection, "read_articles", read_then_rewrite)
+    monkeypatch.setattr(merging, "read_articles", read_then_rewrite)
     askdoc.open(root)
-    monkeypatch.setattr(collection, "read_articles", real_read)
+    monkeypatch.setattr(merging, "read_articles", real_read)
     assert "fell" in askdoc.open(root).search("sales")[0].quote.text

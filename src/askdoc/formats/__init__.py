@@ -48,7 +48,7 @@ class SourceFile:
     mtime_ns: int
     # A JSON Lines file that grew by whole lines is read from where its known records end (``start``,
     # the byte after them; ``first_line``, the number of the line there), its records' ids beside
-    # those already taken (``known_ids``): see collection.appended.
+    # those already taken (``known_ids``): see datasets.appended.
     start: int = 0
     first_line: int = 1
     known_ids: tuple[str, ...] = ()
@@ -134,4 +134,20 @@ def read_articles(file: SourceFile) -> list[Article]:
     return articles
 
 
-__all__ = ["FORMAT_NAMES", "READERS", "SUFFIXES", "SourceFile", "Unreadable", "article_id_for", "read_articles"]
+def read_file(file: SourceFile) -> list[Article]:
+    """The articles in ``file``; none, with a warning naming the file and why, when it cannot be used."""
+    try:
+        return read_articles(file)
+    except Unreadable as err:
+        log.warning("skipped %s: %s", file.path, err)
+        return []
+
+
+def read_article(file: SourceFile) -> Article | None:
+    """The (first) article in ``file``, or None (with a warning naming it) when it cannot be used."""
+    articles = read_file(file)
+    return articles[0] if articles else None
+
+
+__all__ = ["FORMAT_NAMES", "READERS", "SUFFIXES", "SourceFile", "Unreadable", "article_id_for", "read_article",
+           "read_articles", "read_file"]  # fmt: skip

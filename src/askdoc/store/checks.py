@@ -2,7 +2,7 @@
 
 They read the memory-mapped arrays a chunk of rows at a time: the temporaries stay a few
 hundred KB, which the C heap hands back, instead of tens of MB that it keeps (a loaded index
-would stay that much larger). What they read is released afterwards (``store._release``).
+would stay that much larger). What they read is released afterwards (``files.release``).
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import AskdocError
+from ..errors import AskdocError
 
 if TYPE_CHECKING:
-    from .store import IndexData
+    from .data import IndexData
+    from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary
 
 SAMPLED_ARTICLES = 64  # metadata lines parsed at load time to tell a damaged table (all: ~0.3 s at 1M)
 CHECK_ROWS = 1 << 15  # rows checked at a time
@@ -68,7 +69,7 @@ def check_shapes(data: IndexData) -> None:
         int(a["t_ptr"][-1]) == len(a["post_doc"]) == len(a["post_impact"]) == len(a["post_tf"]) if v else True,
         int(a["f_ptr"][-1]) == len(a["f_term"]) == len(a["f_tf"]) if n else True,
         int(a["s_ptr"][-1]) == len(a["s_start"]) == len(a["s_end"]) if n else True,
-        data.stats.get("n_passages") == n,
+        data.stats.n_passages == n,
     ]
     if n:
         checks.append(int(a["p_article"].min()) >= 0 and int(a["p_article"].max()) < n_articles)
@@ -80,10 +81,17 @@ def check_shapes(data: IndexData) -> None:
         raise CorruptIndex("its arrays do not fit together")
 
 
-def check_tables(data: IndexData) -> None:
+def check_tables(
+    vocabulary: Vocabulary,
+    stems: StemTable,
+    articles: ArticleTable,
+    article_ids: Packed,
+    files: FileList,
+    article_files: np.ndarray,
+) -> None:
     """The tables fit the arrays: a term order that is a permutation, files that exist, sampled metadata."""
-    v, n_articles = len(data.vocab), len(data.articles)
-    order = np.asarray(data.vocab.order)
+    v, n_articles = len(vocabulary), len(articles)
+    order = np.asarray(vocabulary.order)
     if len(order) != v or (v and (order.min() < 0 or order.max() >= v)):
         raise CorruptIndex("its term order is not a permutation of the vocabulary")
     seen = np.zeros(v, dtype=bool)
@@ -91,14 +99,14 @@ def check_tables(data: IndexData) -> None:
         seen[order[rows]] = True
     if not seen.all():  # v ids in range, each seen: a permutation
         raise CorruptIndex("its term order is not a permutation of the vocabulary")
-    if len(data.stems.pairs) % 2:
+    if len(stems.pairs) % 2:
         raise CorruptIndex("its stem table does not pair words with stems")
-    files, article_files = data.files, np.asarray(data.article_files)
+    article_files = np.asarray(article_files)
     blob = np.frombuffer(files.blob, dtype=np.uint8)
     separators = sum(int(np.count_nonzero(blob[rows] == 0)) for rows in _chunks(len(blob)))
     if len(files.mtimes) != len(files) or (len(files) and separators != len(files) - 1):
         raise CorruptIndex("its file list does not fit together")
-    if len(data.article_ids) != n_articles:
+    if len(article_ids) != n_articles:
         raise CorruptIndex("its article ids do not fit its articles")
     if len(article_files) != n_articles or (
         n_articles and (article_files.min() < -1 or article_files.max() >= len(files))
@@ -106,11 +114,12 @@ def check_tables(data: IndexData) -> None:
         raise CorruptIndex("its articles name files it does not list")
     for number in {*range(0, n_articles, max(1, n_articles // SAMPLED_ARTICLES)), n_articles - 1} - {-1}:
         try:
-            meta = json.loads(data.articles.raw(number))
+            raw = articles.raw(number)
+            meta = json.loads(raw) if isinstance(raw, bytes) else raw
         except ValueError:
             meta = None
         if not (
-            isinstance(meta, dict) and meta.get("id") == data.article_ids[number] and isinstance(meta.get("title"), str)
+            isinstance(meta, dict) and meta.get("id") == article_ids[number] and isinstance(meta.get("title"), str)
         ):
             raise CorruptIndex("an article's metadata is damaged")
 
@@ -133,7 +142,7 @@ def check_values(data: IndexData, impacts: bool = True) -> None:
     s_start, s_end = a["s_start"], a["s_end"]
     if _any(len(s_start), lambda rows: (s_start[rows] < 0) | (s_start[rows] > s_end[rows])):
         raise CorruptIndex("a sentence span runs backwards")
-    bound = float(data.stats.get("k1", 1.5)) + 1.0
+    bound = float(data.stats.k1) + 1.0
     t_max = a["t_max"]
     if _any(len(t_max), lambda rows: ~((t_max[rows] >= 0) & (t_max[rows] <= bound))):  # NaN fails both
         raise CorruptIndex("a term's largest impact is out of range")
@@ -165,9 +174,9 @@ def _outside(a: dict[str, np.ndarray], rows: slice) -> np.ndarray:
     return (start < 0) | (start > end) | (end > limit) | ~heading_ok
 
 
-def check_forward(data: IndexData) -> None:
+def check_forward(f_term: np.ndarray, n_terms: int) -> None:
     """The forward index's term ids lie in the vocabulary: checked where it is read (a refresh, rank-bm25),
     not at load time, where it would touch as many pages as the postings for nothing."""
-    f_term = np.asarray(data.arrays["f_term"])
-    if len(f_term) and (int(f_term.min()) < 0 or int(f_term.max()) >= len(data.vocab)):
+    f_term = np.asarray(f_term)
+    if len(f_term) and (int(f_term.min()) < 0 or int(f_term.max()) >= n_terms):
         raise CorruptIndex("its forward index names terms it does not have")

@@ -13,11 +13,17 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 SEPARATOR = b"\0"
+Blob = bytes | bytearray | memoryview | np.ndarray  # bytes in memory, or a memory-mapped uint8 array
+
+
+def byte_view(blob: Any) -> memoryview:
+    """A blob's bytes as a memoryview (numpy's arrays export their buffer; its stubs do not say so)."""
+    return memoryview(blob)
 
 
 def pack(items: Iterable[bytes], separator: bytes = SEPARATOR) -> tuple[bytes, np.ndarray]:
@@ -41,6 +47,66 @@ def decoded(raw: bytes) -> str:
         return raw.decode("utf-8", "replace")
 
 
+class TermLookup(Protocol):
+    """term -> id, as a dict gives it (a built vocabulary) or a binary search does (a stored one)."""
+
+    def get(self, term: str, default: Any = None) -> Any: ...
+
+    def __contains__(self, term: object) -> bool: ...
+
+    def __getitem__(self, term: str) -> int: ...
+
+
+class TermTable(Protocol):
+    """A vocabulary, built or stored: terms by id, and ``ids`` to find a term's id."""
+
+    @property
+    def ids(self) -> TermLookup: ...
+
+    def __len__(self) -> int: ...
+
+    def __getitem__(self, term_id: int) -> str: ...
+
+    def __iter__(self) -> Iterator[str]: ...
+
+
+class TermList(list[str]):
+    """A vocabulary a build made: terms in id order, with the dict of their ids it numbered them by."""
+
+    def __init__(self, terms: Iterable[str] = (), ids: dict[str, int] | None = None) -> None:
+        super().__init__(terms)
+        self._ids = ids
+
+    @property
+    def ids(self) -> dict[str, int]:
+        if self._ids is None or len(self._ids) != len(self):
+            self._ids = {term: i for i, term in enumerate(self)}
+        return self._ids
+
+
+class StemLookup(Protocol):
+    """word -> stem, built (a dict) or stored (a ``StemTable``)."""
+
+    def get(self, word: str, default: Any = None) -> Any: ...
+
+    def __contains__(self, word: object) -> bool: ...
+
+    def all(self) -> dict[str, str]: ...
+
+    def working_copy(self) -> dict[str, str]: ...
+
+
+class StemDict(dict[str, str]):
+    """The stems a build learned: a plain dict."""
+
+    def all(self) -> dict[str, str]:
+        return dict(self)
+
+    def working_copy(self) -> dict[str, str]:
+        """What an analyzer searching the index starts from: a copy (what it learns stays its own)."""
+        return dict(self)
+
+
 class Packed(Sequence[str]):
     """Strings in a blob with start offsets; item i decoded on demand."""
 
@@ -48,8 +114,8 @@ class Packed(Sequence[str]):
         self.blob = blob  # bytes, or a memory-mapped uint8 array
         self.ptr = ptr
         # memoryviews: indexing gives Python ints and slices without a numpy object each (~7x faster)
-        self._bytes = memoryview(blob)
-        self._starts = memoryview(np.ascontiguousarray(ptr))
+        self._bytes = byte_view(blob)
+        self._starts = byte_view(np.ascontiguousarray(ptr))
 
     def __len__(self) -> int:
         return max(len(self.ptr) - 1, 0)
@@ -171,6 +237,10 @@ class StemTable(dict):
         items = list(self.pairs)
         return dict(zip(items[0::2], items[1::2])) | dict(self.items())
 
+    def working_copy(self) -> StemTable:
+        """What an analyzer searching the index starts from: the table itself, looked up word by word, not copied."""
+        return self
+
 
 def pack_stems(stems: dict[str, str]) -> tuple[bytes, np.ndarray]:
     pairs = sorted((encoded(word), encoded(stem)) for word, stem in stems.items())
@@ -184,7 +254,7 @@ class ArticleTable(Sequence[dict]):
     carries unchanged articles' lines over without parsing them).
     """
 
-    def __init__(self, lines: Packed | list[dict | bytes], check=None) -> None:
+    def __init__(self, lines: Packed | Sequence[dict | bytes], check=None) -> None:
         self.lines = lines
         self.parsed: dict[int, dict[str, Any]] = {}
         self.check = check  # check(number, line, meta): raises when a stored line is not what was written
@@ -282,83 +352,3 @@ class FileList:
             and np.array_equal(self.inos, other.inos)
             and np.array_equal(self.ctimes, other.ctimes)
         )
-
-
-def pack_tables(data) -> tuple[dict[str, np.ndarray], dict[str, Any]]:
-    """The packed tables of an index (an IndexData): their arrays and blobs, as the store saves them.
-
-    A refreshed index (``data.grown_from``: the stored vocabulary and stems it extends) has
-    its new terms appended and its new stems spliced in, rather than every entry packed again.
-    """
-    if data.grown_from is not None:
-        vocabulary, stems = data.grown_from
-        vocab_blob, v_ptr, v_order = _extended(vocabulary, list(data.vocab)[len(vocabulary) :])
-        stored = len(stems.pairs) // 2  # the analyzer's dict starts with the stored stems, in order
-        learned = [(encoded(w), encoded(s)) for w, s in list(data.stems.items())[stored:]]
-        stems_blob, stem_ptr = _spliced(stems.pairs, learned)
-    else:
-        terms = [encoded(t) for t in data.vocab]
-        vocab_blob, v_ptr = pack(terms)
-        v_order = np.array(sorted(range(len(terms)), key=terms.__getitem__), dtype=np.int32)
-        stems_blob, stem_ptr = pack_stems(data.all_stems())
-    articles_blob, a_meta_ptr = pack_articles(data.articles)
-    ids_blob, a_id_ptr = pack(encoded(i) for i in data.ids())
-    files = data.files or FileList.of([])
-    if data.article_files is not None:
-        a_file = np.asarray(data.article_files)
-    else:
-        numbers = {rel: i for i, rel in enumerate(files.rels())}
-        a_file = np.array([numbers.get(meta.get("rel"), -1) for meta in data.articles], dtype=np.int32)
-    arrays = {"v_ptr": v_ptr, "v_order": v_order, "stem_ptr": stem_ptr, "a_meta_ptr": a_meta_ptr, "a_file": a_file,
-              "a_id_ptr": a_id_ptr, "file_size": files.sizes, "file_mtime": files.mtimes, "file_ino": files.inos,
-              "file_ctime": files.ctimes}  # fmt: skip
-    blobs = {"vocab.bin": vocab_blob, "stems.bin": stems_blob, "articles.jsonl": articles_blob, "ids.bin": ids_blob,
-             "files.bin": bytes(files.blob)}  # fmt: skip
-    return arrays, blobs
-
-
-def _extended(vocabulary: Vocabulary, terms: list[str]) -> tuple[bytes, np.ndarray, np.ndarray]:
-    """A stored vocabulary with terms appended: new ids after the old, each put in its sorted place."""
-    added = [encoded(t) for t in terms]
-    blob, ptr = pack(added)
-    if len(vocabulary):
-        blob = bytes(vocabulary.blob) + (SEPARATOR + blob if added else b"")
-        ptr = np.concatenate([vocabulary.ptr, vocabulary.ptr[-1] + ptr[1:]])
-    first = len(vocabulary)
-    ranked = sorted(range(len(added)), key=added.__getitem__)
-    places = [_place(vocabulary.raw, vocabulary.order, added[i]) for i in ranked]
-    order = np.insert(np.asarray(vocabulary.order), places, np.array(ranked, dtype=np.int64) + first)
-    return blob, ptr, order.astype(np.int32)
-
-
-def _place(raw, order, key: bytes) -> int:
-    """Where ``key`` goes among the items of ``order`` (sorted by their bytes)."""
-    lo, hi = 0, len(order)
-    while lo < hi:
-        mid = (lo + hi) // 2
-        if raw(int(order[mid])) < key:
-            lo = mid + 1
-        else:
-            hi = mid
-    return lo
-
-
-def _spliced(pairs: Packed, learned: list[tuple[bytes, bytes]]) -> tuple[bytes, np.ndarray]:
-    """A stored stem table with new (word, stem) pairs put in their sorted places."""
-    if not learned:
-        return bytes(pairs.blob), np.asarray(pairs.ptr)
-    learned.sort()
-    words = range(0, len(pairs), 2)
-    places = [_place(pairs.raw, words, word) for word, _ in learned]
-    full = bytes(pairs.blob) + SEPARATOR if len(pairs) else b""
-    ptr = pairs.ptr.tolist()
-    parts, previous = [], 0
-    for (word, stem), place in zip(learned, places):
-        parts += [full[ptr[2 * previous] : ptr[2 * place]], word, SEPARATOR, stem, SEPARATOR]
-        previous = place
-    parts.append(full[ptr[2 * previous] :])
-    lengths = np.insert(np.diff(pairs.ptr), [2 * p for p in places for _ in (0, 1)],
-                        [len(part) + 1 for pair in learned for part in pair])  # fmt: skip
-    out = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=out[1:])
-    return b"".join(parts)[:-1], out
