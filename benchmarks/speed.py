@@ -336,7 +336,7 @@ def _latencies(search, questions: list[str], suffix: str, passes: int = PASSES) 
 
 
 def _import(engine: str) -> None:
-    modules = {"askdoc": ["askdoc.collection"], "tantivy": ["tantivy"], "bm25s": ["bm25s", "Stemmer"]}
+    modules = {"askdoc": ["askdoc.opening"], "tantivy": ["tantivy"], "bm25s": ["bm25s", "Stemmer"]}
     for module in modules.get(engine, ["rank_bm25", "Stemmer", "numpy"]):
         __import__(module)
 
