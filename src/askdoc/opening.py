@@ -46,6 +46,7 @@ def open_index(
     wait: bool = False,
     verify: bool = False,
     changed: Iterable[str] | None = None,
+    shards: int | None = None,
 ) -> Index:
     """Load the index of a corpus folder, refreshed for added, changed and deleted files.
 
@@ -55,9 +56,15 @@ def open_index(
     (``askdoc index``: it waits, saying for whom). ``verify``: checksum every file of the stored
     index, however large (a load checks a large one only where that is cheap). ``changed``: only
     these paths (files or folders, as file events name them) can have changed: they are looked at,
-    not the whole folder.
+    not the whole folder. ``shards``: the index in this many shards (``askdoc.shards``; the same
+    answers, a refresh rewrites only the shards whose files changed); None: as it was last built
+    (one index unless it was built in shards); 1: one index again.
     """
     check_engine(engine)
+    if sharded := _sharded(corpus, shards, engine):
+        from .shards import open_sharded
+
+        return open_sharded(sharded[0], sharded[1], refresh=refresh, rebuild=rebuild, progress=progress)  # type: ignore[return-value]
     if _worker_importing_main():  # the parent says why in one line and reads the files itself;
         raise SystemExit(1)  # a RuntimeError here printed the worker's traceback besides
     root = Path(corpus) if corpus is not None else default_corpus()
@@ -71,6 +78,30 @@ def open_index(
         walk = scan(root)
         data = rebuilt(None, walk.files(), file_list(walk), progress)
         return Index(data, engine=engine, corpus=root.resolve(), reopen=_opener(root, engine))
+    data = open_store(root, folder, refresh=refresh, rebuild=rebuild, progress=progress, walk=walk, wait=wait,
+                      verify=verify, changed=changed)  # fmt: skip
+    if data.n_passages == 0:
+        raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
+    return Index(data, engine=engine, corpus=root.resolve(), location=folder, reopen=_opener(root, engine))
+
+
+def open_store(
+    root: Path,
+    folder: Path,
+    *,
+    refresh: bool = True,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    walk: PendingScan | None = None,
+    wait: bool = False,
+    verify: bool = False,
+    changed: Iterable[str] | None = None,
+    select: Callable[[Scan], Scan] | None = None,
+) -> store.IndexData:
+    """The index data stored in ``folder`` for the corpus ``root``, refreshed (see ``open_index``).
+
+    ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default.
+    """
     if note := store.made_private(folder):
         log.warning("%s", note)
     with timing.stage("load index"):
@@ -80,10 +111,35 @@ def open_index(
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
             changed = None if changed is None else list(changed)
-            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed)
-    if data.n_passages == 0:
-        raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
-    return Index(data, engine=engine, corpus=root.resolve(), location=folder, reopen=_opener(root, engine))
+            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all)
+    return data
+
+
+def _all(walk: Scan) -> Scan:
+    return walk
+
+
+def _sharded(corpus, shards: int | None, engine: str) -> tuple[Path, int] | None:
+    """(folder, count) when the corpus is to be opened in shards; None for one index (shards=1 forgets them)."""
+    if shards is not None and (isinstance(shards, bool) or not isinstance(shards, int) or shards < 1):
+        raise ValueError(f"shards must be a whole number of at least 1, not {shards!r}")
+    if corpus is None and shards is not None:
+        corpus = default_corpus()
+    if shards == 1 or corpus is None:
+        if shards == 1:
+            from .shards import forget_shards
+
+            if forget_shards(corpus):
+                log.warning("the index of %s was in shards: it is one index again", corpus)
+        return None
+    from .shards import built_shards
+
+    count = shards if shards is not None else built_shards(corpus) if Path(corpus).is_dir() else None
+    if count is None:
+        return None
+    if engine != "askdoc":
+        raise ValueError(f"an index in shards searches with the askdoc engine, not {engine!r}")
+    return Path(corpus), count
 
 
 def _opener(root: Path, engine: str) -> Callable[..., Index]:
@@ -130,13 +186,15 @@ def _refresh(
     pending=None,
     wait: bool = True,
     changed: list[str] | None = None,
+    select: Callable[[Scan], Scan] = _all,
 ) -> store.IndexData:
-    walk = _walk_for(root, data, pending, changed)
+    walk = _walk_for(root, data, pending, changed, select)
     again = openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(file_list(walk)) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
-    walk = _settled(root, walk, (lambda: _walk_for(root, data, None, changed)) if changed is not None else None)
+    walk = _settled(root, walk, (lambda: _walk_for(root, data, None, changed, select)) if changed is not None else None,
+                    select=select)  # fmt: skip
     seen = store.current_generation(folder)
     try:
         with contextlib.ExitStack() as locked:
@@ -153,7 +211,7 @@ def _refresh(
                     return data
                 log.warning("waiting for another askdoc (%s), which is updating this index", holder)
                 locked.enter_context(store.write_lock(folder))
-            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed)
+            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed, select)
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
         fresh = rebuilt(data, walk.files(), file_list(walk), progress, openable_again(root, data))
@@ -161,7 +219,15 @@ def _refresh(
 
 
 def _locked_refresh(
-    root: Path, folder: Path, data, rebuild: bool, progress, walk: Scan, seen, changed: list[str] | None = None
+    root: Path,
+    folder: Path,
+    data,
+    rebuild: bool,
+    progress,
+    walk: Scan,
+    seen,
+    changed: list[str] | None = None,
+    select: Callable[[Scan], Scan] = _all,
 ) -> store.IndexData:
     """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken)."""
     scanned = file_list(walk)
@@ -171,7 +237,8 @@ def _locked_refresh(
         moved_on = store.current_generation(folder) != seen
         data = _load(folder)
         if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
-            walk = _settled(root, _walk_for(root, data, None, changed), lambda: _walk_for(root, data, None, changed))
+            again_walk = functools.partial(_walk_for, root, data, None, changed, select)
+            walk = _settled(root, again_walk(), again_walk, select=select)
             scanned = file_list(walk)
     again = openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
@@ -198,7 +265,7 @@ RACY_TICK_NS = 20_000_000  # the kernel stamps files from a coarse clock: a few 
 COARSE_TICK_NS = 2_000_000_000  # file systems with whole-second times (FAT: two seconds)
 
 
-def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = None, tries: int = 3) -> Scan:
+def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = None, tries: int = 3, select=_all) -> Scan:
     """The walk, taken again until no file in it is "racy" (changed within a timestamp tick before the
     walk): such a file could change again after it is read and keep its size and times, and the
     index would hold what it no longer says. Git re-checks such "racily clean" files; here the walk
@@ -214,18 +281,18 @@ def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = Non
         if pause > COARSE_TICK_NS:  # a change time in the future: the clock was set back, no tick to wait out
             return walk
         time.sleep(max(pause, 0) / 1e9)
-        walk = look_again() if look_again is not None else scan(root)
+        walk = look_again() if look_again is not None else select(scan(root))
     return walk
 
 
-def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterable[str] | None) -> Scan:
+def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterable[str] | None, select=_all) -> Scan:
     """What a walk of ``root`` would see: the stored walk with the ``changed`` paths looked at again
     (when there is a stored walk), else the walk ``pending`` made, else a walk now."""
     if changed is not None and data is not None and data.files is not None:
         stored = data.files
         columns = (stored.sizes, stored.mtimes, stored.inos, stored.ctimes)
-        return look_at(root, stored.rels(), *(column.tolist() for column in columns), paths=changed).scan
+        return select(look_at(root, stored.rels(), *(column.tolist() for column in columns), paths=changed).scan)
     walk = pending.result() if pending is not None else None
     if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
-    return walk
+    return select(walk)

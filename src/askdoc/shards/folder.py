@@ -1,0 +1,125 @@
+"""A corpus's shards on this machine: built, refreshed (only those whose files changed) and opened together.
+
+``<index folder>/shards/manifest.json`` remembers how many shards the corpus was built in (an
+index opened without a count uses it), each shard's committed generation and the collection's
+mean idf (rank-bm25's epsilon floor reads the whole vocabulary: computed again only when a shard
+changed).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from .. import store
+from ..corpus import scan
+from ..errors import CorpusError
+from ..opening import cache_root
+from .index import ShardedIndex, idf_average
+from .shard import Shard
+
+log = logging.getLogger("askdoc")
+
+MANIFEST = "manifest.json"
+
+
+def shards_dir(corpus: Path) -> Path:
+    return store.index_dir_for(Path(corpus), cache_root()) / "shards"
+
+
+def read_manifest(corpus: Path) -> dict[str, Any] | None:
+    """What the manifest says, or None when the corpus was never built in shards (or the file is unreadable)."""
+    try:
+        found = json.loads((shards_dir(corpus) / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("count"), int) else None
+
+
+def built_shards(corpus: str | os.PathLike) -> int | None:
+    """How many shards the corpus folder was last built in (None: one index)."""
+    manifest = read_manifest(Path(corpus).resolve())
+    return manifest["count"] if manifest else None
+
+
+def open_sharded(
+    corpus: str | os.PathLike,
+    shards: int | None = None,
+    *,
+    refresh: bool = True,
+    rebuild: bool = False,
+    progress=None,
+) -> ShardedIndex:
+    """The corpus folder's index in shards: ``shards`` of them, or as many as it was built in.
+
+    Asking for another number than was built rebuilds every shard, and says so. One walk of the
+    folder serves every shard; a shard whose files did not change is loaded, not rewritten.
+    """
+    root = Path(corpus).resolve()
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder '{corpus}' does not exist or is not a folder")
+    manifest = read_manifest(root)
+    count = shards if shards is not None else (manifest["count"] if manifest else None)
+    if count is None or count < 1:
+        raise CorpusError("the number of shards must be at least 1")
+    folder = shards_dir(root)
+    if manifest and manifest["count"] != count:
+        log.warning("rebuilding the index of %s in %d shards (it was built in %d)", root, count, manifest["count"])
+        _remove_shards(folder)
+        manifest, rebuild = None, True
+    walk = scan(root) if refresh or rebuild else None
+    opened = [
+        Shard.open(root, number, count, refresh=refresh or rebuild, rebuild=rebuild, progress=progress, walk=walk)
+        for number in range(count)
+    ]
+    generations = [_generation(shard) for shard in opened]
+    average = manifest.get("idf_average") if manifest and manifest.get("generations") == generations else None
+    if average is None:
+        n_passages = sum(shard.data.stats.n_passages for shard in opened)
+        average = idf_average([shard.vocabulary() for shard in opened], n_passages)
+        _write_manifest(folder, {"count": count, "generations": generations, "idf_average": average})
+    if not any(shard.data.n_passages for shard in opened):
+        raise CorpusError(f"corpus folder '{root}' has no readable articles")
+    analyzer = _analyzer(opened[0])
+    return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=analyzer,
+                        reopen=lambda progress=None: open_sharded(root, count, progress=progress))  # fmt: skip
+
+
+def forget_shards(corpus: str | os.PathLike) -> bool:
+    """Remove the corpus's shards (an index asked for as one again); whether there were any."""
+    folder = shards_dir(Path(corpus).resolve())
+    if not folder.exists():
+        return False
+    _remove_shards(folder)
+    return True
+
+
+def _analyzer(shard: Shard):
+    from ..analysis import Analyzer
+
+    analyzer = Analyzer()
+    analyzer.stems = shard.data.stems.working_copy()
+    return analyzer
+
+
+def _generation(shard: Shard) -> str | None:
+    current = store.current_generation(shard.folder)
+    return current.name if current is not None else None
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / (MANIFEST + ".tmp")
+    temporary.write_text(json.dumps(manifest), "utf-8")
+    os.replace(temporary, folder / MANIFEST)
+
+
+def _remove_shards(folder: Path) -> None:
+    (folder / MANIFEST).unlink(missing_ok=True)
+    for child in folder.iterdir() if folder.exists() else ():
+        if child.is_dir() and child.name.isdigit():
+            shutil.rmtree(child, ignore_errors=True)

@@ -1,0 +1,163 @@
+"""An index in shards (askdoc.shards) answers exactly as one index over the same corpus, and refreshes shard by shard."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+
+import pytest
+
+import askdoc
+from askdoc.ranking import Weights
+from askdoc.shards import ShardUnavailable, open_sharded, shard_folder, shard_of
+from shard_corpus import write_corpus
+
+
+def _seen(hits) -> list[tuple]:
+    """Everything a hit shows, scores to 1e-9."""
+    return [
+        (h.rank, h.article.id, h.passage.paragraph, h.passage.start, h.passage.end, round(h.score, 9),
+         h.quote.text if h.quote else None, h.quote.start if h.quote else None, h.answer, h.also_in,
+         h.matched_terms, h.highlights)
+        for h in hits
+    ]  # fmt: skip
+
+
+def _same(one, sharded, question: str, **options) -> None:
+    a, b = one.search(question, **options), sharded.search(question, **options)
+    assert _seen(b) == _seen(a), (question, options)
+    assert [abs(x.score - y.score) < 1e-9 for x, y in zip(a, b)] == [True] * len(a)
+    assert (b.weak, b.weak_words, b.missing, b.matched, b.scope_empty) == (
+        a.weak,
+        a.weak_words,
+        a.missing,
+        a.matched,
+        a.scope_empty,
+    )
+    assert b.missing_shards == ()
+    assert b.to_json() == a.to_json()
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> tuple[Path, list[str]]:
+    root = tmp_path_factory.mktemp("shards") / "news"
+    return root, write_corpus(root)
+
+
+def test_a_file_keeps_its_shard_whatever_else_the_corpus_holds():
+    names = [f"sport/{n:03d}.txt" for n in range(300)]
+    shards = [shard_of(name, 8) for name in names]
+    assert set(shards) == set(range(8))  # spread over all
+    assert shards == [shard_of(name, 8) for name in names]  # stable (no per-process hash seed)
+    assert shard_of("sport/001.txt", 8) == shard_of("sport/001.txt", 8)
+    with pytest.raises(ValueError):
+        shard_of("a.txt", 0)
+
+
+def test_three_shards_answer_every_question_as_one_index(corpus):
+    root, questions = corpus
+    one, sharded = askdoc.open(root), open_sharded(root, 3)
+    assert (sharded.n_passages, sharded.n_articles) == (one.n_passages, one.n_articles)
+    for question in questions[::4]:
+        _same(one, sharded, question)
+
+
+@pytest.mark.slow
+def test_every_hit_of_three_shards_equals_one_index_with_filters_feedback_and_context(corpus):
+    root, questions = corpus
+    one, sharded = askdoc.open(root), open_sharded(root, 3)
+    crossing = 0
+    for question in questions:
+        for options in ({}, {"k": 10}, {"max_per_article": 1}, {"where": "in:sport"}, {"where": "in:copies"},
+                        {"k": 3, "context": ["what did Blair say?"]}, {"weights": Weights(learned=False)},
+                        {"where": "in:nowhere"}):  # fmt: skip
+            _same(one, sharded, question, **options)
+        for hit in one.search(question, k=10):
+            here = shard_of(hit.article.meta.get("rel") or _rel(root, hit), 3)
+            crossing += any(shard_of(_rel_of_id(root, other), 3) != here for other in hit.also_in)
+    assert crossing  # copies in other shards were found and named, as one index names them
+
+
+def _rel(root: Path, hit) -> str:
+    return Path(hit.article.path).relative_to(root).as_posix()
+
+
+def _rel_of_id(root: Path, article_id: str) -> str:
+    return next(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*.txt")
+        if p.relative_to(root).with_suffix("").as_posix() == article_id
+    )
+
+
+class _Gone:
+    """A shard whose host is down: every call raises ShardUnavailable."""
+
+    def __init__(self, shard) -> None:
+        self.shard = shard
+
+    def __getattr__(self, name):
+        if name in ("summary", "vocabulary"):  # it was there when the index opened
+            return getattr(self.shard, name)
+
+        def unavailable(*args):
+            raise ShardUnavailable(self.shard.number, "its actor is not reachable")
+
+        return unavailable
+
+
+def test_a_shard_that_cannot_answer_is_named_and_the_others_answer(corpus):
+    root, questions = corpus
+    sharded = open_sharded(root, 3)
+    broken = askdoc.shards.ShardedIndex([sharded.shards[0], _Gone(sharded.shards[1]), sharded.shards[2]],
+                                        corpus=root, idf_average=sharded.collection.idf_average)  # fmt: skip
+    answered = 0
+    for question in questions[:30]:
+        hits = broken.search(question)
+        assert hits.missing_shards == (1,)
+        assert hits.to_json()["missing_shards"] == [1]
+        assert all(shard_of(_rel(root, hit), 3) != 1 for hit in hits)
+        answered += len(hits)
+    assert answered
+    assert "missing_shards" not in sharded.search(questions[0]).to_json()
+
+
+def _stamps(folder: Path) -> dict[str, int]:
+    return {str(p): p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_a_refresh_rewrites_only_the_shards_of_the_files_that_changed(tmp_path):
+    root = tmp_path / "news"
+    questions = write_corpus(root, n_articles=90, seed=3)
+    open_sharded(root, 4)
+    edited = root / "sport" / sorted(os.listdir(root / "sport"))[1]
+    added, deleted = root / "tech" / "new-one.txt", root / "copies" / sorted(os.listdir(root / "copies"))[0]
+    for change in ("edit", "add", "delete"):
+        path = {"edit": edited, "add": added, "delete": deleted}[change]
+        rel = path.relative_to(root).as_posix()
+        before = {n: _stamps(shard_folder(root, n)) for n in range(4)}
+        if change == "delete":
+            path.unlink()
+        else:
+            path.write_text("Volodin warned the council about the budget.\n\n" + "Tax reform vote in 2004.\n", "utf-8")
+        refreshed = open_sharded(root, 4)
+        after = {n: _stamps(shard_folder(root, n)) for n in range(4)}
+        mine = shard_of(rel, 4)
+        assert after[mine] != before[mine], change
+        assert all(after[n] == before[n] for n in range(4) if n != mine), change  # untouched, file for file
+        one = askdoc.open(root, rebuild=True)
+        for question in [*questions[::6], "what did Volodin warn?"]:
+            _same(one, refreshed, question)
+
+
+def test_the_number_of_shards_is_remembered_and_another_rebuilds_saying_so(tmp_path, caplog):
+    root = tmp_path / "news"
+    write_corpus(root, n_articles=30, seed=5)
+    open_sharded(root, 2)
+    assert len(open_sharded(root).shards) == 2  # opened without a count: as built
+    with caplog.at_level(logging.WARNING, logger="askdoc"):
+        assert len(open_sharded(root, 3).shards) == 3
+    assert "in 3 shards (it was built in 2)" in caplog.text
+    assert len(askdoc.open(root, shards=None).shards) == 3  # the library's entry point too
+    assert not (shard_folder(root, 0).parent / "3").exists()
