@@ -46,7 +46,6 @@ def open_index(
     wait: bool = False,
     verify: bool = False,
     changed: Iterable[str] | None = None,
-    shards: int | None = None,
 ) -> Index:
     """Load the index of a corpus folder, refreshed for added, changed and deleted files.
 
@@ -56,15 +55,9 @@ def open_index(
     (``askdoc index``: it waits, saying for whom). ``verify``: checksum every file of the stored
     index, however large (a load checks a large one only where that is cheap). ``changed``: only
     these paths (files or folders, as file events name them) can have changed: they are looked at,
-    not the whole folder. ``shards``: the index in this many shards (``askdoc.shards``; the same
-    answers, a refresh rewrites only the shards whose files changed); None: as it was last built
-    (one index unless it was built in shards); 1: one index again.
+    not the whole folder.
     """
     check_engine(engine)
-    if sharded := _sharded(corpus, shards, engine):
-        from .shards import open_sharded
-
-        return open_sharded(sharded[0], sharded[1], refresh=refresh, rebuild=rebuild, progress=progress)  # type: ignore[return-value]
     if _worker_importing_main():  # the parent says why in one line and reads the files itself;
         raise SystemExit(1)  # a RuntimeError here printed the worker's traceback besides
     root = Path(corpus) if corpus is not None else default_corpus()
@@ -117,29 +110,6 @@ def open_store(
 
 def _all(walk: Scan) -> Scan:
     return walk
-
-
-def _sharded(corpus, shards: int | None, engine: str) -> tuple[Path, int] | None:
-    """(folder, count) when the corpus is to be opened in shards; None for one index (shards=1 forgets them)."""
-    if shards is not None and (isinstance(shards, bool) or not isinstance(shards, int) or shards < 1):
-        raise ValueError(f"shards must be a whole number of at least 1, not {shards!r}")
-    if corpus is None and shards is not None:
-        corpus = default_corpus()
-    if shards == 1 or corpus is None:
-        if shards == 1:
-            from .shards import forget_shards
-
-            if forget_shards(corpus):
-                log.warning("the index of %s was in shards: it is one index again", corpus)
-        return None
-    from .shards import built_shards
-
-    count = shards if shards is not None else built_shards(corpus) if Path(corpus).is_dir() else None
-    if count is None:
-        return None
-    if engine != "askdoc":
-        raise ValueError(f"an index in shards searches with the askdoc engine, not {engine!r}")
-    return Path(corpus), count
 
 
 def _opener(root: Path, engine: str) -> Callable[..., Index]:
