@@ -161,3 +161,28 @@ def test_the_number_of_shards_is_remembered_and_another_rebuilds_saying_so(tmp_p
     assert "in 3 shards (it was built in 2)" in caplog.text
     assert len(askdoc.open(root, shards=None).shards) == 3  # the library's entry point too
     assert not (shard_folder(root, 0).parent / "3").exists()
+
+
+def test_askdoc_index_shards_then_query_and_show_answer_from_the_shards(tmp_path):
+    import json
+
+    from click.testing import CliRunner
+
+    from askdoc.cli import cli
+
+    root = tmp_path / "news"
+    questions = write_corpus(root, n_articles=40, seed=11)
+
+    def run(*args):
+        return CliRunner().invoke(cli, ["--corpus", str(root), *args], catch_exceptions=False)
+
+    one = [run("query", "--json", "-k", "3", q).output for q in questions[:8]]
+    built = run("index", "--shards", "3")
+    assert built.exit_code == 0, built.output
+    assert "in 3 shards" in built.output
+    assert [run("query", "--json", "-k", "3", q).output for q in questions[:8]] == one  # without --shards: as built
+    hit = json.loads(one[0])["hits"][0]
+    shown = run("show", hit["article"]["id"])
+    last_line = askdoc.open(root, shards=1).article(hit["article"]["id"]).text.strip().splitlines()[-1]
+    assert shown.exit_code == 0 and last_line in shown.output
+    assert "in 3 shards" not in run("index").output  # --shards 1 above made it one index again

@@ -91,6 +91,17 @@ class ShardedIndex:
     # -- what the index holds ---------------------------------------------------------------------
 
     @property
+    def saved(self) -> bool:
+        """Whether every shard is stored as it is (a shard hosted elsewhere is)."""
+        return all(getattr(getattr(shard, "data", None), "saved", True) for shard in self.shards)
+
+    @property
+    def location(self) -> Path | None:
+        """The folder the shards are stored in (each in a numbered folder), when they are local."""
+        folder = getattr(self.shards[0], "folder", None) if self.shards else None
+        return folder.parent if folder is not None else None
+
+    @property
     def n_passages(self) -> int:
         return self.collection.stats.n_passages
 
@@ -183,7 +194,7 @@ class ShardedIndex:
 
     # -- keeping up with the corpus folder ----------------------------------------------------------
 
-    def changes(self):
+    def changes(self, paths=None):
         """Files added, changed or removed since the shards were built (one walk, each shard its part)."""
         from ..changes import Changes
         from ..corpus import scan
