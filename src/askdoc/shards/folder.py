@@ -53,11 +53,13 @@ def open_sharded(
     refresh: bool = True,
     rebuild: bool = False,
     progress=None,
+    walk=None,
 ) -> ShardedIndex:
     """The corpus folder's index in shards: ``shards`` of them, or as many as it was built in.
 
     Asking for another number than was built rebuilds every shard, and says so. One walk of the
-    folder serves every shard; a shard whose files did not change is loaded, not rewritten.
+    folder (``walk``: one already started) serves every shard; a shard whose files did not change
+    is loaded, not rewritten.
     """
     root = Path(corpus).resolve()
     if not root.is_dir():
@@ -71,7 +73,7 @@ def open_sharded(
         log.warning("rebuilding the index of %s in %d shards (it was built in %d)", root, count, manifest["count"])
         _remove_shards(folder)
         manifest, rebuild = None, True
-    walk = scan(root) if refresh or rebuild else None
+    walk = _walked(root, walk) if refresh or rebuild else None
     opened = [
         Shard.open(root, number, count, refresh=refresh or rebuild, rebuild=rebuild, progress=progress, walk=walk)
         for number in range(count)
@@ -90,6 +92,12 @@ def open_sharded(
 
     return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened[0]), keep_average=keep,
                         reopen=lambda progress=None: open_sharded(root, count, progress=progress))  # fmt: skip
+
+
+def _walked(root: Path, pending):
+    """The walk ``pending`` made (``corpus.scan_in_background``, the askdoc command's), else a walk now."""
+    walk = pending.result() if pending is not None else None
+    return walk if walk is not None and walk.root == str(root.absolute()) else scan(root)
 
 
 def forget_shards(corpus: str | os.PathLike) -> bool:
