@@ -206,3 +206,30 @@ def test_a_word_in_most_passages_gets_the_floor_of_the_whole_collections_mean_id
     stored = askdoc.shards.read_manifest(root)
     assert stored is not None and stored["idf_average"] == pytest.approx(sharded.collection.idf_average)
     assert open_sharded(root).collection.idf_average == stored["idf_average"]  # read back, not computed again
+
+
+class _Remote:
+    """A shard as an actor serves it: every argument and result goes through pickle."""
+
+    def __init__(self, shard) -> None:
+        self.shard = shard
+
+    def __getattr__(self, name):
+        import pickle
+
+        def call(*args):
+            result = getattr(self.shard, name)(*pickle.loads(pickle.dumps(args)))
+            return pickle.loads(pickle.dumps(result))
+
+        return call
+
+
+def test_shards_whose_arguments_and_results_are_pickled_answer_as_one_index(corpus):
+    root, questions = corpus
+    one, local = askdoc.open(root), open_sharded(root, 3)
+    remote = askdoc.shards.ShardedIndex([_Remote(s) for s in local.shards], corpus=root)  # the mean idf read too
+    for question in questions[1::10]:
+        _same(one, remote, question, where="in:business")
+        _same(one, remote, question, max_per_article=1)
+    assert remote.catalog() == one.catalog()
+    assert remote.article("copies/copy-of-000").text == one.article("copies/copy-of-000").text
