@@ -8,6 +8,7 @@ vocabulary: computed when a question first needs it after a shard changed, then 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -15,10 +16,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import store
 from ..corpus import scan
 from ..errors import CorpusError
 from ..opening import cache_root
+from .assign import assigned
 from .index import ShardedIndex
 from .shard import Shard
 
@@ -74,6 +78,8 @@ def open_sharded(
         _remove_shards(folder)
         manifest, rebuild = None, True
     walk = _walked(root, walk) if refresh or rebuild else None
+    if walk is not None:
+        _assign(folder, walk, count)
     opened = [
         Shard.open(root, number, count, refresh=refresh or rebuild, rebuild=rebuild, progress=progress, walk=walk)
         for number in range(count)
@@ -98,6 +104,21 @@ def _walked(root: Path, pending):
     """The walk ``pending`` made (``corpus.scan_in_background``, the askdoc command's), else a walk now."""
     walk = pending.result() if pending is not None else None
     return walk if walk is not None and walk.root == str(root.absolute()) else scan(root)
+
+
+def _assign(folder: Path, walk, count: int) -> None:
+    """Each file's shard, kept beside the manifest (names and shards in one file, replaced whole) for the
+    next walk with the same names (an edit changes none)."""
+    path = folder / f"assigned-{count}.npz"
+    known = None
+    with contextlib.suppress(OSError, ValueError, KeyError), np.load(path, allow_pickle=False) as stored:
+        known = (stored["names"].tobytes(), stored["shards"])
+    shards = assigned(walk, count, known)
+    if known is None or known[0] != walk.blob:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"assigned-{count}.tmp.npz"
+        np.savez(temporary, names=np.frombuffer(walk.blob, dtype=np.uint8), shards=shards)
+        os.replace(temporary, path)
 
 
 def forget_shards(corpus: str | os.PathLike) -> bool:
@@ -131,6 +152,8 @@ def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 def _remove_shards(folder: Path) -> None:
     (folder / MANIFEST).unlink(missing_ok=True)
+    for kept in folder.glob("assigned*"):
+        kept.unlink(missing_ok=True)
     for child in folder.iterdir() if folder.exists() else ():
         if child.is_dir() and child.name.isdigit():
             shutil.rmtree(child, ignore_errors=True)

@@ -123,7 +123,7 @@ class Shard:
         data = open_store(
             root, folder, refresh=refresh, rebuild=rebuild, progress=progress, wait=wait,
             walk=_Ready(walk) if walk is not None else None, changed=changed,  # type: ignore[arg-type]
-            select=lambda scan: select(scan, number, count),
+            select=lambda scan: select(scan, number, count), share=1 / count,
         )  # fmt: skip
         return cls(Index(data, corpus=root, location=folder), number, count, folder)
 
