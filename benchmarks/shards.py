@@ -92,7 +92,7 @@ def same(a: list, b: list) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1m", help="10k, 100k or 1m passages")
-    parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--shards", type=int, default=None, help="how many shards (default 8)")
     parser.add_argument("-n", type=int, default=200, help="questions timed and compared")
     parser.add_argument("--child", choices=("build", "refresh", "query"))
     parser.add_argument("--corpus")
@@ -102,6 +102,7 @@ def main() -> None:
         print(json.dumps(child(args)))
         return
     corpus, questions = corpus_for(args.size)
+    args.shards = args.shards or 8  # (a child is given --shards only for the shards: one index's children none)
     compile_askdoc()
     rows = {}
     for name, shards in (("one index", None), (f"{args.shards} shards", args.shards)):
