@@ -40,11 +40,13 @@ def run(args: list[str], env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def edit_and_refresh(corpus: Path, env: dict, shards: int | None) -> dict:
-    """Edit one article, time the refresh that picks it up, then put the article back (refreshed again)."""
+def edit_and_refresh(corpus: Path, env: dict, shards: int | None, events: bool = False) -> dict:
+    """Edit one article, time the refresh that picks it up, then put the article back (refreshed again).
+
+    ``events``: the refresh is told the edited path (as the chat's watch is by file events): no walk."""
     article = sorted(corpus.rglob("*.txt"))[len(list(corpus.iterdir())) // 2]
     original = article.read_bytes()
-    options = ["--shards", str(shards)] if shards else []
+    options = (["--shards", str(shards)] if shards else []) + (["--path", str(article)] if events else [])
     try:
         article.write_bytes(original + b"\n\nAn edited paragraph about the harbour regatta.\n")
         result = run(["--child", "refresh", "--corpus", str(corpus), *options], env)
@@ -64,6 +66,8 @@ def child(args) -> dict:
         askdoc.open(corpus, rebuild=True, **options)
         return {"seconds": time.perf_counter() - start}
     if args.child == "refresh":
+        if args.path:
+            options["changed"] = [args.path]
         start = time.perf_counter()
         askdoc.open(corpus, **options)
         return {"seconds": time.perf_counter() - start}
@@ -97,6 +101,8 @@ def main() -> None:
     parser.add_argument("--child", choices=("build", "refresh", "query"))
     parser.add_argument("--corpus")
     parser.add_argument("--questions")
+    parser.add_argument("--path", help="(a refresh child) the edited file, as file events name it")
+    parser.add_argument("--events-only", action="store_true", help="only the refresh told the edited path (built)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args)))
@@ -108,6 +114,10 @@ def main() -> None:
     for name, shards in (("one index", None), (f"{args.shards} shards", args.shards)):
         env = env_for(WORK / f"shards-bench-{args.size}-{shards or 1}")
         options = ["--shards", str(shards)] if shards else []
+        if args.events_only:
+            times = [edit_and_refresh(corpus, env, shards, events=True).get("seconds", 0.0) for _ in range(3)]
+            print(f"| {name} | refresh told the edited path: {statistics.median(times):.2f} s (median of 3) |")
+            continue
         built = run(["--child", "build", "--corpus", str(corpus), *options], env)
         refresh = edit_and_refresh(corpus, env, shards)
         shot = one_shot(corpus, Path(questions).read_text("utf-8").splitlines()[0], env)
@@ -115,6 +125,8 @@ def main() -> None:
                      *options], env)  # fmt: skip
         rows[name] = {"build": built, "refresh": refresh, "one_shot": shot, "query": query}
         print(name, {k: v for k, v in query.items() if k != "hits"}, built, refresh, f"one-shot {shot:.3f}", flush=True)
+    if args.events_only:
+        return
     one, sharded = rows.values()
     agree = same(one["query"].get("hits", []), sharded["query"].get("hits", []))
     print(f"\n{args.size} passages, {args.shards} local shards, {args.n} questions (k=10); identical hits: "
