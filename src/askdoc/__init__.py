@@ -16,7 +16,7 @@ _WHERE = {
     "Added": "adding",
     "add_to_corpus": "adding",
     "Changes": "changes",
-    "open": "opening",
+    "open": "entry",
     "default_corpus": "corpus",
     "sample_corpus": "corpus",
     "article_from_text": "corpus",
@@ -43,7 +43,7 @@ def __getattr__(name: str):
             if err.name != f"{__name__}.{name}":
                 raise
             raise AttributeError(f"module 'askdoc' has no attribute {name!r}") from None
-    value = getattr(import_module(f"{__name__}.{module}"), "open_index" if name == "open" else name)
+    value = getattr(import_module(f"{__name__}.{module}"), "open_corpus" if name == "open" else name)
     globals()[name] = value
     return value
 
@@ -56,11 +56,11 @@ if TYPE_CHECKING:
     from .adding import Added, add_to_corpus
     from .changes import Changes
     from .corpus import article_from_text, default_corpus, sample_corpus
+    from .entry import open_corpus as open  # noqa: A001 - askdoc.open is the documented entry point
     from .errors import ArticleNotFound, AskdocError, CorpusError
     from .filters import Filter, FilterError
     from .index import Index
     from .model import Article, Hit, Hits, Passage, Quote
-    from .opening import open_index as open  # noqa: A001 - askdoc.open is the documented entry point
 
 __all__ = [
     "Added",

@@ -16,6 +16,7 @@ import click
 import askdoc
 
 from . import answering, render, targets, timing
+from .cli_options import filter_of, filter_options, shards_option
 from .progress import progress_bar
 
 EXIT_NO_MATCH = 1
@@ -75,28 +76,6 @@ engine_option = click.option(
     show_default=True,
     help="Scoring engine: askdoc's posting lists, or rank-bm25's BM25Okapi (same hits, slower).",
 )
-
-
-def filter_options(command):
-    """--in, --site, --since, --until: the same filter as in:, site:, after:, until: in a question."""
-    options = [
-        click.option(
-            "--in", "within", multiple=True, metavar="ID|FOLDER", help="Only this article or folder (repeatable)."
-        ),
-        click.option("--site", "sites", multiple=True, help="Only this source or web site (repeatable)."),
-        click.option(
-            "--since", metavar="DATE", help="Only articles dated on or after DATE (2024, 2024-09, 2024-09-01)."
-        ),
-        click.option("--until", metavar="DATE", help="Only articles dated on or before DATE."),
-    ]
-    for option in reversed(options):
-        command = option(command)
-    return command
-
-
-def _filter(within, sites, since, until) -> askdoc.Filter | None:
-    where = askdoc.Filter(within=tuple(within), sites=tuple(sites), since=since, until=until)
-    return where or None
 
 
 def _open(corpus: Path | None, engine: str = "askdoc", rebuild: bool = False, walk=None, **writer) -> askdoc.Index:
@@ -160,9 +139,10 @@ def chat(corpus: Path | None, engine: str = "askdoc") -> None:
 @click.option("--full", is_flag=True, help="Print each hit's whole paragraph, its quote in bold, not the quote alone.")
 @filter_options
 @click.option("--profile", is_flag=True, help="Print how long each stage took on stderr (or set ASKDOC_PROFILE=1).")
+@shards_option
 @click.argument("words", metavar="QUESTION", nargs=-1, required=True)
 @handle_errors
-def query(corpus, engine, k, max_per_article, json_, full, within, sites, since, until, profile, words) -> None:
+def query(corpus, engine, k, max_per_article, json_, full, within, sites, since, until, profile, shards, words) -> None:
     """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
 
     The question may be one argument or several words (askdoc query what did Volodin warn).
@@ -176,11 +156,11 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
     if not question.strip():
         _fail("the question is empty: ask something, or give - to read questions from stdin")
     walk = _walk_ahead(corpus)
-    where = _filter(within, sites, since, until)
+    where = filter_of(within, sites, since, until)
     if profile:
         timing.enable()
     timing.since_start("after askdoc import")
-    index = _open(corpus, engine, walk=walk)
+    index = _open(corpus, engine, walk=walk, **({"shards": shards} if shards else {}))
     if question != "-":
         answered = answering.answer(
             index, question, None, answering.Answer(k, max_per_article, where, json_, full, _terminal())
@@ -207,16 +187,19 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
 @cli.command()
 @corpus_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch instead of refreshing.")
+@shards_option
 @handle_errors
-def index(corpus: Path | None, rebuild: bool) -> None:
+def index(corpus: Path | None, rebuild: bool, shards: int | None) -> None:
     """Build or refresh the index of the corpus."""
     started = time.perf_counter()
-    built = _open(corpus, rebuild=rebuild, wait=True, verify=True)  # the writer: it waits, and checks every byte
+    writer = {"shards": shards} if shards else {"wait": True, "verify": True}  # it waits, and checks every byte
+    built = _open(corpus, rebuild=rebuild, **writer)
     if not built.saved:
         _fail(f"the index was built but could not be saved in {built.location} (see the warning above)")
     click.echo(
         f"{built.n_articles} articles, {built.n_passages} passages, "
-        f"ready in {time.perf_counter() - started:.2f} s (index at {built.location})",
+        f"ready in {time.perf_counter() - started:.2f} s (index at {built.location}"
+        + (f", in {len(built.shards)} shards)" if hasattr(built, "shards") else ")"),
         err=True,
     )
 
@@ -313,7 +296,7 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
     from .filters import filter_words, split_question
 
     rest, written = split_question(filter_words(filters))
-    where = _filter(within, sites, since, until)
+    where = filter_of(within, sites, since, until)
     scope = (written & where if where else written) or None
     index = _open(corpus)
     rows = index.catalog(scope)

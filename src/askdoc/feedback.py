@@ -49,7 +49,9 @@ def expansion(
         length = max(table.length(row), 1)
         for term, tf in zip(held.tolist(), counts.tolist()):
             model[term] = model.get(term, 0.0) + likelihood * tf / length
-    kept = sorted(model.items(), key=lambda item: (-item[1], item[0]))[:FEEDBACK_TERMS]
-    total = sum(value for _, value in kept)
     vocab = retriever.vocabulary
+    # equal weights (common: the words of one passage, each once) in the order of the words themselves, not of
+    # their ids: ids depend on the order a build met the words, and differ between shards and one index
+    kept = sorted(model.items(), key=lambda item: (-item[1], vocab[item[0]]))[:FEEDBACK_TERMS]
+    total = sum(value for _, value in kept)
     return {vocab[term]: weight * size * value / total for term, value in kept}

@@ -182,6 +182,7 @@ class Hits(list[Hit]):
         scope_empty: bool = False,
         borrowed: str = "",
         matched_words: tuple[str, ...] = (),
+        missing_shards: tuple[int, ...] = (),
     ) -> None:
         super().__init__(hits)
         self.question = question
@@ -194,6 +195,7 @@ class Hits(list[Hit]):
         # a follow-up ("and Putin?"): the words it borrowed from the earlier questions, searched with its own
         self.borrowed = borrowed
         self.matched_words = matched_words  # the question's words behind ``matched`` ("agreed" for "agre")
+        self.missing_shards = missing_shards  # a sharded index: the shards that could not be searched
 
     def to_json(self) -> dict[str, Any]:
         """The question, its terms, the hits and the filter as JSON values (what ``--json`` prints)."""
@@ -208,4 +210,6 @@ class Hits(list[Hit]):
         if self.scope:
             out["filter"] = self.scope
             out["filter_empty"] = self.scope_empty
+        if self.missing_shards:
+            out["missing_shards"] = list(self.missing_shards)
         return out

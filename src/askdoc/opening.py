@@ -71,20 +71,48 @@ def open_index(
         found = scan(root)
         built = rebuilt(None, found.files(), file_list(found), progress)
         return Index(built, engine=engine, corpus=root.resolve(), reopen=_opener(root, engine))
+    data = open_store(root, folder, refresh=refresh, rebuild=rebuild, progress=progress, walk=walk, wait=wait,
+                      verify=verify, changed=changed)  # fmt: skip
+    if data.n_passages == 0:
+        raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
+    return Index(data, engine=engine, corpus=root.resolve(), location=folder, reopen=_opener(root, engine))
+
+
+def open_store(
+    root: Path,
+    folder: Path,
+    *,
+    refresh: bool = True,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    walk: PendingScan | None = None,
+    wait: bool = False,
+    verify: bool = False,
+    changed: Iterable[str] | None = None,
+    select: Callable[[Scan], Scan] | None = None,
+    share: float = 1.0,
+) -> store.IndexData:
+    """The index data stored in ``folder`` for the corpus ``root``, refreshed (see ``open_index``).
+
+    ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default;
+    ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``).
+    """
     if note := store.made_private(folder):
         log.warning("%s", note)
     data: store.IndexData | None = None
     with timing.stage("load index"):
-        data = None if rebuild else _load(folder, verify=verify)
+        data = None if rebuild else _load(folder, verify=verify, share=share)
     if data is not None and data.readers != formats.VERSION:
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
             changed = None if changed is None else list(changed)
-            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed)
-    if data.n_passages == 0:
-        raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
-    return Index(data, engine=engine, corpus=root.resolve(), location=folder, reopen=_opener(root, engine))
+            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all)
+    return data
+
+
+def _all(walk: Scan) -> Scan:
+    return walk
 
 
 def _opener(root: Path, engine: str) -> Callable[..., Index]:
@@ -99,7 +127,7 @@ def _worker_importing_main() -> bool:
     return mp is not None and bool(getattr(mp.current_process(), "_inheriting", False))
 
 
-def _load(folder: Path, patience: float = 10.0, verify: bool = False) -> store.IndexData | None:
+def _load(folder: Path, patience: float = 10.0, verify: bool = False, share: float = 1.0) -> store.IndexData | None:
     """The stored index, or None (with a warning) when it is damaged and must be rebuilt.
 
     A writer removes the generation it replaces as soon as it has committed, so a load can fail
@@ -112,7 +140,7 @@ def _load(folder: Path, patience: float = 10.0, verify: bool = False) -> store.I
     while True:
         before = store.current_generation(folder)
         try:
-            return store.load(folder, verify_all=verify)
+            return store.load(folder, verify_all=verify, share=share)
         except store.CorruptIndex as err:
             if store.current_generation(folder) != before and time.monotonic() < deadline:
                 time.sleep(pause)
@@ -131,13 +159,19 @@ def _refresh(
     pending=None,
     wait: bool = True,
     changed: list[str] | None = None,
+    select: Callable[[Scan], Scan] = _all,
 ) -> store.IndexData:
-    walk = _walk_for(root, data, pending, changed)
+    walk = _walk_for(root, data, pending, changed, select)
     again = openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(file_list(walk)) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
-    walk = _settled(root, walk, (lambda: _walk_for(root, data, None, changed)) if changed is not None else None)
+    look_again: Callable[[], Scan] | None
+    if changed is not None:
+        look_again = functools.partial(_walk_for, root, data, None, changed, select)
+    else:
+        look_again = None if select is _all else lambda: select(scan(root))
+    walk = _settled(root, walk, look_again)
     seen = store.current_generation(folder)
     try:
         with contextlib.ExitStack() as locked:
@@ -154,7 +188,7 @@ def _refresh(
                     return data
                 log.warning("waiting for another askdoc (%s), which is updating this index", holder)
                 locked.enter_context(store.write_lock(folder))
-            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed)
+            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed, select)
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
         fresh = rebuilt(data, walk.files(), file_list(walk), progress, openable_again(root, data))
@@ -162,7 +196,15 @@ def _refresh(
 
 
 def _locked_refresh(
-    root: Path, folder: Path, data, rebuild: bool, progress, walk: Scan, seen, changed: list[str] | None = None
+    root: Path,
+    folder: Path,
+    data,
+    rebuild: bool,
+    progress,
+    walk: Scan,
+    seen,
+    changed: list[str] | None = None,
+    select: Callable[[Scan], Scan] = _all,
 ) -> store.IndexData:
     """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken)."""
     scanned = file_list(walk)
@@ -172,7 +214,8 @@ def _locked_refresh(
         moved_on = store.current_generation(folder) != seen
         data = _load(folder)
         if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
-            walk = _settled(root, _walk_for(root, data, None, changed), lambda: _walk_for(root, data, None, changed))
+            again_walk = functools.partial(_walk_for, root, data, None, changed, select)
+            walk = _settled(root, again_walk(), again_walk)
             scanned = file_list(walk)
     again = openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
@@ -219,14 +262,14 @@ def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = Non
     return walk
 
 
-def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterable[str] | None) -> Scan:
+def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterable[str] | None, select=_all) -> Scan:
     """What a walk of ``root`` would see: the stored walk with the ``changed`` paths looked at again
     (when there is a stored walk), else the walk ``pending`` made, else a walk now."""
     if changed is not None and data is not None and data.files is not None:
         stored = data.files
         columns = (stored.sizes, stored.mtimes, stored.inos, stored.ctimes)
-        return look_at(root, stored.rels(), *(column.tolist() for column in columns), paths=changed).scan
+        return select(look_at(root, stored.rels(), *(column.tolist() for column in columns), paths=changed).scan)
     walk = pending.result() if pending is not None else None
     if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
-    return walk
+    return select(walk)

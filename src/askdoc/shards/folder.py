@@ -1,0 +1,199 @@
+"""A corpus's shards on this machine: built, refreshed (only those whose files changed) and opened together.
+
+``<index folder>/shards/manifest.json`` remembers how many shards the corpus was built in (an
+index opened without a count uses it), each shard's committed generation and the collection's
+mean idf (rank-bm25's epsilon floor for a term in over half the passages reads the whole
+vocabulary: computed when a question first needs it after a shard changed, then kept).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import store
+from ..corpus import scan
+from ..errors import CorpusError
+from ..opening import cache_root
+from .assign import assigned
+from .index import ShardedIndex
+from .shard import Shard
+
+log = logging.getLogger("askdoc")
+
+MANIFEST = "manifest.json"
+
+
+def shards_dir(corpus: Path) -> Path:
+    return store.index_dir_for(Path(corpus), cache_root()) / "shards"
+
+
+def read_manifest(corpus: Path) -> dict[str, Any] | None:
+    """What the manifest says, or None when the corpus was never built in shards (or the file is unreadable)."""
+    try:
+        found = json.loads((shards_dir(corpus) / MANIFEST).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) and isinstance(found.get("count"), int) else None
+
+
+def built_shards(corpus: str | os.PathLike) -> int | None:
+    """How many shards the corpus folder was last built in (None: one index)."""
+    manifest = read_manifest(Path(corpus).resolve())
+    return manifest["count"] if manifest else None
+
+
+def open_sharded(
+    corpus: str | os.PathLike,
+    shards: int | None = None,
+    *,
+    refresh: bool = True,
+    rebuild: bool = False,
+    progress=None,
+    walk=None,
+    changed=None,
+) -> ShardedIndex:
+    """The corpus folder's index in shards: ``shards`` of them, or as many as it was built in.
+
+    Asking for another number than was built rebuilds every shard, and says so. One walk of the
+    folder (``walk``: one already started) serves every shard; a shard whose files did not change
+    is loaded, not rewritten. ``changed``: only these paths (files or folders, as file events name
+    them) can have changed: each shard looks at them beside its stored files, and nothing is walked.
+    """
+    root = Path(corpus).resolve()
+    if not root.is_dir():
+        raise CorpusError(f"corpus folder '{corpus}' does not exist or is not a folder")
+    manifest = read_manifest(root)
+    count = shards if shards is not None else (manifest["count"] if manifest else None)
+    if count is None or count < 1:
+        raise CorpusError("the number of shards must be at least 1")
+    folder = shards_dir(root)
+    if manifest and manifest["count"] != count:
+        log.warning("rebuilding the index of %s in %d shards (it was built in %d)", root, count, manifest["count"])
+        _remove_shards(folder)
+        manifest, rebuild = None, True
+    changed = None if changed is None or rebuild else [os.path.abspath(path) for path in changed]
+    walk = _walked(root, walk) if (refresh or rebuild) and changed is None else None
+    if walk is not None:
+        _assign(folder, walk, count)
+    opened = [
+        Shard.open(
+            root,
+            number,
+            count,
+            refresh=refresh or rebuild,
+            rebuild=rebuild,
+            progress=progress,
+            walk=walk,
+            changed=changed,
+        )  # fmt: skip
+        for number in range(count)
+    ]
+    generations = [_generation(shard) for shard in opened]
+    same = manifest is not None and manifest.get("generations") == generations
+    average = manifest.get("idf_average") if manifest is not None and same else None
+    if not same:
+        _write_manifest(folder, {"count": count, "generations": generations, "idf_average": None})
+    if not any(shard.data.n_passages for shard in opened):
+        raise CorpusError(f"corpus folder '{root}' has no readable articles")
+    keep = functools.partial(_keep_average, root, count, generations)
+    return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened), keep_average=keep,
+                        reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
+                                                                                changed=changed))  # fmt: skip
+
+
+def _keep_average(root: Path, count: int, generations: list, value: float) -> None:
+    """The mean idf, read from every vocabulary when a question first needs it, kept for these generations."""
+    if read_manifest(root) == {"count": count, "generations": generations, "idf_average": None}:
+        _write_manifest(shards_dir(root), {"count": count, "generations": generations, "idf_average": value})
+
+
+def _walked(root: Path, pending):
+    """The walk ``pending`` made (``corpus.scan_in_background``, the askdoc command's), else a walk now."""
+    walk = pending.result() if pending is not None else None
+    return walk if walk is not None and walk.root == str(root.absolute()) else scan(root)
+
+
+def _assign(folder: Path, walk, count: int) -> None:
+    """Each file's shard, kept beside the manifest (names and shards in one file, replaced whole) for the
+    next walk with the same names (an edit changes none)."""
+    path = folder / f"assigned-{count}.npz"
+    known = None
+    with contextlib.suppress(OSError, ValueError, KeyError), np.load(path, allow_pickle=False) as stored:
+        known = (stored["names"].tobytes(), stored["shards"])
+    shards = assigned(walk, count, known)
+    if known is None or known[0] != walk.blob:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"assigned-{count}.tmp.npz"
+        np.savez(temporary, names=np.frombuffer(walk.blob, dtype=np.uint8), shards=shards)
+        os.replace(temporary, path)
+
+
+def forget_shards(corpus: str | os.PathLike) -> bool:
+    """Remove the corpus's shards (an index asked for as one again); whether there were any."""
+    folder = shards_dir(Path(corpus).resolve())
+    if not folder.exists():
+        return False
+    _remove_shards(folder)
+    return True
+
+
+def _analyzer(shards: list[Shard]):
+    """An analyzer that finds a word's stem in any shard's stored table (each shard learned its own words:
+    a word of another shard's article missing from the first's would load NLTK's stemmer, ~0.4 s)."""
+    from ..analysis import Analyzer
+
+    analyzer = Analyzer()
+    analyzer.stems = _Stems([shard.data.stems for shard in shards])  # type: ignore[assignment]
+    return analyzer
+
+
+class _Stems:
+    """Several stem tables looked up in turn; what the analyzer learns besides is kept apart."""
+
+    def __init__(self, tables: list) -> None:
+        self.tables = tables
+        self.learned: dict[str, str] = {}
+
+    def get(self, word: str, default=None):
+        stem = self.learned.get(word)
+        for table in self.tables if stem is None else ():
+            stem = table.get(word)
+            if stem is not None:
+                break
+        return default if stem is None else stem
+
+    def __setitem__(self, word: str, stem: str) -> None:
+        self.learned[word] = stem
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
+
+
+def _generation(shard: Shard) -> str | None:
+    current = store.current_generation(shard.folder)
+    return current.name if current is not None else None
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    temporary = folder / (MANIFEST + ".tmp")
+    temporary.write_text(json.dumps(manifest), "utf-8")
+    os.replace(temporary, folder / MANIFEST)
+
+
+def _remove_shards(folder: Path) -> None:
+    (folder / MANIFEST).unlink(missing_ok=True)
+    for kept in folder.glob("assigned*"):
+        kept.unlink(missing_ok=True)
+    for child in folder.iterdir() if folder.exists() else ():
+        if child.is_dir() and child.name.isdigit():
+            shutil.rmtree(child, ignore_errors=True)
