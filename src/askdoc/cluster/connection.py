@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 from pathlib import Path
 from types import ModuleType
 
@@ -45,6 +46,7 @@ def connect(address: str, corpus: Path) -> ModuleType:
     ray = ray_module()
     if ray.is_initialized():
         return ray
+    _reachable(address)
     try:
         ray.init(
             address=address,
@@ -61,6 +63,19 @@ def connect(address: str, corpus: Path) -> ModuleType:
     except (ValueError, RuntimeError) as err:
         raise ClusterError(f"could not join the Ray cluster at {address}: {_first_line(err)}") from None
     return ray
+
+
+def _reachable(address: str) -> None:
+    """A ClusterError at once when nothing listens at HOST:PORT (Ray itself retries for a minute or more)."""
+    host, _, port = address.rpartition(":")
+    if address == "auto" or "://" in address or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host or "127.0.0.1", int(port)), timeout=5).close()
+    except OSError as err:
+        raise ClusterError(
+            f"no Ray cluster answers at {address} ({err.strerror or err}); start one with `ray start --head`"
+        ) from None
 
 
 def _first_line(err: BaseException) -> str:

@@ -72,8 +72,16 @@ class ShardHost:
             "count": self.shard.count,
             "idf_average": self.idf_average,
             "pid": os.getpid(),
+            "node": _node_id(),
             "peak_rss": peak_rss(),
         }
+
+
+def _node_id() -> str:
+    """The Ray node this actor runs on (Ray is there: this runs in its worker)."""
+    import ray
+
+    return ray.get_runtime_context().get_node_id()
 
 
 def peak_rss() -> int:

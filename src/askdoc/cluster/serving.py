@@ -214,8 +214,8 @@ class ClusterIndex(ShardedIndex):
 
 def open_for(corpus: str | os.PathLike, cluster: str, **options: Any) -> ShardedIndex:
     """``askdoc.open(corpus, cluster=ADDRESS)``: the served index; nothing else is opened."""
-    unknown = set(options) - {"engine", "progress", "refresh", "walk"}
-    if unknown:
+    unknown = set(options) - {"engine", "progress", "refresh", "walk", "rebuild"}
+    if unknown or options.get("rebuild"):
         raise ValueError(f"a served index takes no {', '.join(sorted(unknown))} (askdoc serve builds it)")
     if options.get("engine", "askdoc") != "askdoc":
         raise ValueError("a served index searches with the askdoc engine")

@@ -27,13 +27,14 @@ class AskdocApp(App):
 
     k: reactive[int] = reactive(DEFAULT_K)
 
-    def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K) -> None:
+    def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K, cluster: str | None = None) -> None:
         super().__init__()
         self.corpus = corpus
         self.is_sample = corpus.resolve() == askdoc.sample_corpus().resolve()
         # the header names the corpus: the sample by what it is, a folder by its name (which may hold escapes)
         self.corpus_name = "bundled sample" if self.is_sample else one_line(corpus.resolve().name or str(corpus))
         self.engine = engine
+        self.cluster = cluster  # the Ray cluster serving the corpus (askdoc --cluster), or None
         self.index: askdoc.Index | None = None
         self.chat = ChatScreen()
         self.set_reactive(AskdocApp.k, k)
@@ -57,16 +58,18 @@ class AskdocApp(App):
             self.push_screen(ArticlesScreen(self.index))
 
 
-def make_app(corpus: str | Path | None = None, engine: str = "askdoc", *, k: int = DEFAULT_K) -> AskdocApp:
+def make_app(
+    corpus: str | Path | None = None, engine: str = "askdoc", *, k: int = DEFAULT_K, cluster: str | None = None
+) -> AskdocApp:
     """The app for a corpus folder (default: askdoc.default_corpus()); the CLI and the tests both use it."""
     if engine not in askdoc.ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(askdoc.ENGINES)}")
     root = Path(corpus) if corpus is not None else askdoc.default_corpus()
     if not root.is_dir():
         raise askdoc.CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
-    return AskdocApp(root, engine=engine, k=k)
+    return AskdocApp(root, engine=engine, k=k, cluster=cluster)
 
 
-def run(corpus: str | Path | None = None, engine: str = "askdoc") -> None:
-    """Open the chat in the terminal (``askdoc`` and ``askdoc chat``)."""
-    make_app(corpus, engine=engine).run()
+def run(corpus: str | Path | None = None, engine: str = "askdoc", cluster: str | None = None) -> None:
+    """Open the chat in the terminal (``askdoc`` and ``askdoc chat``; ``cluster``: the index served there)."""
+    make_app(corpus, engine=engine, cluster=cluster).run()

@@ -113,7 +113,8 @@ class ChatScreen(Screen):
 
         with _CollectWarnings() as warnings:
             try:
-                index = askdoc.open(self.app.corpus, engine=self.app.engine, progress=progress)
+                served = {"cluster": self.app.cluster} if self.app.cluster else {}
+                index = askdoc.open(self.app.corpus, engine=self.app.engine, progress=progress, **served)
             except askdoc.CorpusError as err:  # empty or missing: opened again once articles arrive
                 self.app.call_from_thread(self.index_failed, str(err), True)
                 return
