@@ -108,6 +108,7 @@ class Shard:
         self._masks: dict[Filter, np.ndarray] = {}
         self._lock = threading.Lock()
         self._scratch: np.ndarray | None = None
+        self._term_names: dict[int, str] = {}  # term id -> the term, decoded once (bundles send terms as strings)
 
     @classmethod
     def open(cls, corpus, number: int, count: int, *, refresh: bool = True, rebuild: bool = False,
@@ -239,7 +240,12 @@ class Shard:
         columns["f_count"] = np.diff(f_ptr[first : last + 2])
         columns["f_tf"] = np.asarray(t.forward_tfs[f_ptr[first] : f_ptr[last + 1]])
         vocab = self.data.vocab
-        terms = tuple(vocab[int(i)] for i in np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]]).tolist())
+        # each distinct term decoded once (an article repeats its words; decoding was most of a search's time),
+        # and one string object for its repeats, which pickle then sends once (a bundle goes to the coordinator)
+        unique, inverse = np.unique(np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]]), return_inverse=True)
+        known = self._term_names  # (kept: the same words come back in question after question)
+        names = [known.get(i) or known.setdefault(i, vocab[i]) for i in unique.tolist()]
+        terms = tuple(names[j] for j in inverse.tolist())
         return ArticleBundle(self.number, self._article_key(article), tuple(range(first, last + 1)),
                              dict(self.data.articles[article]), self.index.shelf.article(article).text, columns, terms)  # fmt: skip
 
