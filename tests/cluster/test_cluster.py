@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import signal
 import threading
 import time
 from pathlib import Path
@@ -151,6 +153,21 @@ def test_a_shard_that_stays_unreachable_is_named_by_the_library_and_the_command(
     same(served.one, served.index, question)
 
 
+def test_a_shard_that_does_not_answer_in_time_is_named_and_answers_again_when_it_does(served):
+    index = serving.open_served(served.root, timeout=1.0)
+    pid = served.ray.get(served.actor(1).call.remote("info", ()))["pid"]
+    question = "profit in 2004"
+    os.kill(pid, signal.SIGSTOP)  # the actor's process hangs: alive to Ray, answering nothing
+    try:
+        started = time.monotonic()
+        hits = index.search(question)
+        assert hits.missing_shards == (1,)
+        assert time.monotonic() - started < 10  # the call and its retry, a second each, and the others' answers
+    finally:
+        os.kill(pid, signal.SIGCONT)
+    same(served.one, index, question)
+
+
 def _ids_of(served: Served, number: int) -> set[str]:
     """The articles of a shard, by where their files hash."""
     return {row["id"] for row in served.one.catalog() if shard_of(row["file"], 3) == number}
@@ -166,6 +183,12 @@ def test_askdoc_query_and_serve_stop_on_the_cluster(served, tmp_path):
     assert json.loads(done.stdout) == served.one.search(question, k=4).to_json()
     small = tmp_path / "small"
     write_corpus(small, n_articles=30)
+    built = CliRunner().invoke(cli, ["index", "--corpus", str(small), "--shards", "2", "--cluster", "auto"])
+    assert built.exit_code == 0, built.stderr
+    assert sorted(line.split(" ready")[0] for line in built.stderr.splitlines() if " ready (" in line) == [
+        "askdoc: shard 0", "askdoc: shard 1"
+    ]  # fmt: skip
+    assert "in 2 shards built on the cluster" in built.stderr
     started = CliRunner().invoke(cli, ["serve", "--corpus", str(small), "--shards", "2", "--cluster", "auto"])
     assert started.exit_code == 0, started.stderr
     assert "serving" in started.stderr and "in 2 shards" in started.stderr
@@ -223,3 +246,19 @@ def test_two_nodes_one_removed_answers_continue_or_name_the_missing_shard(ray_cl
         serving.stop(root)
         if second in cluster.worker_nodes:
             cluster.remove_node(second)
+
+
+async def test_the_chat_on_the_cluster_answers_as_one_index(served):
+    from askdoc.tui.app import make_app
+    from askdoc.tui.widgets.hit_quote import HitQuote
+    from chat_helpers import ask, settle
+
+    question = "what did Blair say about the election?"
+    app = make_app(served.root, cluster="auto")
+    async with app.run_test(size=(100, 40)) as pilot:
+        await settle(pilot)
+        assert isinstance(app.index, serving.ClusterIndex)
+        await ask(pilot, question)
+        shown = [quote.hit for quote in app.query(HitQuote)]
+    expected = served.one.search(question, k=len(shown))
+    assert shown and seen(shown) == seen(expected)

@@ -180,11 +180,13 @@ class ClusterIndex(ShardedIndex):
     def fan_out(self, method: str, arguments: dict[int, tuple]) -> dict[int, Any]:
         started = {}
         for i, args in arguments.items():
+            if i in self.unavailable:  # it failed earlier in this search: not waited for again (nor half counted)
+                continue
             try:
                 started[i] = self.shards[i].submit(method, args)
             except ShardUnavailable:
                 started[i] = None
-        out: dict[int, Any] = {}
+        out: dict[int, Any] = dict.fromkeys(arguments)
         for i, ref in started.items():
             try:
                 if ref is None:  # no actor by that name: it may be back (restarted) by now
