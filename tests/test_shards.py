@@ -186,3 +186,50 @@ def test_askdoc_index_shards_then_query_and_show_answer_from_the_shards(tmp_path
     last_line = askdoc.open(root, shards=1).article(hit["article"]["id"]).text.strip().splitlines()[-1]
     assert shown.exit_code == 0 and last_line in shown.output
     assert "in 3 shards" not in run("index").output  # --shards 1 above made it one index again
+
+
+def test_a_word_in_most_passages_gets_the_floor_of_the_whole_collections_mean_idf(tmp_path):
+    """rank-bm25 floors a negative idf (a word in over half the passages) at 0.25 x the mean idf of every
+    term of the collection: the shards compute that mean over their vocabularies together, and keep it."""
+    import random
+
+    rng = random.Random(2)
+    words = "harbour regatta council budget tax reform vote minister storm bridge ferry school".split()
+    root = tmp_path / "news"
+    for number in range(60):
+        paragraphs = [" ".join(["said", *rng.sample(words, 4), f"w{number}x{p}"]) + "." for p in range(3)]
+        (root / f"f{number % 4}").mkdir(parents=True, exist_ok=True)
+        (root / f"f{number % 4}" / f"{number}.txt").write_text("\n\n".join(paragraphs) + "\n", "utf-8")
+    one, sharded = askdoc.open(root), open_sharded(root, 3)
+    for question in ("who said harbour regatta?", "said", "said budget w3x1", "ferry said school"):
+        _same(one, sharded, question)
+    stored = askdoc.shards.read_manifest(root)
+    assert stored is not None and stored["idf_average"] == pytest.approx(sharded.collection.idf_average)
+    assert open_sharded(root).collection.idf_average == stored["idf_average"]  # read back, not computed again
+
+
+class _Remote:
+    """A shard as an actor serves it: every argument and result goes through pickle."""
+
+    def __init__(self, shard) -> None:
+        self.shard = shard
+
+    def __getattr__(self, name):
+        import pickle
+
+        def call(*args):
+            result = getattr(self.shard, name)(*pickle.loads(pickle.dumps(args)))
+            return pickle.loads(pickle.dumps(result))
+
+        return call
+
+
+def test_shards_whose_arguments_and_results_are_pickled_answer_as_one_index(corpus):
+    root, questions = corpus
+    one, local = askdoc.open(root), open_sharded(root, 3)
+    remote = askdoc.shards.ShardedIndex([_Remote(s) for s in local.shards], corpus=root)  # the mean idf read too
+    for question in questions[1::10]:
+        _same(one, remote, question, where="in:business")
+        _same(one, remote, question, max_per_article=1)
+    assert remote.catalog() == one.catalog()
+    assert remote.article("copies/copy-of-000").text == one.article("copies/copy-of-000").text

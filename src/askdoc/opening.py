@@ -163,8 +163,11 @@ def _refresh(
     if data is not None and data.files is not None and data.files.same_as(file_list(walk)) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
-    walk = _settled(root, walk, (lambda: _walk_for(root, data, None, changed, select)) if changed is not None else None,
-                    select=select)  # fmt: skip
+    if changed is not None:
+        look_again = functools.partial(_walk_for, root, data, None, changed, select)
+    else:
+        look_again = None if select is _all else lambda: select(scan(root))
+    walk = _settled(root, walk, look_again)
     seen = store.current_generation(folder)
     try:
         with contextlib.ExitStack() as locked:
@@ -208,7 +211,7 @@ def _locked_refresh(
         data = _load(folder)
         if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
             again_walk = functools.partial(_walk_for, root, data, None, changed, select)
-            walk = _settled(root, again_walk(), again_walk, select=select)
+            walk = _settled(root, again_walk(), again_walk)
             scanned = file_list(walk)
     again = openable_again(root, data)
     if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
@@ -235,7 +238,7 @@ RACY_TICK_NS = 20_000_000  # the kernel stamps files from a coarse clock: a few 
 COARSE_TICK_NS = 2_000_000_000  # file systems with whole-second times (FAT: two seconds)
 
 
-def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = None, tries: int = 3, select=_all) -> Scan:
+def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = None, tries: int = 3) -> Scan:
     """The walk, taken again until no file in it is "racy" (changed within a timestamp tick before the
     walk): such a file could change again after it is read and keep its size and times, and the
     index would hold what it no longer says. Git re-checks such "racily clean" files; here the walk
@@ -251,7 +254,7 @@ def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = Non
         if pause > COARSE_TICK_NS:  # a change time in the future: the clock was set back, no tick to wait out
             return walk
         time.sleep(max(pause, 0) / 1e9)
-        walk = look_again() if look_again is not None else select(scan(root))
+        walk = look_again() if look_again is not None else scan(root)
     return walk
 
 

@@ -15,6 +15,7 @@ import contextlib
 import logging
 import os
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -142,23 +143,39 @@ class ShardProxy:
         """The call started on the actor (its object ref), or ShardUnavailable when there is no actor."""
         return self.actor().call.remote(method, args)
 
-    def result(self, ref, method: str, args: tuple, retry: bool = True) -> Any:
-        """The answer of a call started with ``submit``; once more if it failed; ShardUnavailable at last."""
+    def result(self, ref, method: str, args: tuple) -> Any:
+        """The answer of a call started with ``submit``; ShardUnavailable when the shard does not give one.
+
+        A call that fails because the actor died or its node left is made once more, on the actor
+        Ray restarted under the same name (an actor killed for good has no name any more: named at
+        once). While Ray restarts it the actor is "temporarily unavailable": the call is made again,
+        pausing, for up to ``timeout``. A call unanswered after ``timeout`` (a hung process, a
+        lost network) is made once more too.
+        """
         ray = self.ray
-        try:
-            return ray.get(ref, timeout=self.timeout)
-        except ray.exceptions.RayTaskError as err:  # the shard raised: a user's mistake or a real bug
-            if isinstance(err.cause, AskdocError):
-                raise err.cause from None
-            raise
-        except (ray.exceptions.RayError, ray.exceptions.GetTimeoutError) as err:
-            if isinstance(err, ray.exceptions.GetTimeoutError):
-                ray.cancel(ref, force=False)
-            if not retry:
-                raise ShardUnavailable(self.number, f"{type(err).__name__}") from None
-            log.debug("shard %d: %s; calling it again", self.number, type(err).__name__)
-            self._actor = None  # (looked up again: Ray restarts a dead actor under its name)
-            return self.result(self.submit(method, args), method, args, retry=False)
+        retried, pause = False, 0.05
+        deadline = time.monotonic() + self.timeout
+        while True:
+            try:
+                return ray.get(ref, timeout=max(deadline - time.monotonic(), 0.01))
+            except ray.exceptions.RayTaskError as err:  # the shard raised: a user's mistake or a real bug
+                if isinstance(err.cause, AskdocError):
+                    raise err.cause from None
+                raise
+            except ray.exceptions.ActorUnavailableError:  # restarting: not yet there to call
+                if time.monotonic() > deadline:
+                    raise ShardUnavailable(self.number, "its actor stayed unavailable") from None
+                time.sleep(pause)
+                pause = min(pause * 2, 1.0)
+            except (ray.exceptions.RayError, ray.exceptions.GetTimeoutError) as err:
+                if isinstance(err, ray.exceptions.GetTimeoutError):
+                    ray.cancel(ref, force=False)
+                if retried:
+                    raise ShardUnavailable(self.number, type(err).__name__) from None
+                log.debug("shard %d: %s; calling it again", self.number, type(err).__name__)
+                retried, deadline = True, time.monotonic() + self.timeout
+                self._actor = None  # (looked up again: Ray restarts a dead actor under its name)
+            ref = self.submit(method, args)
 
     def info(self) -> dict[str, Any]:
         """The hosting actor's ``ShardHost.info()``."""

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from hashlib import blake2b
 
-from ..corpus import Scan
+import numpy as np
+
+from ..corpus import SEPARATOR_TEXT, Scan
 from ..errors import AskdocError
 
 
@@ -40,10 +43,24 @@ def walk_key(relative_path: str) -> tuple[tuple[int, str], ...]:
 
 
 def select(walk: Scan, number: int, count: int) -> Scan:
-    """The files of a walk that belong to shard ``number`` of ``count``, in the walk's order."""
-    rels = walk.rels
-    keep = [i for i, rel in enumerate(rels) if shard_of(rel, count) == number]
-    columns = [walk.column(name) for name in ("size_bytes", "mtime_bytes", "ino_bytes", "ctime_bytes")]
-    return Scan.of_columns(
-        walk.root, [rels[i] for i in keep], *([column[i] for i in keep] for column in columns), walked_ns=walk.walked_ns
-    )
+    """The files of a walk that belong to shard ``number`` of ``count``, in the walk's order.
+
+    Every shard of one walk is selected from it: the files' shards are computed once per walk.
+    """
+    rels, shards = _assigned(walk, count)
+    keep = np.flatnonzero(shards == number)
+    columns = [np.frombuffer(getattr(walk, name), dtype=np.int64)[keep].tobytes() for name in _COLUMNS]
+    blob = SEPARATOR_TEXT.join([rels[i] for i in keep.tolist()]).encode("utf-8", "surrogatepass")
+    return Scan(walk.root, blob, *columns, walked_ns=walk.walked_ns)
+
+
+_COLUMNS = ("size_bytes", "mtime_bytes", "ino_bytes", "ctime_bytes")
+_ASSIGNED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # walk -> {count: (rels, shard of each)}
+
+
+def _assigned(walk: Scan, count: int) -> tuple[list[str], np.ndarray]:
+    known = _ASSIGNED.setdefault(walk, {})
+    if count not in known:
+        rels = walk.rels
+        known[count] = (rels, np.fromiter((shard_of(rel, count) for rel in rels), dtype=np.int64, count=len(rels)))
+    return known[count]

@@ -2,8 +2,8 @@
 
 ``<index folder>/shards/manifest.json`` remembers how many shards the corpus was built in (an
 index opened without a count uses it), each shard's committed generation and the collection's
-mean idf (rank-bm25's epsilon floor reads the whole vocabulary: computed again only when a shard
-changed).
+mean idf (rank-bm25's epsilon floor for a term in over half the passages reads the whole
+vocabulary: computed when a question first needs it after a shard changed, then kept).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from .. import store
 from ..corpus import scan
 from ..errors import CorpusError
 from ..opening import cache_root
-from .index import ShardedIndex, idf_average
+from .index import ShardedIndex
 from .shard import Shard
 
 log = logging.getLogger("askdoc")
@@ -53,11 +53,13 @@ def open_sharded(
     refresh: bool = True,
     rebuild: bool = False,
     progress=None,
+    walk=None,
 ) -> ShardedIndex:
     """The corpus folder's index in shards: ``shards`` of them, or as many as it was built in.
 
     Asking for another number than was built rebuilds every shard, and says so. One walk of the
-    folder serves every shard; a shard whose files did not change is loaded, not rewritten.
+    folder (``walk``: one already started) serves every shard; a shard whose files did not change
+    is loaded, not rewritten.
     """
     root = Path(corpus).resolve()
     if not root.is_dir():
@@ -71,22 +73,31 @@ def open_sharded(
         log.warning("rebuilding the index of %s in %d shards (it was built in %d)", root, count, manifest["count"])
         _remove_shards(folder)
         manifest, rebuild = None, True
-    walk = scan(root) if refresh or rebuild else None
+    walk = _walked(root, walk) if refresh or rebuild else None
     opened = [
         Shard.open(root, number, count, refresh=refresh or rebuild, rebuild=rebuild, progress=progress, walk=walk)
         for number in range(count)
     ]
     generations = [_generation(shard) for shard in opened]
-    average = manifest.get("idf_average") if manifest and manifest.get("generations") == generations else None
-    if average is None:
-        n_passages = sum(shard.data.stats.n_passages for shard in opened)
-        average = idf_average([shard.vocabulary() for shard in opened], n_passages)
-        _write_manifest(folder, {"count": count, "generations": generations, "idf_average": average})
+    same = manifest is not None and manifest.get("generations") == generations
+    average = manifest.get("idf_average") if manifest is not None and same else None
+    if not same:
+        _write_manifest(folder, {"count": count, "generations": generations, "idf_average": None})
     if not any(shard.data.n_passages for shard in opened):
         raise CorpusError(f"corpus folder '{root}' has no readable articles")
-    analyzer = _analyzer(opened[0])
-    return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=analyzer,
+
+    def keep(value: float) -> None:  # the mean idf, read from every vocabulary when a question first needs it
+        if read_manifest(root) == {"count": count, "generations": generations, "idf_average": None}:
+            _write_manifest(folder, {"count": count, "generations": generations, "idf_average": value})
+
+    return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened[0]), keep_average=keep,
                         reopen=lambda progress=None: open_sharded(root, count, progress=progress))  # fmt: skip
+
+
+def _walked(root: Path, pending):
+    """The walk ``pending`` made (``corpus.scan_in_background``, the askdoc command's), else a walk now."""
+    walk = pending.result() if pending is not None else None
+    return walk if walk is not None and walk.root == str(root.absolute()) else scan(root)
 
 
 def forget_shards(corpus: str | os.PathLike) -> bool:

@@ -50,7 +50,10 @@ class ShardedIndex:
     """A corpus searched over shards, with the answers one index over it gives (see ``Index``)."""
 
     def __init__(self, shards: Sequence, *, corpus: Path | None = None, idf_average: float | None = None,
-                 analyzer: Analyzer | None = None, reopen: Callable[..., ShardedIndex] | None = None) -> None:  # fmt: skip
+                 analyzer: Analyzer | None = None, reopen: Callable[..., ShardedIndex] | None = None,
+                 keep_average: Callable[[float], None] | None = None) -> None:  # fmt: skip
+        """``idf_average``: the collection's mean idf when known (else read from the shards' vocabularies when
+        first needed, and handed to ``keep_average`` to be stored)."""
         self.shards = list(shards)
         self.corpus = corpus
         self._reopen = reopen
@@ -58,11 +61,18 @@ class ShardedIndex:
         summaries = [s for s in self.fan_out("summary", {i: () for i in range(len(self.shards))}).values() if s]
         params = scoring.Params()
         n_passages = sum(s.n_passages for s in summaries)
-        if idf_average is None:
+
+        def average() -> float:
+            if idf_average is not None:
+                return idf_average
             found = self.fan_out("vocabulary", {i: () for i in range(len(self.shards))})
-            idf_average = globals()["idf_average"]([v for v in found.values() if v is not None], n_passages)
+            value = globals()["idf_average"]([v for v in found.values() if v is not None], n_passages)
+            if keep_average is not None:
+                keep_average(value)
+            return value
+
         self.collection = Collection(self.shards, n_passages, sum(s.total_len for s in summaries),
-                                     sum(s.n_articles for s in summaries), idf_average, params,
+                                     sum(s.n_articles for s in summaries), average, params,
                                      analyzer or Analyzer())  # fmt: skip
         self._missing_at_open = frozenset(self.unavailable)
 

@@ -41,11 +41,20 @@ class Holding:
 class Collection:
     """The shards of one index and what they hold together: passages, length, articles, the mean idf."""
 
-    def __init__(self, shards: Sequence, n_passages: int, total_len: int, n_articles: int, idf_average: float,
-                 params: scoring.Params, analyzer: Analyzer) -> None:  # fmt: skip
+    def __init__(self, shards: Sequence, n_passages: int, total_len: int, n_articles: int,
+                 idf_average: Callable[[], float], params: scoring.Params, analyzer: Analyzer) -> None:  # fmt: skip
+        """``idf_average``: the mean idf over the whole vocabulary, asked for only when a term's idf is negative
+        (df over half the passages): it reads every shard's vocabulary."""
         self.shards, self.params, self.analyzer = list(shards), params, analyzer
         self.stats = Stats(n_passages, total_len, params.k1, params.b, params.epsilon)
-        self.n_articles, self.idf_average = n_articles, idf_average
+        self.n_articles, self._idf_average = n_articles, idf_average
+        self._average: float | None = None
+
+    @property
+    def idf_average(self) -> float:
+        if self._average is None:
+            self._average = self._idf_average()
+        return self._average
 
     def idf(self, df: int) -> float:
         """rank-bm25's idf of a term over the whole collection (``scoring.okapi_idf``)."""

@@ -1,0 +1,131 @@
+"""An index in shards on one machine beside one index over the same corpus, in one run (a table).
+
+    python benchmarks/shards.py                      # 1M passages, 8 shards
+    python benchmarks/shards.py --size 100k --shards 4 -n 100
+
+The corpus comes from ``../shared/tools/make_scale_corpus.py`` (see speed.py; kept in
+``benchmarks/.data/``). One index and the shards live in two index caches, each built by
+``askdoc index`` in a child process. Measured: the build; the refresh after one article is
+edited (a child process opens the corpus and picks the edit up: only its shard is rewritten);
+a one-shot ``askdoc query`` (median of 7 fresh processes, page cache warm); query latency in
+one process (median and p95 of ``n`` questions); and whether every hit of those questions is
+the same (ids, paragraphs, scores to 1e-9, quotes).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from speed import WORK, compile_askdoc, corpus_for, one_shot  # noqa: E402
+
+
+def env_for(cache: Path) -> dict:
+    return {**os.environ, "ASKDOC_CACHE_DIR": str(cache)}
+
+
+def run(args: list[str], env: dict) -> dict:
+    done = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        return {"error": (done.stderr.strip().splitlines() or ["failed"])[-1][:160]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def edit_and_refresh(corpus: Path, env: dict, shards: int | None) -> dict:
+    """Edit one article, time the refresh that picks it up, then put the article back (refreshed again)."""
+    article = sorted(corpus.rglob("*.txt"))[len(list(corpus.iterdir())) // 2]
+    original = article.read_bytes()
+    options = ["--shards", str(shards)] if shards else []
+    try:
+        article.write_bytes(original + b"\n\nAn edited paragraph about the harbour regatta.\n")
+        result = run(["--child", "refresh", "--corpus", str(corpus), *options], env)
+    finally:
+        article.write_bytes(original)
+        run(["--child", "refresh", "--corpus", str(corpus), *options], env)
+    return result
+
+
+def child(args) -> dict:
+    import askdoc
+
+    corpus = Path(args.corpus)
+    options = {"shards": args.shards} if args.shards else {}
+    if args.child == "build":
+        start = time.perf_counter()
+        askdoc.open(corpus, rebuild=True, **options)
+        return {"seconds": time.perf_counter() - start}
+    if args.child == "refresh":
+        start = time.perf_counter()
+        askdoc.open(corpus, **options)
+        return {"seconds": time.perf_counter() - start}
+    index = askdoc.open(corpus, **options)  # query: latencies and every hit, for comparison
+    questions = Path(args.questions).read_text("utf-8").splitlines()[: args.n]
+    for question in questions[:5]:
+        index.search(question, k=10)
+    times, seen = [], []
+    for question in questions:
+        start = time.perf_counter()
+        hits = index.search(question, k=10)
+        times.append(time.perf_counter() - start)
+        seen.append([[h.article.id, h.passage.paragraph, h.score, h.quote.text if h.quote else None] for h in hits])
+    times.sort()
+    return {"p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))], "hits": seen}
+
+
+def same(a: list, b: list) -> int:
+    """How many questions got the same hits (scores to 1e-9)."""
+    return sum(
+        len(x) == len(y) and all(p[:2] == q[:2] and abs(p[2] - q[2]) < 1e-9 and p[3] == q[3] for p, q in zip(x, y))
+        for x, y in zip(a, b)
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", default="1m", help="10k, 100k or 1m passages")
+    parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("-n", type=int, default=200, help="questions timed and compared")
+    parser.add_argument("--child", choices=("build", "refresh", "query"))
+    parser.add_argument("--corpus")
+    parser.add_argument("--questions")
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child(args)))
+        return
+    corpus, questions = corpus_for(args.size)
+    compile_askdoc()
+    rows = {}
+    for name, shards in (("one index", None), (f"{args.shards} shards", args.shards)):
+        env = env_for(WORK / f"shards-bench-{args.size}-{shards or 1}")
+        options = ["--shards", str(shards)] if shards else []
+        built = run(["--child", "build", "--corpus", str(corpus), *options], env)
+        refresh = edit_and_refresh(corpus, env, shards)
+        shot = one_shot(corpus, Path(questions).read_text("utf-8").splitlines()[0], env)
+        query = run(["--child", "query", "--corpus", str(corpus), "--questions", str(questions), "-n", str(args.n),
+                     *options], env)  # fmt: skip
+        rows[name] = {"build": built, "refresh": refresh, "one_shot": shot, "query": query}
+        print(name, {k: v for k, v in query.items() if k != "hits"}, built, refresh, f"one-shot {shot:.3f}", flush=True)
+    one, sharded = rows.values()
+    agree = same(one["query"].get("hits", []), sharded["query"].get("hits", []))
+    print(f"\n{args.size} passages, {args.shards} local shards, {args.n} questions (k=10); identical hits: "
+          f"{agree}/{len(one['query'].get('hits', []))}\n")  # fmt: skip
+    print("| | build (s) | refresh after one edit (s) | one-shot query (s) | query p50 (ms) | query p95 (ms) |")
+    print("|---|---|---|---|---|---|")
+    for name, row in rows.items():
+        q = row["query"]
+        print(f"| {name} | {row['build'].get('seconds', 0):.1f} | {row['refresh'].get('seconds', 0):.2f} | "
+              f"{row['one_shot']:.2f} | {q.get('p50', 0) * 1000:.1f} | {q.get('p95', 0) * 1000:.1f} |")  # fmt: skip
+    print(f"\none-shot: shards / one index = {sharded['one_shot'] / one['one_shot']:.2f}x")
+
+
+if __name__ == "__main__":
+    main()
