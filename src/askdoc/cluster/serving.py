@@ -81,6 +81,9 @@ def stop(corpus: str | os.PathLike, address: str = "auto") -> int:
     for name in found.values():
         with contextlib.suppress(ValueError):  # (gone meanwhile)
             ray.kill(ray.get_actor(name, namespace=namespace_for(root)), no_restart=True)
+    deadline = time.monotonic() + TIMEOUT  # a kill is asynchronous: the names are free once the actors are gone
+    while found and served(ray, root) and time.monotonic() < deadline:
+        time.sleep(0.05)
     return len(found)
 
 
@@ -103,7 +106,8 @@ def open_served(corpus: str | os.PathLike, address: str = "auto", *, timeout: fl
     counts = {int(_NAME.fullmatch(name)[2]) for name in found.values()}  # type: ignore[index]
     if not found:
         raise ClusterError(
-            f"nothing is served for '{corpus}' on this cluster: start it with askdoc serve --corpus {corpus} --cluster"
+            f"nothing is served for '{corpus}' on this cluster: start it with "
+            f"askdoc serve --corpus {corpus} --cluster {address}"
         )
     if len(counts) > 1:
         raise ClusterError(f"'{corpus}' is served in several shard counts ({sorted(counts)}): serve it again")
