@@ -40,11 +40,13 @@ def run(args: list[str], env: dict) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def edit_and_refresh(corpus: Path, env: dict, shards: int | None) -> dict:
-    """Edit one article, time the refresh that picks it up, then put the article back (refreshed again)."""
+def edit_and_refresh(corpus: Path, env: dict, shards: int | None, events: bool = False) -> dict:
+    """Edit one article, time the refresh that picks it up, then put the article back (refreshed again).
+
+    ``events``: the refresh is told the edited path (as the chat's watch is by file events): no walk."""
     article = sorted(corpus.rglob("*.txt"))[len(list(corpus.iterdir())) // 2]
     original = article.read_bytes()
-    options = ["--shards", str(shards)] if shards else []
+    options = (["--shards", str(shards)] if shards else []) + (["--path", str(article)] if events else [])
     try:
         article.write_bytes(original + b"\n\nAn edited paragraph about the harbour regatta.\n")
         result = run(["--child", "refresh", "--corpus", str(corpus), *options], env)
@@ -64,6 +66,8 @@ def child(args) -> dict:
         askdoc.open(corpus, rebuild=True, **options)
         return {"seconds": time.perf_counter() - start}
     if args.child == "refresh":
+        if args.path:
+            options["changed"] = [args.path]
         start = time.perf_counter()
         askdoc.open(corpus, **options)
         return {"seconds": time.perf_counter() - start}
@@ -92,21 +96,28 @@ def same(a: list, b: list) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", default="1m", help="10k, 100k or 1m passages")
-    parser.add_argument("--shards", type=int, default=8)
+    parser.add_argument("--shards", type=int, default=None, help="how many shards (default 8)")
     parser.add_argument("-n", type=int, default=200, help="questions timed and compared")
     parser.add_argument("--child", choices=("build", "refresh", "query"))
     parser.add_argument("--corpus")
     parser.add_argument("--questions")
+    parser.add_argument("--path", help="(a refresh child) the edited file, as file events name it")
+    parser.add_argument("--events-only", action="store_true", help="only the refresh told the edited path (built)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args)))
         return
     corpus, questions = corpus_for(args.size)
+    args.shards = args.shards or 8  # (a child is given --shards only for the shards: one index's children none)
     compile_askdoc()
     rows = {}
     for name, shards in (("one index", None), (f"{args.shards} shards", args.shards)):
         env = env_for(WORK / f"shards-bench-{args.size}-{shards or 1}")
         options = ["--shards", str(shards)] if shards else []
+        if args.events_only:
+            times = [edit_and_refresh(corpus, env, shards, events=True).get("seconds", 0.0) for _ in range(3)]
+            print(f"| {name} | refresh told the edited path: {statistics.median(times):.2f} s (median of 3) |")
+            continue
         built = run(["--child", "build", "--corpus", str(corpus), *options], env)
         refresh = edit_and_refresh(corpus, env, shards)
         shot = one_shot(corpus, Path(questions).read_text("utf-8").splitlines()[0], env)
@@ -114,6 +125,8 @@ def main() -> None:
                      *options], env)  # fmt: skip
         rows[name] = {"build": built, "refresh": refresh, "one_shot": shot, "query": query}
         print(name, {k: v for k, v in query.items() if k != "hits"}, built, refresh, f"one-shot {shot:.3f}", flush=True)
+    if args.events_only:
+        return
     one, sharded = rows.values()
     agree = same(one["query"].get("hits", []), sharded["query"].get("hits", []))
     print(f"\n{args.size} passages, {args.shards} local shards, {args.n} questions (k=10); identical hits: "

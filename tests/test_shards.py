@@ -233,3 +233,27 @@ def test_shards_whose_arguments_and_results_are_pickled_answer_as_one_index(corp
         _same(one, remote, question, max_per_article=1)
     assert remote.catalog() == one.catalog()
     assert remote.article("copies/copy-of-000").text == one.article("copies/copy-of-000").text
+
+
+def test_a_refresh_from_file_events_looks_only_at_the_paths_named_and_equals_a_rebuild(tmp_path, monkeypatch):
+    root = tmp_path / "news"
+    questions = write_corpus(root, n_articles=60, seed=13)
+    index = open_sharded(root, 3)
+    edited = root / "tech" / sorted(os.listdir(root / "tech"))[0]
+    added = root / "sport" / "late-news.txt"
+    edited.write_text("Volodin warned the council about the ferry budget.\n", "utf-8")
+    added.write_text("Ostrander said the regatta would go ahead in 2004.\n", "utf-8")
+    mine = {shard_of(p.relative_to(root).as_posix(), 3) for p in (edited, added)}
+    with monkeypatch.context() as elsewhere:  # one index of the corpus as the events describe it
+        elsewhere.setenv("ASKDOC_CACHE_DIR", str(tmp_path / "one-index"))
+        one = askdoc.open(root)
+    unnamed = next(p for p in sorted(root.rglob("*.txt")) if shard_of(p.relative_to(root).as_posix(), 3) not in mine)
+    unnamed.write_text("Nadal warned the league.\n", "utf-8")  # changed, but no event names it
+    before = {n: _stamps(shard_folder(root, n)) for n in range(3)}
+    changes = index.changes(paths=[edited, added])
+    assert (changes.added, changes.changed) == (("sport/late-news.txt",), (edited.relative_to(root).as_posix(),))
+    refreshed = index.refresh(paths=[edited, added])
+    after = {n: _stamps(shard_folder(root, n)) for n in range(3)}
+    assert all((after[n] != before[n]) == (n in mine) for n in range(3))  # the unnamed file's shard: untouched
+    for question in [*questions[::5], "what did Volodin warn?", "Ostrander regatta", "Nadal league"]:
+        _same(one, refreshed, question)

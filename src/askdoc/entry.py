@@ -32,7 +32,9 @@ def open_corpus(
     if sharded := _sharded(corpus, shards, options.get("engine", "askdoc")):
         from .shards import open_sharded
 
-        known = {name: options[name] for name in ("refresh", "rebuild", "progress", "walk") if name in options}
+        known = {
+            name: options[name] for name in ("refresh", "rebuild", "progress", "walk", "changed") if name in options
+        }
         return open_sharded(sharded[0], sharded[1], **known)  # type: ignore[return-value]
     return open_index(corpus, **options)
 

@@ -90,15 +90,17 @@ def open_store(
     verify: bool = False,
     changed: Iterable[str] | None = None,
     select: Callable[[Scan], Scan] | None = None,
+    share: float = 1.0,
 ) -> store.IndexData:
     """The index data stored in ``folder`` for the corpus ``root``, refreshed (see ``open_index``).
 
-    ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default.
+    ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default;
+    ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``).
     """
     if note := store.made_private(folder):
         log.warning("%s", note)
     with timing.stage("load index"):
-        data = None if rebuild else _load(folder, verify=verify)
+        data = None if rebuild else _load(folder, verify=verify, share=share)
     if data is not None and data.readers != formats.VERSION:
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
@@ -124,7 +126,7 @@ def _worker_importing_main() -> bool:
     return mp is not None and bool(getattr(mp.current_process(), "_inheriting", False))
 
 
-def _load(folder: Path, patience: float = 10.0, verify: bool = False) -> store.IndexData | None:
+def _load(folder: Path, patience: float = 10.0, verify: bool = False, share: float = 1.0) -> store.IndexData | None:
     """The stored index, or None (with a warning) when it is damaged and must be rebuilt.
 
     A writer removes the generation it replaces as soon as it has committed, so a load can fail
@@ -137,7 +139,7 @@ def _load(folder: Path, patience: float = 10.0, verify: bool = False) -> store.I
     while True:
         before = store.current_generation(folder)
         try:
-            return store.load(folder, verify_all=verify)
+            return store.load(folder, verify_all=verify, share=share)
         except store.CorruptIndex as err:
             if store.current_generation(folder) != before and time.monotonic() < deadline:
                 time.sleep(pause)

@@ -58,9 +58,19 @@ _COLUMNS = ("size_bytes", "mtime_bytes", "ino_bytes", "ctime_bytes")
 _ASSIGNED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # walk -> {count: (rels, shard of each)}
 
 
-def _assigned(walk: Scan, count: int) -> tuple[list[str], np.ndarray]:
-    known = _ASSIGNED.setdefault(walk, {})
-    if count not in known:
+def assigned(walk: Scan, count: int, known: tuple[bytes, np.ndarray] | None = None) -> np.ndarray:
+    """The shard of each file of the walk; ``known``: an earlier walk's names (its blob) and their shards,
+    reused when the names are the same (an edit changes no name): 100,000 paths are then not hashed again."""
+    found = _ASSIGNED.setdefault(walk, {})
+    if count not in found:
         rels = walk.rels
-        known[count] = (rels, np.fromiter((shard_of(rel, count) for rel in rels), dtype=np.int64, count=len(rels)))
-    return known[count]
+        if known is not None and known[0] == walk.blob and len(known[1]) == len(rels):
+            found[count] = (rels, known[1])
+        else:
+            found[count] = (rels, np.fromiter((shard_of(rel, count) for rel in rels), np.int64, count=len(rels)))
+    return found[count][1]
+
+
+def _assigned(walk: Scan, count: int) -> tuple[list[str], np.ndarray]:
+    assigned(walk, count)
+    return _ASSIGNED[walk][count]

@@ -8,6 +8,8 @@ vocabulary: computed when a question first needs it after a shard changed, then 
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import json
 import logging
 import os
@@ -15,10 +17,13 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from .. import store
 from ..corpus import scan
 from ..errors import CorpusError
 from ..opening import cache_root
+from .assign import assigned
 from .index import ShardedIndex
 from .shard import Shard
 
@@ -54,12 +59,14 @@ def open_sharded(
     rebuild: bool = False,
     progress=None,
     walk=None,
+    changed=None,
 ) -> ShardedIndex:
     """The corpus folder's index in shards: ``shards`` of them, or as many as it was built in.
 
     Asking for another number than was built rebuilds every shard, and says so. One walk of the
     folder (``walk``: one already started) serves every shard; a shard whose files did not change
-    is loaded, not rewritten.
+    is loaded, not rewritten. ``changed``: only these paths (files or folders, as file events name
+    them) can have changed: each shard looks at them beside its stored files, and nothing is walked.
     """
     root = Path(corpus).resolve()
     if not root.is_dir():
@@ -73,9 +80,21 @@ def open_sharded(
         log.warning("rebuilding the index of %s in %d shards (it was built in %d)", root, count, manifest["count"])
         _remove_shards(folder)
         manifest, rebuild = None, True
-    walk = _walked(root, walk) if refresh or rebuild else None
+    changed = None if changed is None or rebuild else [os.path.abspath(path) for path in changed]
+    walk = _walked(root, walk) if (refresh or rebuild) and changed is None else None
+    if walk is not None:
+        _assign(folder, walk, count)
     opened = [
-        Shard.open(root, number, count, refresh=refresh or rebuild, rebuild=rebuild, progress=progress, walk=walk)
+        Shard.open(
+            root,
+            number,
+            count,
+            refresh=refresh or rebuild,
+            rebuild=rebuild,
+            progress=progress,
+            walk=walk,
+            changed=changed,
+        )  # fmt: skip
         for number in range(count)
     ]
     generations = [_generation(shard) for shard in opened]
@@ -85,19 +104,37 @@ def open_sharded(
         _write_manifest(folder, {"count": count, "generations": generations, "idf_average": None})
     if not any(shard.data.n_passages for shard in opened):
         raise CorpusError(f"corpus folder '{root}' has no readable articles")
-
-    def keep(value: float) -> None:  # the mean idf, read from every vocabulary when a question first needs it
-        if read_manifest(root) == {"count": count, "generations": generations, "idf_average": None}:
-            _write_manifest(folder, {"count": count, "generations": generations, "idf_average": value})
-
+    keep = functools.partial(_keep_average, root, count, generations)
     return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened[0]), keep_average=keep,
-                        reopen=lambda progress=None: open_sharded(root, count, progress=progress))  # fmt: skip
+                        reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
+                                                                                changed=changed))  # fmt: skip
+
+
+def _keep_average(root: Path, count: int, generations: list, value: float) -> None:
+    """The mean idf, read from every vocabulary when a question first needs it, kept for these generations."""
+    if read_manifest(root) == {"count": count, "generations": generations, "idf_average": None}:
+        _write_manifest(shards_dir(root), {"count": count, "generations": generations, "idf_average": value})
 
 
 def _walked(root: Path, pending):
     """The walk ``pending`` made (``corpus.scan_in_background``, the askdoc command's), else a walk now."""
     walk = pending.result() if pending is not None else None
     return walk if walk is not None and walk.root == str(root.absolute()) else scan(root)
+
+
+def _assign(folder: Path, walk, count: int) -> None:
+    """Each file's shard, kept beside the manifest (names and shards in one file, replaced whole) for the
+    next walk with the same names (an edit changes none)."""
+    path = folder / f"assigned-{count}.npz"
+    known = None
+    with contextlib.suppress(OSError, ValueError, KeyError), np.load(path, allow_pickle=False) as stored:
+        known = (stored["names"].tobytes(), stored["shards"])
+    shards = assigned(walk, count, known)
+    if known is None or known[0] != walk.blob:
+        folder.mkdir(parents=True, exist_ok=True)
+        temporary = folder / f"assigned-{count}.tmp.npz"
+        np.savez(temporary, names=np.frombuffer(walk.blob, dtype=np.uint8), shards=shards)
+        os.replace(temporary, path)
 
 
 def forget_shards(corpus: str | os.PathLike) -> bool:
@@ -131,6 +168,8 @@ def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
 
 def _remove_shards(folder: Path) -> None:
     (folder / MANIFEST).unlink(missing_ok=True)
+    for kept in folder.glob("assigned*"):
+        kept.unlink(missing_ok=True)
     for child in folder.iterdir() if folder.exists() else ():
         if child.is_dir() and child.name.isdigit():
             shutil.rmtree(child, ignore_errors=True)

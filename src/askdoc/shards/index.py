@@ -205,21 +205,26 @@ class ShardedIndex:
     # -- keeping up with the corpus folder ----------------------------------------------------------
 
     def changes(self, paths=None):
-        """Files added, changed or removed since the shards were built (one walk, each shard its part)."""
+        """Files added, changed or removed since the shards were built (one walk, each shard its part;
+        ``paths``: only these can have changed, as file events name them: nothing is walked)."""
         from ..changes import Changes
         from ..corpus import scan
 
-        walk = scan(self.corpus) if self.corpus is not None else None
-        found = [c for c in self._call("changes", lambda i: (walk,)) if c is not None]
-        return Changes(
-            *(tuple(sorted(x for c in found for x in getattr(c, name))) for name in ("added", "changed", "removed"))
-        )
+        if paths is not None:
+            looked = [os.path.abspath(path) for path in paths]
+            found = [c for c in self._call("changes", lambda i: (None, looked)) if c is not None]
+        else:
+            walk = scan(self.corpus) if self.corpus is not None else None
+            found = [c for c in self._call("changes", lambda i: (walk,)) if c is not None]
+        names = ("added", "changed", "removed")
+        return Changes(*(tuple(sorted(x for c in found for x in getattr(c, name))) for name in names))
 
     def refresh(self, progress=None, paths=None) -> ShardedIndex:
-        """This index when the corpus is unchanged, else the shards refreshed (only those whose files changed)."""
-        if self._reopen is None or not self.changes():
+        """This index when the corpus is unchanged, else the shards refreshed (only those whose files changed;
+        ``paths``: see ``changes``)."""
+        if self._reopen is None or not self.changes(paths):
             return self
-        return self._reopen(progress=progress)
+        return self._reopen(progress=progress, changed=None if paths is None else list(paths))
 
 
 def _whole(value: Any, name: str) -> int:

@@ -25,7 +25,7 @@ from ..filters import Filter
 from ..index import Index
 from ..model import Article, Passage
 from ..opening import cache_root, open_store
-from .assign import select, walk_key
+from .assign import select, shard_of, walk_key
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +124,7 @@ class Shard:
         data = open_store(
             root, folder, refresh=refresh, rebuild=rebuild, progress=progress, wait=wait,
             walk=_Ready(walk) if walk is not None else None, changed=changed,  # type: ignore[arg-type]
-            select=lambda scan: select(scan, number, count),
+            select=lambda scan: select(scan, number, count), share=1 / count,
         )  # fmt: skip
         return cls(Index(data, corpus=root, location=folder), number, count, folder)
 
@@ -251,17 +251,26 @@ class Shard:
 
     # -- the articles, as Index gives them --------------------------------------------------
 
-    def changes(self, walk: Scan | None = None) -> Changes:
-        """This shard's files added, changed or removed since it was built (``walk``: of the whole corpus)."""
+    def changes(self, walk: Scan | None = None, paths: Sequence[str] | None = None) -> Changes:
+        """This shard's files added, changed or removed since it was built (``walk``: of the whole corpus;
+        ``paths``: only these absolute paths can have changed, looked at beside the shard's files)."""
+        from ..changed_paths import look_at
         from ..changes import file_list, stored_changes
         from ..corpus import scan
 
         assert self.index.corpus is not None
-        mine = select(walk if walk is not None else scan(self.index.corpus), self.number, self.count)
+        if paths is not None:
+            stored = self.data.files
+            assert stored is not None
+            columns = (stored.sizes, stored.mtimes, stored.inos, stored.ctimes)
+            looked = look_at(self.index.corpus, stored.rels(), *(c.tolist() for c in columns), paths=paths)
+            kinds = (looked.added, looked.changed, looked.removed)
+            return Changes(*(tuple(r for r in rels if shard_of(r, self.count) == self.number) for rels in kinds))
+        mine_walk = select(walk if walk is not None else scan(self.index.corpus), self.number, self.count)
         stored = self.data.files
-        if stored is not None and stored.same_as(file_list(mine)):
+        if stored is not None and stored.same_as(file_list(mine_walk)):
             return Changes()
-        return stored_changes(self.data, mine)
+        return stored_changes(self.data, mine_walk)
 
     def catalog(self, where: Filter | None = None) -> list[dict]:
         return self.index.catalog(where)

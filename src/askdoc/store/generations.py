@@ -101,10 +101,12 @@ def current_generation(folder: Path) -> Path | None:
     return folder / name if _GENERATION.fullmatch(name) else None
 
 
-def load(folder: Path, verify_all: bool = False) -> IndexData | None:
+def load(folder: Path, verify_all: bool = False, share: float = 1.0) -> IndexData | None:
     """The committed index in ``folder``; None when there is none; CorruptIndex when damaged.
 
     ``verify_all``: checksum every file, however large the generation (``askdoc index`` does).
+    ``share``: the part of a corpus this index holds (a shard's, 1/N): the sizes below which a load
+    checksums a generation or a file scale with it, so that N shards check what one index would.
     """
     gen = current_generation(folder)
     if gen is None:
@@ -112,7 +114,7 @@ def load(folder: Path, verify_all: bool = False) -> IndexData | None:
             raise CorruptIndex("CURRENT does not name a generation of this folder")
         return None
     try:
-        return _load_generation(gen, verify_all)
+        return _load_generation(gen, verify_all, share)
     except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, OverflowError) as err:
         # whatever a tampered file makes the checks below trip over, it is not trusted
         raise CorruptIndex(f"{type(err).__name__}: {err}") from err
@@ -140,13 +142,13 @@ def _meta_sum(meta: dict) -> int:
     return zlib.crc32(json.dumps(content, sort_keys=True, ensure_ascii=True, separators=(",", ":")).encode())
 
 
-def _load_generation(gen: Path, verify_all: bool = False) -> IndexData:
+def _load_generation(gen: Path, verify_all: bool = False, share: float = 1.0) -> IndexData:
     meta = _meta(gen)
     arrays = {name: mapped_array(gen, name, dtype, meta) for name, dtype in (ARRAYS | TABLE_ARRAYS).items()}
     blobs = {name: mapped_blob(gen, name, meta["sizes"][name]) for name in BLOBS}
-    whole = verify_all or sum(meta["sizes"].values()) <= VERIFY_WHOLE_UP_TO
+    whole = verify_all or sum(meta["sizes"].values()) <= VERIFY_WHOLE_UP_TO * share
     for name, mapped in [*((f"{n}.npy", a) for n, a in arrays.items()), *blobs.items()]:
-        if whole or meta["sizes"][name.removesuffix(".npy")] <= VERIFY_FILE_UP_TO:
+        if whole or meta["sizes"][name.removesuffix(".npy")] <= VERIFY_FILE_UP_TO * share:
             verify_mapped(name, mapped, meta)
     table = {name: arrays.pop(name) for name in TABLE_ARRAYS}
     pointers = (
