@@ -91,5 +91,5 @@ def _serve(root: Path, shards: int | None, stop: bool, cluster: str) -> None:
     _say(
         f"serving {root} in {len(infos)} shards (actors shard-N-of-{len(infos)}, namespace "
         f"{serving.namespace_for(root)}; {memory / 2**20:,.0f} MB in all), ready in {time.perf_counter() - started:.1f} s; "
-        f"askdoc serve --stop --corpus {root} removes them"
+        f"askdoc serve --stop --corpus {root}{'' if cluster == 'auto' else f' --cluster {cluster}'} removes them"
     )

@@ -214,9 +214,10 @@ def test_a_build_task_killed_midway_leaves_committed_shards_and_the_next_run_fin
     questions = write_corpus(root, n_articles=600)
     refs = building.submit(ray, root.resolve(), 4)
     first, _ = ray.wait(list(refs), num_returns=1)
-    for ref in refs:
-        if ref != first[0]:
-            ray.cancel(ref, force=True)  # the worker building it is killed, wherever it got to
+    others = [ref for ref in refs if ref != first[0]]
+    for ref in others:
+        ray.cancel(ref, force=True)  # the worker building it is killed, wherever it got to
+    ray.wait(others, num_returns=len(others), timeout=60)  # (every kill done: nothing commits after this)
     committed = [n for n in range(4) if (shard_folder(root.resolve(), n) / "CURRENT").exists()]
     assert refs[first[0]] in committed and len(committed) < 4
     stamps = {n: (shard_folder(root.resolve(), n) / "CURRENT").read_text() for n in committed}
@@ -224,6 +225,7 @@ def test_a_build_task_killed_midway_leaves_committed_shards_and_the_next_run_fin
     index = building.build_on_cluster(root, 4, report=report.append)
     assert {n: (shard_folder(root.resolve(), n) / "CURRENT").read_text() for n in committed} == stamps  # intact
     assert len(report) == 4
+    assert sorted(int(line.split()[1]) for line in report if line.endswith("up to date")) == committed
     one = open_index(root)
     for question in questions[::6]:
         same(one, index, question)

@@ -82,9 +82,9 @@ def gather(ray, refs: dict, count: int, report: Report) -> dict[int, str]:
             report(f"shard {number}: failed ({failed[number]}: its task was killed or its node lost)")
             continue
         done += 1
+        how = f"built in {built.seconds:.1f} s" if built.rewritten else "up to date"
         report(
-            f"shard {number} ready ({done}/{count}): {built.n_articles:,} articles, {built.n_passages:,} passages "
-            f"in {built.seconds:.1f} s"
+            f"shard {number} ready ({done}/{count}): {built.n_articles:,} articles, {built.n_passages:,} passages, {how}"
         )
     return failed
 

@@ -11,9 +11,11 @@ import os
 import resource
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from ..shards import Shard
+from .. import store
+from ..shards import Shard, shard_folder
 
 # the methods a proxy may call on a hosted shard (askdoc.shards.Shard's; /work/notes/17a-api.md)
 SHARD_METHODS = frozenset(
@@ -29,6 +31,7 @@ class Built:
     n_articles: int
     n_passages: int
     generation: str
+    rewritten: bool  # False: it was up to date (committed by an earlier run, its files unchanged)
     seconds: float
     peak_rss: int  # bytes, of the worker process
 
@@ -41,12 +44,18 @@ def build_shard(corpus: str, number: int, count: int, cache: str, rebuild: bool)
     os.environ["ASKDOC_CACHE_DIR"] = cache
     os.environ["ASKDOC_WORKERS"] = "1"
     started = time.perf_counter()
+    before = _generation(shard_folder(Path(corpus).resolve(), number))
     shard = Shard.open(corpus, number, count, refresh=True, rebuild=rebuild, wait=True)
     summary = shard.summary()
-    current = shard.folder / "CURRENT"
-    generation = current.read_text("ascii").strip() if current.exists() else ""
+    generation = _generation(shard.folder)
     seconds = time.perf_counter() - started
-    return Built(number, summary.n_articles, summary.n_passages, generation, seconds, peak_rss())
+    return Built(number, summary.n_articles, summary.n_passages, generation, generation != before, seconds, peak_rss())
+
+
+def _generation(folder: Path) -> str:
+    """The generation a shard's folder has committed ("" when none)."""
+    current = store.current_generation(folder)
+    return current.name if current is not None else ""
 
 
 class ShardHost:
