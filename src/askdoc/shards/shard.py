@@ -75,8 +75,9 @@ class ArticleBundle:
     rows: tuple[int, ...]  # its passages' rows in the shard
     meta: dict[str, Any]
     text: str
-    columns: dict[str, np.ndarray]  # p_start ... p_len, s_count, s_start, s_end, f_count, f_tf of its passages
-    terms: tuple[str, ...]  # the forward rows' terms, as strings
+    columns: dict[str, np.ndarray]  # p_start ... p_len, s_count, s_start, s_end, f_count, f_tf of its passages,
+    # and f_term: each forward row's term as a number in ``terms``
+    terms: tuple[str, ...]  # the distinct terms of its passages
 
 
 PASSAGE_COLUMNS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")
@@ -108,7 +109,7 @@ class Shard:
         self._masks: dict[Filter, np.ndarray] = {}
         self._lock = threading.Lock()
         self._scratch: np.ndarray | None = None
-        self._term_names: dict[int, str] = {}  # term id -> the term, decoded once (bundles send terms as strings)
+        self._terms: dict[int, str] = {}
 
     @classmethod
     def open(cls, corpus, number: int, count: int, *, refresh: bool = True, rebuild: bool = False,
@@ -239,15 +240,20 @@ class Shard:
         columns["s_end"] = np.asarray(t.sentence_ends[s_ptr[first] : s_ptr[last + 1]])
         columns["f_count"] = np.diff(f_ptr[first : last + 2])
         columns["f_tf"] = np.asarray(t.forward_tfs[f_ptr[first] : f_ptr[last + 1]])
-        vocab = self.data.vocab
-        # each distinct term decoded once (an article repeats its words; decoding was most of a search's time),
-        # and one string object for its repeats, which pickle then sends once (a bundle goes to the coordinator)
-        unique, inverse = np.unique(np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]]), return_inverse=True)
-        known = self._term_names  # (kept: the same words come back in question after question)
-        names = [known.get(i) or known.setdefault(i, vocab[i]) for i in unique.tolist()]
-        terms = tuple(names[j] for j in inverse.tolist())
+        distinct, columns["f_term"] = np.unique(
+            np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]]), return_inverse=True
+        )
+        columns["f_term"] = columns["f_term"].astype(np.int32)
+        terms = tuple(map(self._term, distinct.tolist()))
         return ArticleBundle(self.number, self._article_key(article), tuple(range(first, last + 1)),
                              dict(self.data.articles[article]), self.index.shelf.article(article).text, columns, terms)  # fmt: skip
+
+    def _term(self, term_id: int) -> str:
+        """A term by its id (a stored vocabulary decodes each on look-up: kept once read)."""
+        term = self._terms.get(term_id)
+        if term is None:
+            term = self._terms[term_id] = self.data.vocab[term_id]
+        return term
 
     # -- the articles, as Index gives them --------------------------------------------------
 

@@ -200,7 +200,8 @@ def _arrays(bundles: list[ArticleBundle], ids: dict[str, int], n_terms: int, col
     arrays["s_ptr"] = pointers(joined("s_count", np.int64))
     arrays["s_start"], arrays["s_end"] = joined("s_start", np.int64), joined("s_end", np.int64)
     arrays["f_ptr"] = pointers(joined("f_count", np.int64))
-    arrays["f_term"] = np.array([ids[t] for b in bundles for t in b.terms], dtype=np.int32)
+    forward = [np.array([ids[t] for t in b.terms], dtype=np.int32)[b.columns["f_term"]] for b in bundles]
+    arrays["f_term"] = np.concatenate(forward) if forward else np.zeros(0, dtype=np.int32)
     arrays["f_tf"] = joined("f_tf", np.uint16)
     stats = collection.stats
     avgdl = stats.total_len / stats.n_passages if stats.n_passages else 1.0
