@@ -257,3 +257,29 @@ def test_a_refresh_from_file_events_looks_only_at_the_paths_named_and_equals_a_r
     assert all((after[n] != before[n]) == (n in mine) for n in range(3))  # the unnamed file's shard: untouched
     for question in [*questions[::5], "what did Volodin warn?", "Ostrander regatta", "Nadal league"]:
         _same(one, refreshed, question)
+
+
+def test_a_search_finds_stems_in_every_shards_table_without_loading_nltk(tmp_path):
+    """Each shard stores the stems of its own words: a word only another shard holds is found there, not
+    stemmed again by NLTK (~0.4 s of a one-shot query)."""
+    import subprocess
+    import sys
+
+    root = tmp_path / "news"
+    words = ["zorblaxes", "quenthorpings", "blivetted", "snarfulness", "grommitting", "whelkering"]
+    files = {f"f{n}.txt": f"The council {word} the ferry budget in 2004.\n" for n, word in enumerate(words)}
+    for name, text in files.items():
+        root.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text, "utf-8")
+    sharded = open_sharded(root, 3)
+    first = sharded.shards[0].data.stems
+    asked = [w for w in words if first.get(w) is None]
+    assert asked  # words shard 0 never stemmed
+    script = (
+        "import sys, askdoc\n"
+        f"index = askdoc.open({str(root)!r}, refresh=False)\n"
+        f"hits = index.search({' '.join(asked)!r})\n"
+        "print(len(hits), 'nltk' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=os.environ, check=True)
+    assert done.stdout.split() == [str(len(asked)) if len(asked) < 5 else "5", "False"]

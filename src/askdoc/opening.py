@@ -165,6 +165,7 @@ def _refresh(
     if data is not None and data.files is not None and data.files.same_as(file_list(walk)) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
+    look_again: Callable[[], Scan] | None
     if changed is not None:
         look_again = functools.partial(_walk_for, root, data, None, changed, select)
     else:

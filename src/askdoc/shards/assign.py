@@ -49,9 +49,11 @@ def select(walk: Scan, number: int, count: int) -> Scan:
     """
     rels, shards = _assigned(walk, count)
     keep = np.flatnonzero(shards == number)
-    columns = [np.frombuffer(getattr(walk, name), dtype=np.int64)[keep].tobytes() for name in _COLUMNS]
+    sizes, mtimes, inos, ctimes = (
+        np.frombuffer(getattr(walk, name), dtype=np.int64)[keep].tobytes() for name in _COLUMNS
+    )
     blob = SEPARATOR_TEXT.join([rels[i] for i in keep.tolist()]).encode("utf-8", "surrogatepass")
-    return Scan(walk.root, blob, *columns, walked_ns=walk.walked_ns)
+    return Scan(walk.root, blob, sizes, mtimes, inos, ctimes, walked_ns=walk.walked_ns)
 
 
 _COLUMNS = ("size_bytes", "mtime_bytes", "ino_bytes", "ctime_bytes")

@@ -105,7 +105,7 @@ def open_sharded(
     if not any(shard.data.n_passages for shard in opened):
         raise CorpusError(f"corpus folder '{root}' has no readable articles")
     keep = functools.partial(_keep_average, root, count, generations)
-    return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened[0]), keep_average=keep,
+    return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened), keep_average=keep,
                         reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
                                                                                 changed=changed))  # fmt: skip
 
@@ -146,12 +146,36 @@ def forget_shards(corpus: str | os.PathLike) -> bool:
     return True
 
 
-def _analyzer(shard: Shard):
+def _analyzer(shards: list[Shard]):
+    """An analyzer that finds a word's stem in any shard's stored table (each shard learned its own words:
+    a word of another shard's article missing from the first's would load NLTK's stemmer, ~0.4 s)."""
     from ..analysis import Analyzer
 
     analyzer = Analyzer()
-    analyzer.stems = shard.data.stems.working_copy()
+    analyzer.stems = _Stems([shard.data.stems for shard in shards])  # type: ignore[assignment]
     return analyzer
+
+
+class _Stems:
+    """Several stem tables looked up in turn; what the analyzer learns besides is kept apart."""
+
+    def __init__(self, tables: list) -> None:
+        self.tables = tables
+        self.learned: dict[str, str] = {}
+
+    def get(self, word: str, default=None):
+        stem = self.learned.get(word)
+        for table in self.tables if stem is None else ():
+            stem = table.get(word)
+            if stem is not None:
+                break
+        return default if stem is None else stem
+
+    def __setitem__(self, word: str, stem: str) -> None:
+        self.learned[word] = stem
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self.get(word) is not None
 
 
 def _generation(shard: Shard) -> str | None:
