@@ -16,6 +16,7 @@ import click
 import askdoc
 
 from . import answering, render, targets, timing
+from .cli_cluster import cluster_option, index_on_cluster, serve, served
 from .cli_options import filter_of, filter_options, shards_option
 from .progress import progress_bar
 
@@ -106,8 +107,9 @@ def _walk_ahead(corpus: Path | None):
 @click.group(invoke_without_command=True, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(askdoc.__version__, prog_name="askdoc")
 @corpus_option
+@cluster_option
 @click.pass_context
-def cli(ctx: click.Context, corpus: Path | None) -> None:
+def cli(ctx: click.Context, corpus: Path | None, cluster: str | None) -> None:
     """Ask questions of a folder of articles; get verbatim quotes with citations.
 
     With no command, opens the chat on the corpus (askdoc --corpus DIR).
@@ -115,19 +117,22 @@ def cli(ctx: click.Context, corpus: Path | None) -> None:
     _setup_logging()
     if corpus is not None:  # askdoc --corpus DIR query ...: the corpus of every command, as $ASKDOC_CORPUS is
         os.environ["ASKDOC_CORPUS"] = os.fspath(corpus)
+    if cluster is not None:  # askdoc --cluster auto query ...: as $ASKDOC_CLUSTER
+        os.environ["ASKDOC_CLUSTER"] = cluster
     if ctx.invoked_subcommand is None:
-        ctx.invoke(chat, corpus=corpus)
+        ctx.invoke(chat, corpus=corpus, cluster=cluster)
 
 
 @cli.command()
 @corpus_option
 @engine_option
+@cluster_option
 @handle_errors
-def chat(corpus: Path | None, engine: str = "askdoc") -> None:
+def chat(corpus: Path | None, engine: str = "askdoc", cluster: str | None = None) -> None:
     """Open the chat: ask questions, read the cited articles."""
     from .tui.app import run
 
-    run(corpus, engine=engine)
+    run(corpus, engine=engine, **served(cluster))
 
 
 @cli.command()
@@ -140,9 +145,12 @@ def chat(corpus: Path | None, engine: str = "askdoc") -> None:
 @filter_options
 @click.option("--profile", is_flag=True, help="Print how long each stage took on stderr (or set ASKDOC_PROFILE=1).")
 @shards_option
+@cluster_option
 @click.argument("words", metavar="QUESTION", nargs=-1, required=True)
 @handle_errors
-def query(corpus, engine, k, max_per_article, json_, full, within, sites, since, until, profile, shards, words) -> None:
+def query(
+    corpus, engine, k, max_per_article, json_, full, within, sites, since, until, profile, shards, cluster, words
+) -> None:
     """Answer QUESTION with quoted passages; '-' reads one question a line from stdin.
 
     The question may be one argument or several words (askdoc query what did Volodin warn).
@@ -155,12 +163,12 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
     question = " ".join(words)
     if not question.strip():
         _fail("the question is empty: ask something, or give - to read questions from stdin")
-    walk = _walk_ahead(corpus)
+    walk = _walk_ahead(corpus) if cluster is None else None  # (a served index answers without a walk)
     where = filter_of(within, sites, since, until)
     if profile:
         timing.enable()
     timing.since_start("after askdoc import")
-    index = _open(corpus, engine, walk=walk, **({"shards": shards} if shards else {}))
+    index = _open(corpus, engine, walk=walk, **({"shards": shards} if shards else {}), **served(cluster))
     if question != "-":
         answered = answering.answer(
             index, question, None, answering.Answer(k, max_per_article, where, json_, full, _terminal())
@@ -188,9 +196,12 @@ def query(corpus, engine, k, max_per_article, json_, full, within, sites, since,
 @corpus_option
 @click.option("--rebuild", is_flag=True, help="Build from scratch instead of refreshing.")
 @shards_option
+@cluster_option
 @handle_errors
-def index(corpus: Path | None, rebuild: bool, shards: int | None) -> None:
-    """Build or refresh the index of the corpus."""
+def index(corpus: Path | None, rebuild: bool, shards: int | None, cluster: str | None) -> None:
+    """Build or refresh the index of the corpus (with --cluster: its shards as Ray tasks)."""
+    if cluster is not None:
+        return index_on_cluster(corpus, shards, cluster, rebuild)
     started = time.perf_counter()
     writer = {"shards": shards} if shards else {"wait": True, "verify": True}  # it waits, and checks every byte
     built = _open(corpus, rebuild=rebuild, **writer)
@@ -320,6 +331,9 @@ def articles(corpus: Path | None, within, sites, since, until, json_: bool, filt
     if scope and not rows:
         click.echo(f"askdoc: {render.no_article_within(scope.describe(), answering.folders(index, True))}", err=True)
         raise click.exceptions.Exit(EXIT_NO_MATCH)
+
+
+cli.add_command(serve)
 
 
 def _terminal():

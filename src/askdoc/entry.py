@@ -14,13 +14,21 @@ from .opening import open_index
 log = logging.getLogger("askdoc")
 
 
-def open_corpus(corpus: str | os.PathLike | None = None, *, shards: int | None = None, **options: Any) -> Index:
+def open_corpus(
+    corpus: str | os.PathLike | None = None, *, shards: int | None = None, cluster: str | None = None, **options: Any
+) -> Index:
     """Load the index of a corpus folder, refreshed (``opening.open_index`` documents ``options``).
 
     ``shards``: the index in this many shards (``askdoc.shards``: the same answers; a refresh
     rewrites only the shards whose files changed); None: as it was last built (one index unless it
     was built in shards); 1: one index again. Asking for another number than was built rebuilds.
+    ``cluster``: the index ``askdoc serve`` serves on the Ray cluster at this address ("auto": the
+    one started on this machine), its shards' actors found by name (``askdoc.cluster``; needs Ray).
     """
+    if cluster is not None:
+        from .cluster.serving import open_for
+
+        return open_for(default_corpus() if corpus is None else corpus, cluster, **options)  # type: ignore[return-value]
     if sharded := _sharded(corpus, shards, options.get("engine", "askdoc")):
         from .shards import open_sharded
 

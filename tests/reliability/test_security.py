@@ -124,6 +124,8 @@ def test_the_source_has_no_pickle_eval_download_or_network():
     assert len(sources) > 10
     for path in sources:
         used = {n for n in calls_and_imports(path) if n in banned_calls or n.startswith(banned_modules)}
+        if path.parent == SRC / "cluster":  # reaching a Ray cluster (--cluster, askdoc serve) is its job
+            used -= {"socket", "socket.create_connection"}
         assert not used, f"{path.relative_to(SRC)} uses {used}"
         text = path.read_text("utf-8")
         for banned in banned_text:

@@ -123,6 +123,7 @@ class CandidateView(Retriever):
         answers: list[list[Candidate] | None] = self.call("best", lambda shard: (request,))
         merged = sorted((c for found in answers if found for c in found), key=lambda c: (-c.score, c.key))[:k]
         self._take([c for c in merged if (c.shard, c.row) not in self.row_of])
+        merged = [c for c in merged if (c.shard, c.row) in self.row_of]  # (a shard lost since: named, left out)
         rows = np.array([self.row_of[(c.shard, c.row)] for c in merged], dtype=np.int64)
         return rows, np.array([c.score for c in merged], dtype=np.float64)
 

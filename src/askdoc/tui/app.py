@@ -29,8 +29,8 @@ class AskdocApp(IndexingApp):
 
     chat: ChatScreen
 
-    def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K) -> None:
-        super().__init__(corpus, engine=engine, k=k)
+    def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K, cluster: str | None = None) -> None:
+        super().__init__(corpus, engine=engine, k=k, cluster=cluster)
         self.chat = ChatScreen(self.corpus_name, is_sample=self.is_sample)
         self.corpus_watch = CorpusWatch(self)
 
@@ -48,16 +48,18 @@ class AskdocApp(IndexingApp):
         self.corpus_watch.add(event.paths)
 
 
-def make_app(corpus: str | Path | None = None, engine: str = "askdoc", *, k: int = DEFAULT_K) -> AskdocApp:
+def make_app(
+    corpus: str | Path | None = None, engine: str = "askdoc", *, k: int = DEFAULT_K, cluster: str | None = None
+) -> AskdocApp:
     """The app for a corpus folder (default: askdoc.default_corpus()); the CLI and the tests both use it."""
     if engine not in askdoc.ENGINES:
         raise ValueError(f"unknown engine {engine!r}; choose one of: {', '.join(askdoc.ENGINES)}")
     root = Path(corpus) if corpus is not None else askdoc.default_corpus()
     if not root.is_dir():
         raise askdoc.CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
-    return AskdocApp(root, engine=engine, k=k)
+    return AskdocApp(root, engine=engine, k=k, cluster=cluster)
 
 
-def run(corpus: str | Path | None = None, engine: str = "askdoc") -> None:
-    """Open the chat in the terminal (``askdoc`` and ``askdoc chat``)."""
-    make_app(corpus, engine=engine).run()
+def run(corpus: str | Path | None = None, engine: str = "askdoc", cluster: str | None = None) -> None:
+    """Open the chat in the terminal (``askdoc`` and ``askdoc chat``; ``cluster``: the index served there)."""
+    make_app(corpus, engine=engine, cluster=cluster).run()

@@ -52,13 +52,14 @@ class IndexingApp(App):
     k: reactive[int] = reactive(DEFAULT_K)
     chat: Conversation  # the screen told of the index and given the notes: AskdocApp's ChatScreen
 
-    def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K) -> None:
+    def __init__(self, corpus: Path, engine: str = "askdoc", k: int = DEFAULT_K, cluster: str | None = None) -> None:
         super().__init__()
         self.corpus = corpus
         self.is_sample = corpus.resolve() == askdoc.sample_corpus().resolve()
         # the header names the corpus: the sample by what it is, a folder by its name (which may hold escapes)
         self.corpus_name = "bundled sample" if self.is_sample else one_line(corpus.resolve().name or str(corpus))
         self.engine = engine
+        self.cluster = cluster  # the Ray cluster serving the corpus (askdoc --cluster), or None
         self.index: askdoc.Index | None = None
         self.failed: str | None = None  # why the corpus could not be opened, while it cannot
         self.retrying = False  # it is opened again once articles arrive (it had none, or was not there)
@@ -102,7 +103,7 @@ class IndexingApp(App):
 
         with CollectWarnings() as warnings:
             try:
-                index = askdoc.open(self.corpus, engine=self.engine, progress=progress)
+                index = askdoc.open(self.corpus, engine=self.engine, progress=progress, cluster=self.cluster)
             except askdoc.CorpusError as err:  # empty or missing: opened again once articles arrive
                 self.call_from_thread(self.index_failed, str(err), True)
                 return
