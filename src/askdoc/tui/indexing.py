@@ -103,7 +103,10 @@ class IndexingApp(App):
 
         with CollectWarnings() as warnings:
             try:
-                index = askdoc.open(self.corpus, engine=self.engine, progress=progress, cluster=self.cluster)
+                if self.cluster:  # served on Ray: found there, not opened here
+                    index = askdoc.open(self.corpus, engine=self.engine, progress=progress, cluster=self.cluster)
+                else:
+                    index = askdoc.open(self.corpus, engine=self.engine, progress=progress)
             except askdoc.CorpusError as err:  # empty or missing: opened again once articles arrive
                 self.call_from_thread(self.index_failed, str(err), True)
                 return
