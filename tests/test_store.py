@@ -145,6 +145,22 @@ def test_garbage_in_tables_or_older_format_is_rebuilt(tmp_path, caplog):
     assert "metadata is damaged" in caplog.text
 
 
+def test_an_index_of_an_older_askdoc_is_rebuilt_as_such_and_a_newer_or_strange_format_as_unusable(tmp_path, caplog):
+    root = make_corpus(tmp_path)
+    index = askdoc.open(root)
+    expected = answers(index)
+    for found, said in ((store.FORMAT_VERSION - 1, "was made by an older askdoc"), (store.FORMAT_VERSION + 1, "is unusable"),
+                        ("8", "is unusable"), (True, "is unusable")):  # fmt: skip
+        gen = store.current_generation(index.location)
+        meta = json.loads((gen / "meta.json").read_text())
+        meta["format"] = found
+        (gen / "meta.json").write_text(json.dumps(meta))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="askdoc"):
+            assert answers(askdoc.open(root)) == expected
+        assert said in caplog.text and f"index format {found!r}"[:14] in caplog.text, (found, caplog.text)
+
+
 def test_out_of_range_postings_are_not_trusted(tmp_path, caplog):
     root = make_corpus(tmp_path)
     index = askdoc.open(root)

@@ -146,7 +146,7 @@ def _load(folder: Path, patience: float = 10.0, verify: bool = False, share: flo
                 time.sleep(pause)
                 pause = min(0.05, pause * 2 or 0.001)
                 continue  # a writer committed (and removed what we were reading): read its generation
-            log.warning("the stored index at %s is unusable (%s); rebuilding it", folder, err)
+            log.warning("%s", unusable(folder, err))
             return None
 
 
@@ -224,7 +224,7 @@ def _locked_refresh(
         try:
             store.verify(data)  # a refresh copies from it: never carry damage forward
         except store.CorruptIndex as err:
-            log.warning("the stored index at %s is unusable (%s); rebuilding it", folder, err)
+            log.warning("%s", unusable(folder, err))
             data = None
     fresh = rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder)
     fresh.records = datasets.record_sums(walk)
@@ -273,3 +273,10 @@ def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterab
     if walk is None or walk.root != str(root.absolute()):
         walk = scan(root)
     return select(walk)
+
+
+def unusable(folder: Path, err: store.CorruptIndex) -> str:
+    """What a user is told when a stored index is rebuilt: an older askdoc's index is no fault."""
+    if isinstance(err, store.OlderIndex):
+        return f"the stored index at {folder} was made by an older askdoc ({err}); rebuilding it"
+    return f"the stored index at {folder} is unusable ({err}); rebuilding it"

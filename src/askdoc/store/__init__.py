@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from ..retrieval.table import Stats
 from .cache import lock_holder, made_private, unsafe, write_lock
-from .checks import CorruptIndex, IndexDamaged, check_forward
+from .checks import CorruptIndex, IndexDamaged, OlderIndex, check_forward
 from .data import IndexData, SkippedFile
 from .generations import (
     ARRAYS,
@@ -26,6 +26,7 @@ __all__ = [
     "FORMAT_VERSION",
     "TABLE_ARRAYS",
     "CorruptIndex",
+    "OlderIndex",
     "IndexDamaged",
     "IndexData",
     "SkippedFile",

@@ -27,6 +27,10 @@ class CorruptIndex(Exception):
     """The stored index cannot be trusted; the caller rebuilds it."""
 
 
+class OlderIndex(CorruptIndex):
+    """The stored index was written by an older askdoc (an earlier index format): rebuilt, not a fault."""
+
+
 class IndexDamaged(AskdocError):
     """A loaded index found damage while answering (an article's text failing its checksum): the answer
     is refused rather than quote what no file says, and the next run rebuilds the index."""

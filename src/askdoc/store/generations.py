@@ -34,7 +34,7 @@ import numpy as np
 
 from ..retrieval.table import PASSAGE_ARRAYS, Stats
 from .cache import create, make_private, read_regular, remove, write_lock
-from .checks import CorruptIndex, check_parameters, check_pointers, check_shapes, check_tables, check_values
+from .checks import CorruptIndex, OlderIndex, check_parameters, check_pointers, check_shapes, check_tables, check_values
 from .data import DAMAGED, IndexData, SkippedFile
 from .files import (
     Summed,
@@ -125,6 +125,9 @@ def _meta(gen: Path) -> dict:
         meta = json.loads(read_regular(gen / "meta.json", META_LIMIT).decode("utf-8"))
     except (OSError, ValueError) as err:
         raise CorruptIndex(f"unreadable meta.json ({err})") from err
+    found = meta.get("format") if isinstance(meta, dict) else None
+    if isinstance(found, int) and not isinstance(found, bool) and found < FORMAT_VERSION:
+        raise OlderIndex(f"index format {found}, this askdoc reads {FORMAT_VERSION}")
     if not isinstance(meta, dict) or meta.get("format") != FORMAT_VERSION:
         raise CorruptIndex(f"index format {meta.get('format') if isinstance(meta, dict) else None!r}, "
                            f"this askdoc reads {FORMAT_VERSION}")  # fmt: skip
