@@ -7,18 +7,16 @@ the passages they allow, and hands back ``Hits``. Opening a corpus folder is ``o
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
-import operator
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Any, cast
+from typing import cast
 
 import numpy as np
 
-from . import ENGINES, ranking
+from . import ENGINES, asking, ranking
 from .analysis import Analyzer
 from .changes import Changes, changes_since
 from .errors import ArticleNotFound
@@ -109,14 +107,7 @@ class Index:
 
     def paragraph(self, article_id: str, number: int) -> Passage:
         """The whole of a paragraph of an article: a long one is cut into several passages, joined here."""
-        pieces = [p for p in self.passages(article_id) if p.paragraph == number]
-        if not pieces:
-            raise ArticleNotFound(f"no paragraph {number} in article '{article_id}'")
-        if len(pieces) == 1:
-            return pieces[0]
-        text = self.article(article_id).text
-        start, end = pieces[0].start, pieces[-1].end
-        return dataclasses.replace(pieces[0], start=start, end=end, text=text[start:end])
+        return asking.paragraph(self.passages(article_id), article_id, number, lambda: self.article(article_id).text)
 
     def passages(self, article_id: str) -> list[Passage]:
         """The article's passages in order, each with its paragraph number and span in its text."""
@@ -125,7 +116,7 @@ class Index:
     def catalog(self, where: Filter | str | None = None) -> list[dict]:
         """One row per article (id, title, date, source, url, author, file, passages), without reading texts."""
         where = as_filter(where)
-        where = self._inside_corpus(where) if where else None
+        where = asking.inside_corpus(where, self.corpus) if where else None
         counts = np.bincount(np.asarray(self.table.article), minlength=self.n_articles).tolist()
         keys = ("id", "title", "date", "source", "url", "author")
         return [
@@ -203,13 +194,10 @@ class Index:
         question (``site:bbc.co.uk after:2024-09-01 in:folder``) limit the articles answers
         may come from. ``weights``: the reranker's settings (``ranking.Weights``; benchmarks turn levers off).
         """
-        k = _whole(k, "k")
-        max_per_article = None if max_per_article is None else _whole(max_per_article, "max_per_article")
-        if k < 1 or (max_per_article is not None and max_per_article < 1):
-            raise ValueError("k and max_per_article must be at least 1")
+        k, max_per_article = asking.counts(k, max_per_article)
         asked, scope = split_question(question)
         where = as_filter(where)
-        scope = self._inside_corpus(scope & where if where else scope)
+        scope = asking.inside_corpus(scope & where if where else scope, self.corpus)
         if isinstance(context, str):  # one earlier question, not its letters
             context = [context]
         reading = questions.read(self.retriever, asked, context)
@@ -249,19 +237,6 @@ class Index:
         """A passage's text, by its row (what training labels)."""
         return self.retriever.passage_text(row)
 
-    def _inside_corpus(self, scope: Filter) -> Filter:
-        """``in:`` given as a path of this machine (``--in ~/news/sport``, as a shell completes it) made
-        a folder of the corpus; a path outside it stays as given and matches nothing."""
-        if not scope.within or self.corpus is None:
-            return scope
-        within = []
-        for place in scope.within:
-            if place.startswith(("/", "~")) or os.path.isabs(place):
-                with contextlib.suppress(ValueError, RuntimeError, OSError):  # outside the corpus: as given
-                    place = Path(place).expanduser().resolve().relative_to(self.corpus).as_posix()
-            within.append(place)
-        return dataclasses.replace(scope, within=tuple(within))
-
     def _allowed_passages(self, scope: Filter) -> np.ndarray:
         """One bool per passage: whether its article passes the filter (kept for the last few filters)."""
         mask = self._filter_masks.get(scope)
@@ -271,16 +246,6 @@ class Index:
             allowed = scope.article_mask(self.data.articles)
             mask = self._filter_masks[scope] = allowed[np.asarray(self.table.article)]
         return mask
-
-
-def _whole(value: Any, name: str) -> int:
-    """A count a caller gave (numpy's integers too), or a TypeError: 2.5 hits is a mistake, not 2."""
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a whole number, not {value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be a whole number, not {value!r}") from None
 
 
 def _unique_ids(articles: Iterable[Article]) -> Iterator[Article]:

@@ -9,10 +9,7 @@ out and named in ``Hits.missing_shards``: never a silent partial answer.
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import logging
-import operator
 import os
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -21,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import scoring
+from .. import asking, scoring
 from ..analysis import Analyzer
 from ..errors import ArticleNotFound
 from ..filters import Filter, as_filter, split_question
@@ -125,7 +122,7 @@ class ShardedIndex:
     def catalog(self, where: Filter | str | None = None) -> list[dict]:
         """One row per article, in the order one index over the corpus lists them (see ``Index.catalog``)."""
         where = as_filter(where)
-        where = self._inside_corpus(where) if where else None
+        where = asking.inside_corpus(where, self.corpus) if where else None
         rows = [row for found in self._call("catalog", lambda i: (where,)) if found for row in found]
         return sorted(rows, key=lambda row: walk_key(row.get("file") or ""))
 
@@ -146,14 +143,7 @@ class ShardedIndex:
         return self._owner(article_id).passages(article_id)
 
     def paragraph(self, article_id: str, number: int) -> Passage:
-        pieces = [p for p in self.passages(article_id) if p.paragraph == number]
-        if not pieces:
-            raise ArticleNotFound(f"no paragraph {number} in article '{article_id}'")
-        if len(pieces) == 1:
-            return pieces[0]
-        text = self.article(article_id).text
-        start, end = pieces[0].start, pieces[-1].end
-        return dataclasses.replace(pieces[0], start=start, end=end, text=text[start:end])
+        return asking.paragraph(self.passages(article_id), article_id, number, lambda: self.article(article_id).text)
 
     def skipped(self) -> dict[str, str]:
         out: dict[str, str] = {}
@@ -166,13 +156,10 @@ class ShardedIndex:
     def search(self, question: str, k: int = 5, max_per_article: int | None = None, context: Sequence[str] = (),
                where: Filter | str | None = None, weights: Weights | None = None) -> Hits:  # fmt: skip
         """``Index.search`` over the shards: the same hits; ``missing_shards`` names shards that could not answer."""
-        k = _whole(k, "k")
-        max_per_article = None if max_per_article is None else _whole(max_per_article, "max_per_article")
-        if k < 1 or (max_per_article is not None and max_per_article < 1):
-            raise ValueError("k and max_per_article must be at least 1")
+        k, max_per_article = asking.counts(k, max_per_article)
         asked, scope = split_question(question)
         where = as_filter(where)
-        scope = self._inside_corpus(scope & where if where else scope)
+        scope = asking.inside_corpus(scope & where if where else scope, self.corpus)
         if isinstance(context, str):
             context = [context]
         self.unavailable = set(self._missing_at_open)
@@ -189,18 +176,6 @@ class ShardedIndex:
             log.warning("shard%s %s could not be searched: these hits come from the others",
                         "s" if len(found.missing_shards) > 1 else "", ", ".join(map(str, found.missing_shards)))  # fmt: skip
         return found
-
-    def _inside_corpus(self, scope: Filter) -> Filter:
-        """``in:`` given as a path of this machine made a folder of the corpus (as ``Index`` does)."""
-        if not scope.within or self.corpus is None:
-            return scope
-        within = []
-        for place in scope.within:
-            if place.startswith(("/", "~")) or os.path.isabs(place):
-                with contextlib.suppress(ValueError, RuntimeError, OSError):
-                    place = Path(place).expanduser().resolve().relative_to(self.corpus).as_posix()
-            within.append(place)
-        return dataclasses.replace(scope, within=tuple(within))
 
     # -- keeping up with the corpus folder ----------------------------------------------------------
 
@@ -225,12 +200,3 @@ class ShardedIndex:
         if self._reopen is None or not self.changes(paths):
             return self
         return self._reopen(progress=progress, changed=None if paths is None else list(paths))
-
-
-def _whole(value: Any, name: str) -> int:
-    if isinstance(value, bool):
-        raise TypeError(f"{name} must be a whole number, not {value!r}")
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise TypeError(f"{name} must be a whole number, not {value!r}") from None
