@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -29,7 +29,7 @@ import numpy as np
 from .. import ENGINES, scoring
 from ..analysis import Analyzer
 from ..store.checks import check_forward
-from ..store.tables import TermTable
+from ..store.tables import TermLookup, TermTable
 from .shelf import ArticleSource
 from .table import PassageTable, Stats
 
@@ -171,26 +171,11 @@ class Retriever:
 
     def article_scores(self, terms: Sequence[str], articles: Sequence[int]) -> dict[int, float]:
         """BM25 of whole articles (all their passages as one text) for the query terms, for the given articles."""
-        wanted = np.asarray(articles, dtype=np.int64)
-        if not len(wanted):
-            return {}
-        t = self.table
         lengths = self._article_lengths
         n = self._n_articles
-        avg = max(float(lengths.mean()), 1.0)
-        k1, b = self.params.k1, self.params.b
-        norm = k1 * (1 - b + b * lengths[wanted] / avg)
-        p_article = np.asarray(t.article)
-        total = np.zeros(len(wanted))
-        for term, count in Counter(term for term in terms if term in self.term_ids).items():
-            lo, hi = t.posting_range(self.term_ids[term])
-            docs = np.asarray(t.post_doc[lo:hi])
-            tf = np.bincount(p_article[docs], weights=np.asarray(t.post_tf[lo:hi]), minlength=n)
-            df = int(np.count_nonzero(tf))
-            idf = scoring.lucene_idf(df, n)
-            here = tf[wanted]
-            total += count * idf * here * (k1 + 1) / (here + norm)
-        return dict(zip(wanted.tolist(), total.tolist()))
+        avg = max(float(lengths.mean()), 1.0) if len(articles) else 1.0
+        held = lambda term, tf: int(np.count_nonzero(tf))  # noqa: E731 (this index's articles are the collection's)
+        return article_bm25(self.table, self.term_ids, self.params, terms, articles, lengths, avg, n, held)
 
     # -- what a passage holds, and reads in its article ------------------------------------------
 
@@ -244,3 +229,38 @@ class Retriever:
                 if term_id in ids:
                     context.setdefault(ids[term_id], 1.0 / (row - lead))
         return context
+
+
+def article_bm25(
+    table: PassageTable,
+    term_ids: TermLookup,
+    params: scoring.Params,
+    terms: Sequence[str],
+    articles: Sequence[int],
+    lengths: np.ndarray,
+    avg: float,
+    n: int,
+    df_of: Callable[[str, np.ndarray], int],
+) -> dict[int, float]:
+    """BM25 of whole articles of ``table`` for the query terms, for the given article numbers (one index's,
+    or a sharded search's candidate articles scored with the collection's figures).
+
+    ``lengths``: each article's length in terms; ``avg`` and ``n``: the collection's mean article length
+    and article count; ``df_of(term, tf)``: how many of the collection's articles hold the term (``tf``:
+    its count in each article of the table).
+    """
+    wanted = np.asarray(articles, dtype=np.int64)
+    if not len(wanted):
+        return {}
+    k1, b = params.k1, params.b
+    norm = k1 * (1 - b + b * lengths[wanted] / avg)
+    p_article = np.asarray(table.article)
+    total = np.zeros(len(wanted))
+    for term, count in Counter(term for term in terms if term in term_ids).items():
+        lo, hi = table.posting_range(term_ids[term])
+        docs = np.asarray(table.post_doc[lo:hi])
+        tf = np.bincount(p_article[docs], weights=np.asarray(table.post_tf[lo:hi]), minlength=len(lengths))
+        idf = scoring.lucene_idf(df_of(term, tf), n)
+        here = tf[wanted]
+        total += count * idf * here * (k1 + 1) / (here + norm)
+    return dict(zip(wanted.tolist(), total.tolist()))

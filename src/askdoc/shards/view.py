@@ -10,7 +10,6 @@ Its ``best`` asks every shard (``Shard.best`` with the global idf) and merges th
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -19,7 +18,7 @@ from .. import scoring
 from ..analysis import Analyzer
 from ..build import postings
 from ..filters import Filter
-from ..retrieval.retriever import Retriever
+from ..retrieval.retriever import Retriever, article_bm25
 from ..retrieval.shelf import Shelf
 from ..retrieval.table import PassageTable, Stats, pointers
 from ..store.tables import TermList
@@ -145,25 +144,12 @@ class CandidateView(Retriever):
 
     def article_scores(self, terms: Sequence[str], articles: Sequence[int]) -> dict[int, float]:
         """``Retriever.article_scores`` with the whole collection's article count, mean length and df."""
-        wanted = np.asarray(articles, dtype=np.int64)
-        if not len(wanted):
-            return {}
         t = self.table
         lengths = np.bincount(np.asarray(t.article), weights=np.asarray(t.lengths), minlength=len(self.bundles))
         n = self.collection.n_articles
         avg = max(float(self.collection.stats.total_len) / n if n else 0.0, 1.0)
-        k1, b = self.params.k1, self.params.b
-        norm = k1 * (1 - b + b * lengths[wanted] / avg)
-        p_article = np.asarray(t.article)
-        total = np.zeros(len(wanted))
-        for term, count in Counter(term for term in terms if term in self.term_ids).items():
-            lo, hi = t.posting_range(self.term_ids[term])
-            docs = np.asarray(t.post_doc[lo:hi])
-            tf = np.bincount(p_article[docs], weights=np.asarray(t.post_tf[lo:hi]), minlength=len(self.bundles))
-            idf = scoring.lucene_idf(self.article_df.get(term, 0), n)
-            here = tf[wanted]
-            total += count * idf * here * (k1 + 1) / (here + norm)
-        return dict(zip(wanted.tolist(), total.tolist()))
+        held = lambda term, tf: self.article_df.get(term, 0)  # noqa: E731 (counted over every shard)
+        return article_bm25(t, self.term_ids, self.params, terms, articles, lengths, avg, n, held)
 
     # -- the table over the candidates' articles ------------------------------------------------
 
