@@ -244,6 +244,17 @@ def test_weak_answer_names_only_the_missing_names_and_rare_words():
     assert index.search("When did the museum reopen?").weak_words == ()
 
 
+def test_a_missing_name_with_an_inner_capital_counts_as_a_name():
+    """ "iPhone" begins in lower case but is a name all the same: a question about it that no article
+    mentions is flagged and says so, as "Macron" would be (a lower-case rare word in such a question is not)."""
+    from askdoc.render import weak_message
+
+    index = index_of(BRIDGE)
+    hits = index.search("How much did the museum pay for its iPhone?")
+    assert hits.weak and hits.weak_words == ("iphone",)
+    assert weak_message(hits).startswith("no passage mentions iphone; ")
+
+
 @pytest.mark.parametrize("max_per_article", [None, 1])
 def test_a_passage_saved_twice_is_shown_once_naming_the_copy_and_the_next_answer_takes_its_place(max_per_article):
     story = "Ministers agreed the harbour budget.\n\nThe harbour budget rose to 4 million pounds, the council said."

@@ -3,6 +3,7 @@ knows, the words it lacks, and the ``ranking.Query`` the reranker weighs passage
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from ..ranking import Query, phrase_keys
 if TYPE_CHECKING:
     from .retriever import Retriever
 
+_INNER_CAPITAL = re.compile(r"\b[a-z]+[A-Z][\w'’-]*")  # iPhone, eBay: a name whose first letter is small
 OPENING = 40  # characters at the start of a question where "why", "how much", "how many" ask for their kind
 
 
@@ -70,10 +72,11 @@ def _lacking(analyzer: Analyzer, question: str, known: set[str]) -> list[str]:
 
 
 def missing_names(analyzer: Analyzer, reading: Reading, missing: Sequence[str] | None = None) -> list[str]:
-    """The missing words worth a caveat: names and numbers; in a question typed all in lower case,
-    where no name shows, the words outside common English ("what did macron say": macron).
-    ``missing``: the words to look at (default: the reading's, each once)."""
-    names = set(analyzer.words(" ".join(reading.asked.names)))
+    """The missing words worth a caveat: names (also a brand's inner capital: "the first iPhone") and
+    numbers; in a question typed all in lower case, where no name shows, the words outside common
+    English ("what did macron say": macron). ``missing``: the words to look at (default: the
+    reading's, each once)."""
+    names = set(analyzer.words(" ".join([*reading.asked.names, *_INNER_CAPITAL.findall(reading.text)])))
     lower = not any(c.isupper() for c in reading.text)
     words = reading.missing if missing is None else missing
     return [w for w in words if w in names or w[0].isdigit() or (lower and common_stem(w) is None)]
