@@ -48,6 +48,8 @@ async def test_add_command_and_pasted_path_copy_files_into_the_corpus(tmp_path):
         assert (corpus / "more" / "owls.md").exists() and app.index.n_articles == 6
         notes = " ".join(str(note.render()) for note in app.query(".note"))
         assert "Added 1 file to news as ferry.txt." in notes and "Added 1 file to news as more/owls.md." in notes
+        await ask(pilot, f"/add {outside / 'ferry.txt'}")  # again: nothing copied, and it says which was there
+        assert "Added 0 files to news; 1 already there (ferry.txt)." in str(app.query(".note").last().render())
         await ask(pilot, f"/add {tmp_path / 'missing.pdf'}")
         assert "Cannot add:" in str(app.query(".note.error").last().render())
 

@@ -22,6 +22,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import askdoc
+from askdoc import render
 from askdoc.watch import FolderWatch
 
 from .content import count, literal
@@ -187,8 +188,9 @@ def added_note(added: askdoc.Added, corpus_name: str) -> str:
     note = f"Added {count(len(added.copied), 'file')} to {corpus_name}"
     if len(added.copied) == 1:
         note += f" as {added.copied[0]}"
-    if added.unchanged:
-        note += f"; {len(added.unchanged)} already there"
+    if added.unchanged:  # named, as `askdoc add` names them: the user sees which copy was not made
+        shown = ", ".join(render.printed_id(rel) for rel in added.unchanged[:3])
+        note += f"; {len(added.unchanged)} already there ({shown}{', …' if len(added.unchanged) > 3 else ''})"
     if added.ignored:
         note += f"; ignored {count(len(added.ignored), 'file')} that are not articles"
     return note + "."
