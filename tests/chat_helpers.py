@@ -48,6 +48,20 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+def record_toasts(app) -> list[str]:
+    """The messages of the app's toasts from now on, in order (read through ``App.notify``, its public
+    door, not Textual's private list of notifications)."""
+    shown: list[str] = []
+    notify = app.notify
+
+    def recording(message, *args, **kwargs):
+        shown.append(str(message))
+        return notify(message, *args, **kwargs)
+
+    app.notify = recording
+    return shown
+
+
 async def ask(pilot: Pilot, question: str) -> None:
     prompt = pilot.app.query_one("#question")
     prompt.value = question

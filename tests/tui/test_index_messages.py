@@ -8,7 +8,7 @@ import askdoc
 from askdoc.tui.app import make_app
 from askdoc.tui.content import literal
 from askdoc.tui.messages import Note
-from chat_helpers import ask, news_corpus, settle
+from chat_helpers import ask, news_corpus, record_toasts, settle
 from conftest import write_corpus
 
 SIZE = (100, 40)
@@ -115,11 +115,26 @@ async def test_the_first_five_warnings_are_shown_and_the_rest_counted(tmp_path):
         tmp_path / "c", {"good.txt": "Good\n\nHerons nest."} | {f"empty{n}.txt": "" for n in range(7)}
     )
     app = make_app(corpus)
+    shown = record_toasts(app)
     async with app.run_test(size=SIZE, notifications=True) as pilot:
         await settle(pilot)
-        shown = [n.message for n in app._notifications]
         assert len(shown) == 6 and all("empty" in message for message in shown[:5])
         assert shown[5] == "… and 2 more warnings"
+
+
+async def test_a_refresh_that_skips_many_files_counts_the_warnings_it_does_not_show(tmp_path):
+    corpus = news_corpus(tmp_path)
+    app = make_app(corpus)
+    shown = record_toasts(app)
+    async with app.run_test(size=SIZE, notifications=True) as pilot:
+        await settle(pilot)
+        assert shown == []
+        for n in range(8):
+            (corpus / f"empty{n}.txt").write_text("")
+        app.corpus_watch.check()
+        await settle(pilot)
+        assert len(shown) == 6 and all("empty" in message for message in shown[:5]), shown
+        assert shown[5] == "… and 3 more warnings"
 
 
 async def test_a_note_posted_from_a_worker_thread_reaches_the_transcript(tmp_path):

@@ -112,7 +112,7 @@ class ChatScreen(Screen):
             )
         self.show_summary()
         self.query_one(IndexProgress).display = False
-        self.show_warnings(event.warnings, counted=True)
+        self.show_warnings(event.warnings)
         waiting, self.waiting = self.waiting, []
         for question, answer in waiting:
             self.search(question, answer)
@@ -132,13 +132,13 @@ class ChatScreen(Screen):
     def index_refreshed(self, event: IndexRefreshed) -> None:
         fresh = event.index
         self.show_status(f"{fresh.n_articles:,} articles · {fresh.n_passages:,} passages · refreshed: {event.summary}")
-        self.show_warnings(event.warnings, counted=False)
+        self.show_warnings(event.warnings)
 
-    def show_warnings(self, warnings: list[str], counted: bool) -> None:
-        """The first few warnings as toasts; ``counted``: then how many more there were."""
+    def show_warnings(self, warnings: list[str]) -> None:
+        """The first few warnings as toasts, then how many more there were (after a refresh too)."""
         for message in warnings[:WARNINGS_SHOWN]:
             self.notify(message, severity="warning", markup=False)
-        if counted and len(warnings) > WARNINGS_SHOWN:
+        if len(warnings) > WARNINGS_SHOWN:
             self.notify(f"… and {len(warnings) - WARNINGS_SHOWN} more warnings", severity="warning", markup=False)
 
     def show_summary(self) -> None:
