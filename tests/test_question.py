@@ -26,6 +26,12 @@ from askdoc.question import answer_type_of, borrowed_text, holds_answer, phrases
         ("Which band won the award?", "name"),
         ("What did Southampton offer for Reid?", None),
         ("Why did prices rise?", None),
+        ("hendrix guitar auction price", "number"),  # typed as a search: its last noun asks
+        ("t in the park venue", "place"),
+        ("worcester v sale kick off time", "date"),
+        ("super bowl set length", "duration"),
+        ("exhibitor relations president", "person"),
+        ("volodin nuclear weapons", None),
     ],
 )
 def test_answer_type_comes_from_the_question_word(question, kind):

@@ -37,6 +37,18 @@ _TYPE_PATTERNS = [
     ("name", r"which\b"),
     ("speech", rf"what (did|does|do|has|have|had|will|would|was|is)\b[^?]*?\b({_SAYING})\b"),
 ]
+# A question typed as a search, without a question word, ends with what it asks for: "auction price",
+# "kick off time", "new year sprint venue" (English noun phrases put their head last).
+_HEAD_NOUNS = {
+    **dict.fromkeys(
+        "price cost fee salary value worth total score rate share percentage number figure".split(), "number"
+    ),
+    **dict.fromkeys("population attendance age amount size margin odds budget".split(), "number"),
+    **dict.fromkeys("date day year month time kickoff deadline".split(), "date"),
+    **dict.fromkeys("venue location city country town stadium ground headquarters whereabouts".split(), "place"),
+    **dict.fromkeys("length duration".split(), "duration"),
+    **dict.fromkeys("owner president chairman boss founder author director manager coach winner".split(), "person"),
+}
 _TYPE_RES = [(kind, re.compile(r"(?:^|[^\w'])(?:" + pattern + ")")) for kind, pattern in _TYPE_PATTERNS]
 
 _MONTHS = "january february march april may june july august september october november december"
@@ -98,7 +110,10 @@ def answer_type_of(question: str) -> str | None:
     found = [
         (m.start(), order, kind) for order, (kind, pattern) in enumerate(_TYPE_RES) if (m := pattern.search(folded))
     ]
-    return min(found)[2] if found else None
+    if found:
+        return min(found)[2]
+    words = _WORD.findall(question.casefold())  # a search typed as words ("t in the park venue"):
+    return _HEAD_NOUNS.get(words[-1].strip(".'’")) if words else None  # its last noun says what it asks
 
 
 def phrases_of(question: str) -> tuple[str, ...]:
