@@ -32,6 +32,8 @@ from askdoc.question import answer_type_of, borrowed_text, holds_answer, phrases
         ("super bowl set length", "duration"),
         ("exhibitor relations president", "person"),
         ("volodin nuclear weapons", None),
+        ("Did Putin visit the country?", None),  # a yes-or-no question, not a search for a place
+        ("did putin visit the country", None),
     ],
 )
 def test_answer_type_comes_from_the_question_word(question, kind):

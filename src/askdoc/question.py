@@ -49,6 +49,7 @@ _HEAD_NOUNS = {
     **dict.fromkeys("length duration".split(), "duration"),
     **dict.fromkeys("owner president chairman boss founder author director manager coach winner".split(), "person"),
 }
+_AUXILIARIES = frozenset("is are was were did do does has have had can could will would should may might".split())
 _TYPE_RES = [(kind, re.compile(r"(?:^|[^\w'])(?:" + pattern + ")")) for kind, pattern in _TYPE_PATTERNS]
 
 _MONTHS = "january february march april may june july august september october november december"
@@ -112,8 +113,10 @@ def answer_type_of(question: str) -> str | None:
     ]
     if found:
         return min(found)[2]
-    words = _WORD.findall(question.casefold())  # a search typed as words ("t in the park venue"):
-    return _HEAD_NOUNS.get(words[-1].strip(".'’")) if words else None  # its last noun says what it asks
+    words = _WORD.findall(question.casefold())
+    if not words or "?" in question or words[0] in _AUXILIARIES:  # a question asked as a sentence
+        return None
+    return _HEAD_NOUNS.get(words[-1].strip(".'’"))  # a search typed as words: its last noun says what it asks
 
 
 def phrases_of(question: str) -> tuple[str, ...]:
