@@ -157,6 +157,20 @@ def test_quote_starting_with_a_pronoun_brings_the_sentence_that_names_who():
     )
 
 
+def test_a_why_quote_takes_the_neighbouring_sentence_that_gives_the_reason():
+    text = (
+        "Drinks giant Kelso said its turnover fell to 8.9bn pounds in the half year, from 9.3bn a year earlier. "
+        "It blamed a weaker dollar. Its shares closed higher in London. Analysts expect the new gin to sell well."
+    )
+    index = index_of(askdoc.Article(id="a", title="Kelso results", text=text))
+    (hit,) = index.search("Why did Kelso's turnover fall?")
+    assert "It blamed a weaker dollar." in hit.quote.text
+    assert hit.quote.text.startswith("Drinks giant Kelso said its turnover fell")
+    (plain,) = index.search("How much did Kelso's turnover fall to?")  # not a why: the figure's sentence alone
+    assert "blamed" not in plain.quote.text
+    assert_verbatim(hit)
+
+
 @pytest.mark.parametrize("opening, closing", [('"', '"'), ("\u201c", "\u201d")])
 def test_a_quote_does_not_begin_inside_a_quotation(opening, closing):
     said = f"{opening}We will not give in to threats. The budget stays as it is and nothing will change that,{closing}"

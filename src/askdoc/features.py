@@ -62,7 +62,7 @@ _REPORTING = re.compile(
     r"insisted|revealed|responded|replied|stressed|commented|announced|promised|vowed|suggested)\b",
     re.IGNORECASE,
 )
-_CAUSAL = re.compile(
+CAUSAL = re.compile(
     r"\b(?:because|due to|owing to|as a result|following|amid|in order to|so that|after|since|blamed|caused|reason|"
     r"led to|thanks to|driven by|prompted|result of|in response to|fears? (?:of|that|over)|concerns? (?:about|over|that))\b",
     re.IGNORECASE,
@@ -124,7 +124,7 @@ def passage_features(
             weight_of(weights, before - held) / total,
             weight_of(weights, after - held) / total,
             float(query.answer_type == "speech" and speaks(text, query.names)),
-            float(query.why and bool(_CAUSAL.search(text))),
+            float(query.why and bool(CAUSAL.search(text))),
             float(query.how_much and bool(_MONEY.search(text))),
             float(seen.has_phrases and bool(query.phrases)),
             math.log1p(index.table.length(row)),

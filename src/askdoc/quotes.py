@@ -3,7 +3,8 @@
 Each sentence weighs the idf of the distinct question terms it holds; when the question
 wants a kind of answer ("who" a name, "when" a date, "how many" a number), a sentence that
 holds one gains a share of the question's weight. A neighbour joins the best sentence when it
-adds question terms, or brings the wanted answer the best sentence lacks, as long as the quote
+adds question terms, or brings the wanted answer the best sentence lacks (for "why", a causal
+word: "It blamed a weaker dollar" beside the sentence that restates the question), as long as the quote
 stays an excerpt: at most ``QUOTE_CHARS`` characters or half the passage, whichever is more.
 A quote that would begin with a pronoun ("He said...") starts a sentence earlier, with the
 sentence that says who is meant, and one that would begin inside a quotation starts where the
@@ -15,7 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .features import weight_of
+from .features import CAUSAL, weight_of
 from .model import Quote
 from .question import holds_answer
 
@@ -35,6 +36,7 @@ def best_quote(
     answer_type: str | None = None,
     question_words: frozenset[str] = frozenset(),
     context: dict[str, float] | None = None,
+    why: bool = False,
 ) -> Quote:
     """The best sentence, extended by a neighbour that adds to it; ``text`` is the article text.
 
@@ -64,6 +66,8 @@ def best_quote(
         s, e = sentences[neighbour]
         adds_terms = weight_of(weights, found[neighbour] - found[best]) > 0
         adds_answer = answer_type is not None and answers[neighbour] and not answers[best]
+        if why and not adds_answer:  # "why": the sentence beside the one that restates it often gives the reason
+            adds_answer = bool(CAUSAL.search(text, s, e)) and not CAUSAL.search(text, start, end)
         if (adds_terms or adds_answer) and max(e, end) - min(s, start) <= limit:
             start, end = min(s, start), max(e, end)
             break

@@ -94,7 +94,7 @@ def hit(
     spans = [span for span in retriever.analyzer.spans(article.text, passage.start, passage.end) if span[0] in weights]
     sentences = seen.sentences if seen is not None else ranking.read_passage(retriever, row, weights).sentences
     context = retriever.read_in_article(row, weights) if lead else {}
-    quote = best_quote(article.text, sentences, spans, weights, query.answer_type, query.words, context)
+    quote = best_quote(article.text, sentences, spans, weights, query.answer_type, query.words, context, why=query.why)
     matched = {t for t, _, _ in spans} | set(retriever.context_weights(row, weights))
     places = [(s, e) for _, s, e in spans]
     return Hit(
