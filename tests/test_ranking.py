@@ -171,6 +171,19 @@ def test_a_why_quote_takes_the_neighbouring_sentence_that_gives_the_reason():
     assert_verbatim(hit)
 
 
+def test_a_say_quote_takes_the_quotation_beside_the_sentence_that_names_the_speaker():
+    text = (
+        "Harbour master Ann Lowe said on Monday that she had heard enough about the ferry queues. "
+        '"Nobody should wait two hours for a boat," she told reporters. The toll starts in May.'
+    )
+    (hit,) = index_of(askdoc.Article(id="a", title="Toll", text=text)).search(
+        "What did Ann Lowe say about the ferry queues?"
+    )
+    assert hit.quote.text.startswith("Harbour master Ann Lowe said on Monday")
+    assert '"Nobody should wait two hours for a boat," she told reporters.' in hit.quote.text
+    assert_verbatim(hit)
+
+
 @pytest.mark.parametrize("opening, closing", [('"', '"'), ("\u201c", "\u201d")])
 def test_a_quote_does_not_begin_inside_a_quotation(opening, closing):
     said = f"{opening}We will not give in to threats. The budget stays as it is and nothing will change that,{closing}"

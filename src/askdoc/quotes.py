@@ -4,7 +4,8 @@ Each sentence weighs the idf of the distinct question terms it holds; when the q
 wants a kind of answer ("who" a name, "when" a date, "how many" a number), a sentence that
 holds one gains a share of the question's weight. A neighbour joins the best sentence when it
 adds question terms, or brings the wanted answer the best sentence lacks (for "why", a causal
-word: "It blamed a weaker dollar" beside the sentence that restates the question), as long as the quote
+word: "It blamed a weaker dollar" beside the sentence that restates the question; for "what did X say",
+the quotation that follows "X said that ..."), as long as the quote
 stays an excerpt: at most ``QUOTE_CHARS`` characters or half the passage, whichever is more.
 A quote that would begin with a pronoun ("He said...") starts a sentence earlier, with the
 sentence that says who is meant, and one that would begin inside a quotation starts where the
@@ -66,6 +67,8 @@ def best_quote(
         s, e = sentences[neighbour]
         adds_terms = weight_of(weights, found[neighbour] - found[best]) > 0
         adds_answer = answer_type is not None and answers[neighbour] and not answers[best]
+        if answer_type == "speech" and neighbour > best and not adds_answer:  # the quotation after "X said that"
+            adds_answer = any(m in text[s:e] for m in _MARKS) and not any(m in text[start:end] for m in _MARKS)
         if why and not adds_answer:  # "why": the sentence beside the one that restates it often gives the reason
             adds_answer = bool(CAUSAL.search(text, s, e)) and not CAUSAL.search(text, start, end)
         if (adds_terms or adds_answer) and max(e, end) - min(s, start) <= limit:
