@@ -77,11 +77,43 @@ class ArticleBundle:
     text: str
     columns: dict[str, np.ndarray]  # p_start ... p_len, s_count, s_start, s_end, f_count, f_tf of its passages,
     # and f_term: each forward row's term as a number in ``terms``
-    terms: tuple[str, ...]  # the distinct terms of its passages
+    terms: tuple[str, ...]  # the distinct terms of its passages (or those asked for: ``BundleRequest.terms``)
+
+    def __reduce__(self):
+        """Pickled with its columns in one buffer: a dozen small arrays each pickled (as Ray sends an answer)
+        cost more than their bytes, ~1 ms for a shard's dozen articles."""
+        layout = tuple((name, column.dtype.str, len(column)) for name, column in self.columns.items())
+        packed = b"".join(np.ascontiguousarray(column).tobytes() for column in self.columns.values())
+        return (_unpacked, (self.shard, self.key, self.rows, self.meta, self.text, layout, packed, self.terms))
+
+
+def _unpacked(shard: int, key: tuple, rows: tuple, meta: dict, text: str, layout: tuple, packed: bytes,
+              terms: tuple) -> ArticleBundle:  # fmt: skip
+    """An ``ArticleBundle`` from what its ``__reduce__`` gave (its columns read-only views of one buffer)."""
+    columns, at = {}, 0
+    for name, dtype, length in layout:
+        column = np.frombuffer(packed, dtype=dtype, count=length, offset=at)
+        columns[name] = column
+        at += column.nbytes
+    return ArticleBundle(shard, key, rows, meta, text, columns, terms)
+
+
+@dataclass(frozen=True, slots=True)
+class BundleRequest:
+    """Which articles to fetch whole (those of ``rows``), and which terms their forward rows keep.
+
+    ``terms`` None: every term (feedback reads whole forward rows); else only these (the question's:
+    all the reranker, the features and the quotes ask a forward row about), numbered into ``terms``:
+    no term of the shard's vocabulary is decoded, and a bundle is a fraction of its whole size.
+    """
+
+    rows: tuple[int, ...]
+    terms: tuple[str, ...] | None = None
 
 
 PASSAGE_COLUMNS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")
 MASKS_KEPT = 8
+KEYS_KEPT = 100_000  # articles whose walk keys a shard keeps (a candidate's key is read on every search)
 
 
 class _Ready:
@@ -110,6 +142,7 @@ class Shard:
         self._lock = threading.Lock()
         self._scratch: np.ndarray | None = None
         self._terms: dict[int, str] = {}
+        self._keys: dict[int, tuple] = {}  # article -> its key (walk order of its file): read once
 
     @classmethod
     def open(cls, corpus, number: int, count: int, *, refresh: bool = True, rebuild: bool = False,
@@ -219,14 +252,33 @@ class Shard:
         return (*self._article_key(article), row)
 
     def _article_key(self, article: int) -> tuple:
-        return (walk_key(self.data.articles[article].get("rel") or ""), article)
+        key = self._keys.get(article)
+        if key is None:
+            if len(self._keys) >= KEYS_KEPT:
+                self._keys.clear()
+            key = self._keys[article] = (walk_key(self.data.articles[article].get("rel") or ""), article)
+        return key
 
-    def bundles(self, rows: Sequence[int]) -> list[ArticleBundle]:
-        """The articles of these rows, whole, each once."""
+    def bundles(self, request: BundleRequest | Sequence[int]) -> list[ArticleBundle]:
+        """The articles of the request's rows (or of these rows: every term kept), whole, each once."""
+        if not isinstance(request, BundleRequest):
+            request = BundleRequest(tuple(int(row) for row in request))
+        rows = request.rows
+        wanted = None if request.terms is None else self._wanted(request.terms)
         articles = dict.fromkeys(self.table.article_of(int(row)) for row in rows)
-        return [self._bundle(article, int(row)) for article, row in zip(articles, _first_rows(self.table, rows))]
+        return [
+            self._bundle(article, int(row), request.terms, wanted)
+            for article, row in zip(articles, _first_rows(self.table, rows))
+        ]
 
-    def _bundle(self, article: int, row: int) -> ArticleBundle:
+    def _wanted(self, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The shard's ids of those of ``terms`` it holds, ascending, and each one's place in ``terms``."""
+        ids = self.data.vocab.ids
+        held = sorted((ids[term], place) for place, term in enumerate(terms) if term in ids)
+        return np.array([i for i, _ in held], dtype=np.int64), np.array([p for _, p in held], dtype=np.int32)
+
+    def _bundle(self, article: int, row: int, only: tuple[str, ...] | None = None,
+                wanted: tuple[np.ndarray, np.ndarray] | None = None) -> ArticleBundle:  # fmt: skip
         t = self.table
         first = t.lead_row(row)
         last = first
@@ -238,13 +290,20 @@ class Shard:
         columns["s_count"] = np.diff(s_ptr[first : last + 2])
         columns["s_start"] = np.asarray(t.sentence_starts[s_ptr[first] : s_ptr[last + 1]])
         columns["s_end"] = np.asarray(t.sentence_ends[s_ptr[first] : s_ptr[last + 1]])
-        columns["f_count"] = np.diff(f_ptr[first : last + 2])
-        columns["f_tf"] = np.asarray(t.forward_tfs[f_ptr[first] : f_ptr[last + 1]])
-        distinct, columns["f_term"] = np.unique(
-            np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]]), return_inverse=True
-        )
-        columns["f_term"] = columns["f_term"].astype(np.int32)
-        terms = tuple(map(self._term, distinct.tolist()))
+        counts = np.diff(f_ptr[first : last + 2])
+        tfs = np.asarray(t.forward_tfs[f_ptr[first] : f_ptr[last + 1]])
+        held = np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]])
+        if only is not None and wanted is not None:  # the rows of the asked terms only, numbered into them
+            ids, places = wanted
+            at = np.minimum(np.searchsorted(ids, held), max(len(ids) - 1, 0))
+            keep = ids[at] == held if len(ids) else np.zeros(len(held), dtype=bool)
+            passage = np.repeat(np.arange(len(counts)), counts)
+            columns["f_count"] = np.bincount(passage[keep], minlength=len(counts))
+            columns["f_tf"], columns["f_term"], terms = tfs[keep], places[at[keep]], only
+        else:
+            columns["f_count"], columns["f_tf"] = counts, tfs
+            distinct, inverse = np.unique(held, return_inverse=True)
+            columns["f_term"], terms = inverse.astype(np.int32), tuple(map(self._term, distinct.tolist()))
         return ArticleBundle(self.number, self._article_key(article), tuple(range(first, last + 1)),
                              dict(self.data.articles[article]), self.index.shelf.article(article).text, columns, terms)  # fmt: skip
 

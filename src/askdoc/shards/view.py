@@ -22,8 +22,9 @@ from ..retrieval.retriever import Retriever, article_bm25
 from ..retrieval.shelf import Shelf
 from ..retrieval.table import PassageTable, Stats, pointers
 from ..store.tables import TermList
-from .shard import PASSAGE_COLUMNS, ArticleBundle, BestRequest, Candidate, TermStatistics
+from .shard import MASKS_KEPT, PASSAGE_COLUMNS, ArticleBundle, BestRequest, BundleRequest, Candidate, TermStatistics
 
+STATISTICS_KEPT = 100_000  # terms whose collection statistics a sharded index keeps between searches
 _CACHED = ("idf", "scratch", "_article_lengths", "missing_weight", "_okapi")
 
 
@@ -48,6 +49,10 @@ class Collection:
         self.stats = Stats(n_passages, total_len, params.k1, params.b, params.epsilon)
         self.n_articles, self._idf_average = n_articles, idf_average
         self._average: float | None = None
+        # what every shard answered of a term (passages, articles holding it) and of a filter (passages it
+        # allows), summed: the collection's, as long as these shards are (a refresh opens new ones)
+        self.term_statistics: dict[str, tuple[int, int]] = {}
+        self.allowed: dict[Filter, int] = {}
 
     @property
     def idf_average(self) -> float:
@@ -67,9 +72,10 @@ class Collection:
 class CandidateView(Retriever):
     """A retriever over the candidates' articles, asking the shards for more (``best``) as a search needs."""
 
-    def __init__(self, collection: Collection, where: Filter | None, call: Callable) -> None:
-        """``call(method, args_by_shard)``: each shard's answer, None for a shard that is unavailable."""
-        self.collection, self.where, self.call = collection, where, call
+    def __init__(self, collection: Collection, where: Filter | None, call: Callable, *, whole: bool = False) -> None:
+        """``call(method, args_by_shard)``: each shard's answer, None for a shard that is unavailable. ``whole``:
+        the candidates' forward rows with every term (feedback reads them), else with the question's only."""
+        self.collection, self.where, self.call, self.whole = collection, where, call, whole
         self.bundles: list[ArticleBundle] = []
         self.row_of: dict[tuple[int, int], int] = {}  # (shard, its row) -> row here
         self.terms: list[str] = []
@@ -81,16 +87,33 @@ class CandidateView(Retriever):
     # -- the collection's statistics (DFS: summed over the shards) ------------------------------
 
     def fetch_statistics(self, terms: Sequence[str]) -> None:
+        """The collection's statistics of these terms (and of the filter), asked of the shards unless known."""
         new = [t for t in dict.fromkeys(terms) if t not in self.global_df]
         if not new and (self.where is None or self.allowed is not None):
             return
-        answers: list[TermStatistics | None] = self.call("statistics", lambda shard: (new, self.where))
-        allowed = 0
+        known, kept = self.collection.term_statistics, self.collection.allowed
+        ask = [t for t in new if t not in known]
+        allowed = kept.get(self.where) if self.where is not None else None
+        if ask or (self.where is not None and allowed is None):
+            answers: list[TermStatistics | None] = self.call("statistics", lambda shard: (ask, self.where))
+            found = {
+                term: (sum(a.df.get(term, 0) for a in answers if a is not None),
+                       sum(a.article_df.get(term, 0) for a in answers if a is not None))
+                for term in ask
+            }  # fmt: skip
+            allowed = sum((a.allowed or 0) for a in answers if a is not None) if self.where is not None else None
+            if all(a is not None for a in answers):  # (a shard left out: these sums are not the collection's)
+                if len(known) + len(found) > STATISTICS_KEPT:
+                    known.clear()
+                known.update(found)
+                if allowed is not None:
+                    if len(kept) >= MASKS_KEPT:
+                        kept.clear()
+                    kept[self.where] = allowed  # type: ignore[index]
+        else:
+            found = {}
         for term in new:
-            self.global_df[term] = sum(a.df.get(term, 0) for a in answers if a is not None)
-            self.article_df[term] = sum(a.article_df.get(term, 0) for a in answers if a is not None)
-        for answer in answers:
-            allowed += (answer.allowed or 0) if answer is not None else 0
+            self.global_df[term], self.article_df[term] = found[term] if term in found else known[term]
         self.allowed = allowed if self.where is not None else None
         self.terms.extend(new)
         self._rebuild()
@@ -133,7 +156,10 @@ class CandidateView(Retriever):
         by_shard: dict[int, list[int]] = {}
         for c in candidates:
             by_shard.setdefault(c.shard, []).append(c.row)
-        answers = self.call("bundles", lambda shard: (by_shard[shard],), only=set(by_shard))
+        terms = None if self.whole else tuple(t for t in self.terms if self.global_df[t] > 0)
+        answers = self.call(
+            "bundles", lambda shard: (BundleRequest(tuple(by_shard[shard]), terms),), only=set(by_shard)
+        )
         new = sorted((b for found in answers if found for b in found), key=lambda b: b.key)
         for bundle in new:
             base = sum(len(b.rows) for b in self.bundles)
