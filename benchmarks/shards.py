@@ -2,6 +2,7 @@
 
     python benchmarks/shards.py                      # 1M passages, 8 shards
     python benchmarks/shards.py --size 100k --shards 4 -n 100
+    python benchmarks/shards.py --size 4m --no-refresh --reuse   # a corpus others read too; the indexes built before
 
 The corpus comes from ``../shared/tools/make_scale_corpus.py`` (see speed.py; kept in
 ``benchmarks/.data/``). One index and the shards live in two index caches, each built by
@@ -95,7 +96,7 @@ def same(a: list, b: list) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", default="1m", help="10k, 100k or 1m passages")
+    parser.add_argument("--size", default="1m", help="10k, 100k, 1m or 4m passages")
     parser.add_argument("--shards", type=int, default=None, help="how many shards (default 8)")
     parser.add_argument("-n", type=int, default=200, help="questions timed and compared")
     parser.add_argument("--child", choices=("build", "refresh", "query"))
@@ -103,6 +104,8 @@ def main() -> None:
     parser.add_argument("--questions")
     parser.add_argument("--path", help="(a refresh child) the edited file, as file events name it")
     parser.add_argument("--events-only", action="store_true", help="only the refresh told the edited path (built)")
+    parser.add_argument("--no-refresh", action="store_true", help="edit no article (a corpus others read: read-only)")
+    parser.add_argument("--reuse", action="store_true", help="the indexes an earlier run built, as they are (no build)")
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(args)))
@@ -118,8 +121,8 @@ def main() -> None:
             times = [edit_and_refresh(corpus, env, shards, events=True).get("seconds", 0.0) for _ in range(3)]
             print(f"| {name} | refresh told the edited path: {statistics.median(times):.2f} s (median of 3) |")
             continue
-        built = run(["--child", "build", "--corpus", str(corpus), *options], env)
-        refresh = edit_and_refresh(corpus, env, shards)
+        built = {} if args.reuse else run(["--child", "build", "--corpus", str(corpus), *options], env)
+        refresh = {} if args.no_refresh else edit_and_refresh(corpus, env, shards)
         shot = one_shot(corpus, Path(questions).read_text("utf-8").splitlines()[0], env)
         query = run(["--child", "query", "--corpus", str(corpus), "--questions", str(questions), "-n", str(args.n),
                      *options], env)  # fmt: skip
@@ -135,9 +138,12 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for name, row in rows.items():
         q = row["query"]
-        print(f"| {name} | {row['build'].get('seconds', 0):.1f} | {row['refresh'].get('seconds', 0):.2f} | "
+        build, refresh = row["build"].get("seconds"), row["refresh"].get("seconds")
+        print(f"| {name} | {'-' if build is None else f'{build:.1f}'} | {'-' if refresh is None else f'{refresh:.2f}'} | "
               f"{row['one_shot']:.2f} | {q.get('p50', 0) * 1000:.1f} | {q.get('p95', 0) * 1000:.1f} |")  # fmt: skip
-    print(f"\none-shot: shards / one index = {sharded['one_shot'] / one['one_shot']:.2f}x")
+    ratios = {m: sharded["query"].get(m, 0) / max(one["query"].get(m, 0), 1e-9) for m in ("p50", "p95")}
+    print(f"\none-shot: shards / one index = {sharded['one_shot'] / one['one_shot']:.2f}x; query p50 "
+          f"{ratios['p50']:.2f}x, p95 {ratios['p95']:.2f}x")  # fmt: skip
 
 
 if __name__ == "__main__":

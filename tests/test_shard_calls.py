@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import askdoc
-from askdoc.shards import BundleRequest, open_sharded
+from askdoc.shards import BestRequest, BundleRequest, open_sharded
 from shard_corpus import write_corpus
 
 
@@ -119,3 +119,19 @@ def test_articles_are_fetched_with_the_question_terms_and_whole_only_where_feedb
     index.search(questions[1], max_per_article=1)  # ranking articles: feedback reads whole forward rows
     requests = [r for c in counting for r in c.requests]
     assert requests and all(r.terms is None for r in requests)
+
+
+def test_a_shard_scores_with_the_average_length_it_is_given_whatever_it_scored_with_before(corpus):
+    root, _ = corpus
+    shard = open_sharded(root, 3).shards[2]
+    terms = ("profit", "market", "match")
+    idf = tuple((t, 1.0 + i) for i, t in enumerate(terms))
+
+    def best(on, avgdl: float):
+        return [(c.row, c.score) for c in on.best(BestRequest(terms, (), idf, avgdl, 20))]
+
+    fresh = open_sharded(root, 3).shards[2]
+    first, again = best(shard, 30.0), best(shard, 30.0)
+    assert first == again and first
+    assert best(shard, 45.0) == best(fresh, 45.0) != first  # (impacts kept for 30.0 are not used for 45.0)
+    assert best(shard, 30.0) == first

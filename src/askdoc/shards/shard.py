@@ -113,6 +113,7 @@ class BundleRequest:
 
 PASSAGE_COLUMNS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")
 MASKS_KEPT = 8
+IMPACTS_KEPT = 8_000_000  # postings whose impacts a shard keeps between searches (32 MB)
 KEYS_KEPT = 100_000  # articles whose walk keys a shard keeps (a candidate's key is read on every search)
 
 
@@ -143,6 +144,8 @@ class Shard:
         self._scratch: np.ndarray | None = None
         self._terms: dict[int, str] = {}
         self._keys: dict[int, tuple] = {}  # article -> its key (walk order of its file): read once
+        self._impacts: dict[int, tuple[np.ndarray, float]] = {}  # term id -> impacts for _impacts_avgdl, largest
+        self._impacts_avgdl, self._impacts_size = 0.0, 0  # (the postings kept)
 
     @classmethod
     def open(cls, corpus, number: int, count: int, *, refresh: bool = True, rebuild: bool = False,
@@ -199,12 +202,10 @@ class Shard:
         if not counts or not len(self.table):
             return []
         idf = dict(request.idf)
-        docs, impacts, ptr = self._postings([vocab_ids[t] for t in counts], request.avgdl)
+        docs, impacts, ptr, term_max = self._postings([vocab_ids[t] for t in counts], request.avgdl)
         weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         multipliers = weights * np.array([idf.get(t, 0.0) for t in counts], dtype=np.float64)
         query = scoring.TermQuery(np.arange(len(counts)), multipliers, ptr[:-1], ptr[1:])
-        term_max = np.array([impacts[lo:hi].max() if hi > lo else 0.0 for lo, hi in zip(ptr[:-1], ptr[1:])],
-                            dtype=np.float32)  # fmt: skip
         allowed = self._allowed(request.where, request.holding)
         with self._lock:
             if self._scratch is None:
@@ -214,22 +215,40 @@ class Shard:
             Candidate(score, self._key(row), self.number, row) for row, score in zip(rows.tolist(), scores.tolist())
         ]
 
-    def _postings(self, term_ids: list[int], avgdl: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The terms' postings one after another, with impacts for the collection's avgdl (as one index stores them)."""
+    def _postings(self, term_ids: list[int], avgdl: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The terms' postings one after another, with impacts for the collection's avgdl (as one index stores
+        them), where each term's begin and end, and each term's largest impact.
+
+        A term's impacts are kept for the next searches (up to ``IMPACTS_KEPT`` postings, for one avgdl):
+        computing them reads every posting of the term, where the search itself prunes most.
+        """
         t = self.table
-        params = self.data.stats.params
-        lengths = np.asarray(t.lengths)
-        docs, impacts = [], []
+        if avgdl != self._impacts_avgdl:
+            self._impacts, self._impacts_avgdl, self._impacts_size = {}, avgdl, 0
+        docs, impacts, largest = [], [], []
         for term_id in term_ids:
             lo, hi = t.posting_range(term_id)
             found = np.asarray(t.post_doc[lo:hi])
             docs.append(found)
-            impacts.append(
-                scoring.impacts(np.asarray(t.post_tf[lo:hi]), lengths[found], avgdl, params).astype(np.float32)
-            )
+            kept, most = self._impacts_of(term_id, lo, hi, found, avgdl)
+            impacts.append(kept)
+            largest.append(most)
         ptr = np.zeros(len(term_ids) + 1, dtype=np.int64)
         np.cumsum([len(d) for d in docs], out=ptr[1:])
-        return np.concatenate(docs).astype(np.int32), np.concatenate(impacts), ptr
+        term_max = np.array(largest, dtype=np.float32)
+        return np.concatenate(docs).astype(np.int32), np.concatenate(impacts), ptr, term_max
+
+    def _impacts_of(self, term_id: int, lo: int, hi: int, docs: np.ndarray, avgdl: float) -> tuple[np.ndarray, float]:
+        kept = self._impacts.get(term_id)
+        if kept is None:
+            params = self.data.stats.params
+            lengths = np.asarray(self.table.lengths)[docs]
+            found = scoring.impacts(np.asarray(self.table.post_tf[lo:hi]), lengths, avgdl, params).astype(np.float32)
+            self._impacts_size += len(found)
+            if self._impacts_size > IMPACTS_KEPT:
+                self._impacts, self._impacts_size = {}, len(found)
+            kept = self._impacts[term_id] = (found, float(found.max()) if len(found) else 0.0)
+        return kept
 
     def _allowed(self, where: Filter | None, holding: frozenset[str]) -> np.ndarray | None:
         allowed = None if where is None else self._mask(where)
