@@ -135,3 +135,20 @@ def test_a_shard_scores_with_the_average_length_it_is_given_whatever_it_scored_w
     assert first == again and first
     assert best(shard, 45.0) == best(fresh, 45.0) != first  # (impacts kept for 30.0 are not used for 45.0)
     assert best(shard, 30.0) == first
+
+
+def test_what_a_shard_is_asked_and_answers_pickles_to_an_equal_value(corpus):
+    root, _ = corpus
+    shard = open_sharded(root, 3).shards[0]
+    request = BestRequest(("profit", "market"), (("bank", 0.5),), (("profit", 1.5), ("market", 2.0)), 31.5, 10)
+    values = [
+        request,
+        BundleRequest((1, 2, 3), ("profit",)),
+        shard.summary(),
+        shard.statistics(["profit", "market"], None),
+        *shard.best(request),
+        *shard.best(BestRequest(("profit",), (), (("profit", 1.5),), 31.5, 5, keys=False)),
+    ]
+    assert len(values) > 8
+    for value in values:
+        assert pickle.loads(pickle.dumps(value)) == value

@@ -78,6 +78,7 @@ class CandidateView(Retriever):
         self.collection, self.where, self.call, self.whole = collection, where, call, whole
         self.bundles: list[ArticleBundle] = []
         self.row_of: dict[tuple[int, int], int] = {}  # (shard, its row) -> row here
+        self.key_of: dict[tuple[int, int], tuple] = {}  # (shard, its row) -> where one index holds it (Candidate.key)
         self.terms: list[str] = []
         self.global_df: dict[str, int] = {}
         self.article_df: dict[str, int] = {}
@@ -140,14 +141,17 @@ class CandidateView(Retriever):
             tuple(terms), tuple(extra.items()),
             tuple((t, self.collection.idf(self.global_df[t])) for t in wanted),
             self.collection.stats.total_len / self.collection.stats.n_passages if self.collection.stats.n_passages else 1.0,
-            k, self.where, allowed.terms if isinstance(allowed, Holding) else frozenset(),
+            k, self.where, allowed.terms if isinstance(allowed, Holding) else frozenset(), keys=False,
         )  # fmt: skip
         answers: list[list[Candidate] | None] = self.call("best", lambda shard: (request,))
-        merged = sorted((c for found in answers if found for c in found), key=lambda c: (-c.score, c.key))[:k]
-        self._take([c for c in merged if (c.shard, c.row) not in self.row_of])
-        merged = [c for c in merged if (c.shard, c.row) in self.row_of]  # (a shard lost since: named, left out)
-        rows = np.array([self.row_of[(c.shard, c.row)] for c in merged], dtype=np.int64)
-        return rows, np.array([c.score for c in merged], dtype=np.float64)
+        found = sorted((c for found in answers if found for c in found), key=lambda c: -c.score)  # (stable)
+        wanted = _with_ties(found, k)
+        self._take([c for c in wanted if (c.shard, c.row) not in self.row_of])
+        wanted = [c for c in wanted if (c.shard, c.row) in self.row_of]  # (a shard lost since: named, left out)
+        if len(wanted) > k or len({c.score for c in wanted}) < len(wanted):  # equal scores: as one index orders them
+            wanted = sorted(wanted, key=lambda c: (-c.score, self.key_of[(c.shard, c.row)]))[:k]
+        rows = np.array([self.row_of[(c.shard, c.row)] for c in wanted], dtype=np.int64)
+        return rows, np.array([c.score for c in wanted], dtype=np.float64)
 
     def _take(self, candidates: list[Candidate]) -> None:
         """Fetch the candidates' articles, appended in the order one index holds them."""
@@ -166,6 +170,7 @@ class CandidateView(Retriever):
             self.bundles.append(bundle)
             for i, row in enumerate(bundle.rows):
                 self.row_of[(bundle.shard, row)] = base + i
+                self.key_of[(bundle.shard, row)] = (*bundle.key, row)
         self._rebuild()
 
     def article_scores(self, terms: Sequence[str], articles: Sequence[int]) -> dict[int, float]:
@@ -196,6 +201,15 @@ class CandidateView(Retriever):
         for name in _CACHED:
             self.__dict__.pop(name, None)
         Retriever.__init__(self, table, self.collection.stats, vocab, self.collection.analyzer, shelf, df=df)
+
+
+def _with_ties(found: list[Candidate], k: int) -> list[Candidate]:
+    """The first k candidates (best first), and any that score as much as one of them: the shards send no keys
+    (each one's article metadata read), so equal scores are put in order once their articles are fetched."""
+    end = k
+    while 0 < end < len(found) and found[end].score == found[end - 1].score:
+        end += 1
+    return found[:end]
 
 
 def _arrays(bundles: list[ArticleBundle], ids: dict[str, int], n_terms: int, collection: Collection) -> dict:
