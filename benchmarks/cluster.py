@@ -89,6 +89,7 @@ def main() -> None:
     parser.add_argument("--shards", type=int, default=4)
     parser.add_argument("--questions", type=int, default=200)
     parser.add_argument("--skip-single-builds", action="store_true", help="reuse the one index built before")
+    parser.add_argument("--reuse-shards", action="store_true", help="reuse the shards built before (no Ray build)")
     args = parser.parse_args()
 
     import ray
@@ -96,6 +97,7 @@ def main() -> None:
     from askdoc.cluster import building, serving
     from askdoc.opening import open_index
 
+    loads = os.getloadavg()
     corpus, question_file = corpus_for(args.size)
     questions = [q for q in question_file.read_text("utf-8").splitlines() if q.strip()][: args.questions]
     work = WORK / f"cluster-{args.size}"
@@ -112,10 +114,12 @@ def main() -> None:
     ray.init(num_cpus=2, include_dashboard=False, logging_level=logging.ERROR, log_to_driver=False)
     rows.append(("Ray local cluster start (2 CPUs)", f"{time.perf_counter() - started:.1f} s"))
     os.environ["ASKDOC_CACHE_DIR"] = str(shard_cache)
-    shutil.rmtree(shard_cache, ignore_errors=True)
-    started = time.perf_counter()
-    building.build_on_cluster(corpus, args.shards, report=lambda line: print(line, file=sys.stderr))
-    rows.append((f"build, {args.shards} shards as Ray tasks (2 Ray workers)", f"{time.perf_counter() - started:.1f} s"))
+    if not args.reuse_shards:
+        shutil.rmtree(shard_cache, ignore_errors=True)
+        started = time.perf_counter()
+        building.build_on_cluster(corpus, args.shards, report=lambda line: print(line, file=sys.stderr))
+        took = time.perf_counter() - started
+        rows.append((f"build, {args.shards} shards as Ray tasks (2 Ray workers)", f"{took:.1f} s"))
     started = time.perf_counter()
     infos = serving.serve(corpus, args.shards)
     rows.append((f"serve: {args.shards} actors started, shards loaded", f"{time.perf_counter() - started:.1f} s"))
@@ -161,7 +165,8 @@ def main() -> None:
     serving.stop(corpus)
     ray.shutdown()
     print(
-        f"\n{args.size} passages, {args.shards} shards, {len(questions)} questions; {time.strftime('%Y-%m-%d %H:%M')}"
+        f"\n{args.size} passages, {args.shards} shards, {len(questions)} questions; {time.strftime('%Y-%m-%d %H:%M')}; "
+        f"load average {loads[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
     )
     print("| measure | value |\n|---|---|")
     for name, value in rows:

@@ -8,7 +8,8 @@ The corpus comes from ``../shared/tools/make_scale_corpus.py`` (see speed.py; ke
 ``benchmarks/.data/``). One index and the shards live in two index caches, each built by
 ``askdoc index`` in a child process. Measured: the build; the refresh after one article is
 edited (a child process opens the corpus and picks the edit up: only its shard is rewritten);
-a one-shot ``askdoc query`` (median of 7 fresh processes, page cache warm); query latency in
+a one-shot ``askdoc query`` (fresh processes, page cache warm: 3 questions, 5 runs each, one index and the
+shards in turns so that both see the same load; the median); query latency in
 one process (median and p95 of ``n`` questions); and whether every hit of those questions is
 the same (ids, paragraphs, scores to 1e-9, quotes).
 """
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -27,7 +29,9 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from speed import WORK, compile_askdoc, corpus_for, one_shot  # noqa: E402
+from speed import WORK, compile_askdoc, corpus_for  # noqa: E402
+
+SHOTS = 5  # runs of each one-shot question, in turns
 
 
 def env_for(cache: Path) -> dict:
@@ -86,6 +90,22 @@ def child(args) -> dict:
     return {"p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))], "hits": seen}
 
 
+def one_shots(corpus: Path, asked: list[str], envs: dict[str, dict]) -> dict[str, float]:
+    """The median wall time of a fresh ``askdoc query -k 10`` process, for each index cache, run in turns."""
+    askdoc = shutil.which("askdoc", path=str(Path(sys.executable).parent)) or "askdoc"
+    times: dict[str, list[float]] = {name: [] for name in envs}
+    for question in asked:
+        command = [askdoc, "query", "-k", "10", "--corpus", str(corpus), question]
+        for env in envs.values():
+            subprocess.run(command, capture_output=True, env=env, check=False)  # (page cache warm)
+        for _ in range(SHOTS):
+            for name, env in envs.items():
+                started = time.perf_counter()
+                subprocess.run(command, capture_output=True, env=env, check=False)
+                times[name].append(time.perf_counter() - started)
+    return {name: statistics.median(found) for name, found in times.items()}
+
+
 def same(a: list, b: list) -> int:
     """How many questions got the same hits (scores to 1e-9)."""
     return sum(
@@ -110,6 +130,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args)))
         return
+    loads = os.getloadavg()
     corpus, questions = corpus_for(args.size)
     args.shards = args.shards or 8  # (a child is given --shards only for the shards: one index's children none)
     compile_askdoc()
@@ -123,17 +144,20 @@ def main() -> None:
             continue
         built = {} if args.reuse else run(["--child", "build", "--corpus", str(corpus), *options], env)
         refresh = {} if args.no_refresh else edit_and_refresh(corpus, env, shards)
-        shot = one_shot(corpus, Path(questions).read_text("utf-8").splitlines()[0], env)
         query = run(["--child", "query", "--corpus", str(corpus), "--questions", str(questions), "-n", str(args.n),
                      *options], env)  # fmt: skip
-        rows[name] = {"build": built, "refresh": refresh, "one_shot": shot, "query": query}
-        print(name, {k: v for k, v in query.items() if k != "hits"}, built, refresh, f"one-shot {shot:.3f}", flush=True)
+        rows[name] = {"build": built, "refresh": refresh, "env": env, "query": query}
+        print(name, {k: v for k, v in query.items() if k != "hits"}, built, refresh, flush=True)
     if args.events_only:
         return
+    asked = [q for q in Path(questions).read_text("utf-8").splitlines() if q.strip()][:3]
+    for name, took in one_shots(corpus, asked, {name: row["env"] for name, row in rows.items()}).items():
+        rows[name]["one_shot"] = took
     one, sharded = rows.values()
     agree = same(one["query"].get("hits", []), sharded["query"].get("hits", []))
     print(f"\n{args.size} passages, {args.shards} local shards, {args.n} questions (k=10); identical hits: "
-          f"{agree}/{len(one['query'].get('hits', []))}\n")  # fmt: skip
+          f"{agree}/{len(one['query'].get('hits', []))}; {time.strftime('%Y-%m-%d %H:%M')}; load average "
+          f"{loads[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end\n")  # fmt: skip
     print("| | build (s) | refresh after one edit (s) | one-shot query (s) | query p50 (ms) | query p95 (ms) |")
     print("|---|---|---|---|---|---|")
     for name, row in rows.items():
