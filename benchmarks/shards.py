@@ -8,10 +8,10 @@ The corpus comes from ``../shared/tools/make_scale_corpus.py`` (see speed.py; ke
 ``benchmarks/.data/``). One index and the shards live in two index caches, each built by
 ``askdoc index`` in a child process. Measured: the build; the refresh after one article is
 edited (a child process opens the corpus and picks the edit up: only its shard is rewritten);
-a one-shot ``askdoc query`` (fresh processes, page cache warm: 3 questions, 5 runs each, one index and the
-shards in turns so that both see the same load; the median); query latency in
-one process (median and p95 of ``n`` questions); and whether every hit of those questions is
-the same (ids, paragraphs, scores to 1e-9, quotes).
+a one-shot ``askdoc query`` (fresh processes, page cache warm: 3 questions, 5 runs each, one index
+and the shards in turns so that both see the same load; the median); query latency in one process
+holding both (median and p95 of ``n`` questions, each asked of one index then of the shards); and
+whether every hit of those questions is the same (ids, paragraphs, scores to 1e-9, quotes).
 """
 
 from __future__ import annotations
@@ -76,18 +76,30 @@ def child(args) -> dict:
         start = time.perf_counter()
         askdoc.open(corpus, **options)
         return {"seconds": time.perf_counter() - start}
-    index = askdoc.open(corpus, **options)  # query: latencies and every hit, for comparison
+    # query: one index and the shards opened side by side (each from its cache), each question asked of one
+    # then of the other, so that both see the same load: latencies and every hit, for comparison
+    indexes = []
+    for cache, shards in ((args.one_cache, None), (args.shards_cache, args.shards)):
+        os.environ["ASKDOC_CACHE_DIR"] = cache
+        indexes.append(askdoc.open(corpus, refresh=False, **({"shards": shards} if shards else {})))
     questions = Path(args.questions).read_text("utf-8").splitlines()[: args.n]
     for question in questions[:5]:
-        index.search(question, k=10)
-    times, seen = [], []
+        for index in indexes:
+            index.search(question, k=10)
+    times: list[list[float]] = [[], []]
+    seen: list[list] = [[], []]
     for question in questions:
-        start = time.perf_counter()
-        hits = index.search(question, k=10)
-        times.append(time.perf_counter() - start)
-        seen.append([[h.article.id, h.passage.paragraph, h.score, h.quote.text if h.quote else None] for h in hits])
-    times.sort()
-    return {"p50": statistics.median(times), "p95": times[int(0.95 * (len(times) - 1))], "hits": seen}
+        for number, index in enumerate(indexes):
+            start = time.perf_counter()
+            hits = index.search(question, k=10)
+            times[number].append(time.perf_counter() - start)
+            seen[number].append(
+                [[h.article.id, h.passage.paragraph, h.score, h.quote.text if h.quote else None] for h in hits]
+            )
+    return {
+        name: {"p50": statistics.median(took), "p95": sorted(took)[int(0.95 * (len(took) - 1))], "hits": hits}
+        for name, took, hits in zip(("one", "shards"), times, seen)
+    }
 
 
 def one_shots(corpus: Path, asked: list[str], envs: dict[str, dict]) -> dict[str, float]:
@@ -123,6 +135,8 @@ def main() -> None:
     parser.add_argument("--corpus")
     parser.add_argument("--questions")
     parser.add_argument("--path", help="(a refresh child) the edited file, as file events name it")
+    parser.add_argument("--one-cache", help="(a query child) the index cache of one index")
+    parser.add_argument("--shards-cache", help="(a query child) the index cache of the shards")
     parser.add_argument("--events-only", action="store_true", help="only the refresh told the edited path (built)")
     parser.add_argument("--no-refresh", action="store_true", help="edit no article (a corpus others read: read-only)")
     parser.add_argument("--reuse", action="store_true", help="the indexes an earlier run built, as they are (no build)")
@@ -144,12 +158,16 @@ def main() -> None:
             continue
         built = {} if args.reuse else run(["--child", "build", "--corpus", str(corpus), *options], env)
         refresh = {} if args.no_refresh else edit_and_refresh(corpus, env, shards)
-        query = run(["--child", "query", "--corpus", str(corpus), "--questions", str(questions), "-n", str(args.n),
-                     *options], env)  # fmt: skip
-        rows[name] = {"build": built, "refresh": refresh, "env": env, "query": query}
-        print(name, {k: v for k, v in query.items() if k != "hits"}, built, refresh, flush=True)
+        rows[name] = {"build": built, "refresh": refresh, "env": env}
+        print(name, built, refresh, flush=True)
     if args.events_only:
         return
+    caches = [row["env"]["ASKDOC_CACHE_DIR"] for row in rows.values()]
+    queried = run(["--child", "query", "--corpus", str(corpus), "--questions", str(questions), "-n", str(args.n),
+                   "--shards", str(args.shards), "--one-cache", caches[0], "--shards-cache", caches[1]],
+                  dict(os.environ))  # fmt: skip
+    for row, key in zip(rows.values(), ("one", "shards")):
+        row["query"] = queried.get(key, queried)
     asked = [q for q in Path(questions).read_text("utf-8").splitlines() if q.strip()][:3]
     for name, took in one_shots(corpus, asked, {name: row["env"] for name, row in rows.items()}).items():
         rows[name]["one_shot"] = took
