@@ -144,14 +144,14 @@ class CandidateView(Retriever):
             k, self.where, allowed.terms if isinstance(allowed, Holding) else frozenset(), keys=False,
         )  # fmt: skip
         answers: list[list[Candidate] | None] = self.call("best", lambda shard: (request,))
-        found = sorted((c for found in answers if found for c in found), key=lambda c: -c.score)  # (stable)
-        wanted = _with_ties(found, k)
-        self._take([c for c in wanted if (c.shard, c.row) not in self.row_of])
-        wanted = [c for c in wanted if (c.shard, c.row) in self.row_of]  # (a shard lost since: named, left out)
-        if len(wanted) > k or len({c.score for c in wanted}) < len(wanted):  # equal scores: as one index orders them
-            wanted = sorted(wanted, key=lambda c: (-c.score, self.key_of[(c.shard, c.row)]))[:k]
-        rows = np.array([self.row_of[(c.shard, c.row)] for c in wanted], dtype=np.int64)
-        return rows, np.array([c.score for c in wanted], dtype=np.float64)
+        merged = sorted((c for sent in answers if sent for c in sent), key=lambda c: -c.score)  # (stable)
+        taken = _with_ties(merged, k)
+        self._take([c for c in taken if (c.shard, c.row) not in self.row_of])
+        taken = [c for c in taken if (c.shard, c.row) in self.row_of]  # (a shard lost since: named, left out)
+        if len(taken) > k or len({c.score for c in taken}) < len(taken):  # equal scores: as one index orders them
+            taken = sorted(taken, key=lambda c: (-c.score, self.key_of[(c.shard, c.row)]))[:k]
+        rows = np.array([self.row_of[(c.shard, c.row)] for c in taken], dtype=np.int64)
+        return rows, np.array([c.score for c in taken], dtype=np.float64)
 
     def _take(self, candidates: list[Candidate]) -> None:
         """Fetch the candidates' articles, appended in the order one index holds them."""
