@@ -93,7 +93,8 @@ class CandidateView(Retriever):
         if not new and (self.where is None or self.allowed is not None):
             return
         known, kept = self.collection.term_statistics, self.collection.allowed
-        ask = [t for t in new if t not in known]
+        cached = {t: value for t in new if (value := known.get(t)) is not None}  # (one read each: another search
+        ask = [t for t in new if t not in cached]  # may clear the dict meanwhile)
         allowed = kept.get(self.where) if self.where is not None else None
         if ask or (self.where is not None and allowed is None):
             answers: list[TermStatistics | None] = self.call("statistics", lambda shard: (ask, self.where))
@@ -114,7 +115,7 @@ class CandidateView(Retriever):
         else:
             found = {}
         for term in new:
-            self.global_df[term], self.article_df[term] = found[term] if term in found else known[term]
+            self.global_df[term], self.article_df[term] = found[term] if term in found else cached[term]
         self.allowed = allowed if self.where is not None else None
         self.terms.extend(new)
         self._rebuild()
