@@ -152,3 +152,13 @@ def test_what_a_shard_is_asked_and_answers_pickles_to_an_equal_value(corpus):
     assert len(values) > 8
     for value in values:
         assert pickle.loads(pickle.dumps(value)) == value
+
+
+def test_a_shard_keeps_no_article_it_sends(corpus):
+    root, _ = corpus
+    shard = open_sharded(root, 3).shards[1]
+    sent = shard.bundles(BundleRequest(tuple(range(0, len(shard.table), 5)), ("profit",)))
+    assert sent and all(b.text == shard.article(b.meta["id"]).text for b in sent)  # (the text one index reads)
+    shard = open_sharded(root, 3).shards[1]
+    shard.bundles(BundleRequest(tuple(range(0, len(shard.table), 5)), ("profit",)))
+    assert not shard.index.shelf._kept  # (a served shard would keep every article a search fetched)

@@ -25,6 +25,7 @@ from ..filters import Filter
 from ..index import Index
 from ..model import Article, Passage
 from ..opening import cache_root, open_store
+from ..store.tables import decoded
 from .assign import select, shard_of, walk_key
 
 
@@ -254,7 +255,7 @@ class Shard:
         ptr = np.zeros(len(term_ids) + 1, dtype=np.int64)
         np.cumsum([len(d) for d in docs], out=ptr[1:])
         term_max = np.array(largest, dtype=np.float32)
-        return np.concatenate(docs).astype(np.int32), np.concatenate(impacts), ptr, term_max
+        return np.concatenate(docs).astype(np.int32, copy=False), np.concatenate(impacts), ptr, term_max
 
     def _impacts_of(self, term_id: int, lo: int, hi: int, docs: np.ndarray, avgdl: float) -> tuple[np.ndarray, float]:
         kept = self._impacts.get(term_id)
@@ -342,7 +343,12 @@ class Shard:
             distinct, inverse = np.unique(held, return_inverse=True)
             columns["f_term"], terms = inverse.astype(np.int32), tuple(map(self._term, distinct.tolist()))
         return ArticleBundle(self.number, self._article_key(article), tuple(range(first, last + 1)),
-                             dict(self.data.articles[article]), self.index.shelf.article(article).text, columns, terms)  # fmt: skip
+                             dict(self.data.articles[article]), self._text(article), columns, terms)  # fmt: skip
+
+    def _text(self, article: int) -> str:
+        """An article's text, decoded as ``Shelf.article`` decodes it, but not kept: a served shard would otherwise
+        keep every article a search ever fetched."""
+        return decoded(self.index.shelf.raw_text(article))
 
     def _term(self, term_id: int) -> str:
         """A term by its id (a stored vocabulary decodes each on look-up: kept once read)."""
