@@ -22,7 +22,8 @@ from ..retrieval.retriever import Retriever, article_bm25
 from ..retrieval.shelf import Shelf
 from ..retrieval.table import PassageTable, Stats, pointers
 from ..store.tables import TermList
-from .shard import MASKS_KEPT, PASSAGE_COLUMNS, ArticleBundle, BestRequest, BundleRequest, Candidate, TermStatistics
+from .shard import MASKS_KEPT
+from .values import PASSAGE_COLUMNS, ArticleBundle, BestRequest, BundleRequest, Candidate, TermStatistics
 
 STATISTICS_KEPT = 100_000  # terms whose collection statistics a sharded index keeps between searches
 _CACHED = ("idf", "scratch", "_article_lengths", "missing_weight", "_okapi")
