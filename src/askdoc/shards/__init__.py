@@ -9,11 +9,13 @@ the whole corpus gives (global statistics, the global best candidates reranked t
 from .assign import ShardUnavailable, shard_of, walk_key
 from .folder import built_shards, forget_shards, open_sharded, read_manifest
 from .index import ShardedIndex, idf_average
-from .shard import ArticleBundle, BestRequest, Candidate, Shard, ShardSummary, TermStatistics, shard_folder
+from .shard import Shard, shard_folder
+from .values import ArticleBundle, BestRequest, BundleRequest, Candidate, ShardSummary, TermStatistics
 
 __all__ = [
     "ArticleBundle",
     "BestRequest",
+    "BundleRequest",
     "Candidate",
     "Shard",
     "ShardSummary",

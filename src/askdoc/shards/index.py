@@ -163,7 +163,8 @@ class ShardedIndex:
         if isinstance(context, str):
             context = [context]
         self.unavailable = set(self._missing_at_open)
-        view = CandidateView(self.collection, scope if scope else None, self._call)
+        whole = max_per_article == 1 and bool((weights or Weights()).feedback)  # feedback reads whole forward rows
+        view = CandidateView(self.collection, scope if scope else None, self._call, whole=whole)
         reading = questions.read(view, asked, context)
         allowed = None
         if scope:

@@ -1,7 +1,8 @@
 """One shard: a complete store of the corpus files that hash to it, and what a search asks of it.
 
 A ``Shard`` is what a Ray actor hosts: each method takes and returns small picklable values
-(``ShardSummary``, ``TermStatistics``, ``BestRequest``, ``Candidate``, ``ArticleBundle``). BM25
+(``values``: ``ShardSummary``, ``TermStatistics``, ``BestRequest``, ``Candidate``, ``BundleRequest``,
+``ArticleBundle``). BM25
 is scored with the whole collection's statistics handed in (``BestRequest.idf`` and ``avgdl``), so
 that a passage scores here exactly as in one index over the whole corpus.
 """
@@ -11,9 +12,7 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
@@ -25,63 +24,13 @@ from ..filters import Filter
 from ..index import Index
 from ..model import Article, Passage
 from ..opening import cache_root, open_store
+from ..store.tables import decoded
 from .assign import select, shard_of, walk_key
+from .values import PASSAGE_COLUMNS, ArticleBundle, BestRequest, BundleRequest, Candidate, ShardSummary, TermStatistics
 
-
-@dataclass(frozen=True, slots=True)
-class ShardSummary:
-    number: int
-    n_passages: int
-    total_len: int
-    n_articles: int
-
-
-@dataclass(frozen=True, slots=True)
-class TermStatistics:
-    """Of each term: the passages and the articles of the shard holding it; the passages ``where`` allows."""
-
-    df: dict[str, int]
-    article_df: dict[str, int]
-    allowed: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class BestRequest:
-    """BM25's best k of a shard, scored with the collection's statistics (see ``Retriever.best``)."""
-
-    terms: tuple[str, ...]  # with repeats, in the question's order
-    extra: tuple[tuple[str, float], ...]  # feedback terms and their weights, added after
-    idf: tuple[tuple[str, float], ...]  # each term's idf over the whole collection
-    avgdl: float  # the collection's total length / its passages (what impacts are computed with)
-    k: int
-    where: Filter | None = None
-    holding: frozenset[str] = frozenset()  # when not empty: only passages holding every one of these
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    score: float
-    key: tuple  # orders equal scores as one index over the corpus would
-    shard: int
-    row: int
-
-
-@dataclass(frozen=True, slots=True)
-class ArticleBundle:
-    """A whole article of a shard: what the reranker and the quotes read of it, away from the shard."""
-
-    shard: int
-    key: tuple  # walk order of its file, then its number in the shard
-    rows: tuple[int, ...]  # its passages' rows in the shard
-    meta: dict[str, Any]
-    text: str
-    columns: dict[str, np.ndarray]  # p_start ... p_len, s_count, s_start, s_end, f_count, f_tf of its passages,
-    # and f_term: each forward row's term as a number in ``terms``
-    terms: tuple[str, ...]  # the distinct terms of its passages
-
-
-PASSAGE_COLUMNS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")
 MASKS_KEPT = 8
+IMPACTS_KEPT = 8_000_000  # postings whose impacts a shard keeps between searches (32 MB)
+KEYS_KEPT = 100_000  # articles whose walk keys a shard keeps (a candidate's key is read on every search)
 
 
 class _Ready:
@@ -110,6 +59,9 @@ class Shard:
         self._lock = threading.Lock()
         self._scratch: np.ndarray | None = None
         self._terms: dict[int, str] = {}
+        self._keys: dict[int, tuple] = {}  # article -> its key (walk order of its file): read once
+        self._impacts: dict[int, tuple[np.ndarray, float]] = {}  # term id -> impacts for _impacts_avgdl, largest
+        self._impacts_avgdl, self._impacts_size = 0.0, 0  # (the postings kept)
 
     @classmethod
     def open(cls, corpus, number: int, count: int, *, refresh: bool = True, rebuild: bool = False,
@@ -166,37 +118,54 @@ class Shard:
         if not counts or not len(self.table):
             return []
         idf = dict(request.idf)
-        docs, impacts, ptr = self._postings([vocab_ids[t] for t in counts], request.avgdl)
+        docs, impacts, ptr, term_max = self._postings([vocab_ids[t] for t in counts], request.avgdl)
         weights = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
         multipliers = weights * np.array([idf.get(t, 0.0) for t in counts], dtype=np.float64)
         query = scoring.TermQuery(np.arange(len(counts)), multipliers, ptr[:-1], ptr[1:])
-        term_max = np.array([impacts[lo:hi].max() if hi > lo else 0.0 for lo, hi in zip(ptr[:-1], ptr[1:])],
-                            dtype=np.float32)  # fmt: skip
         allowed = self._allowed(request.where, request.holding)
         with self._lock:
             if self._scratch is None:
                 self._scratch = np.zeros(len(self.table), dtype=np.float64)
             rows, scores = scoring.pruned_top_k(query, docs, impacts, term_max, request.k, self._scratch, allowed)
         return [
-            Candidate(score, self._key(row), self.number, row) for row, score in zip(rows.tolist(), scores.tolist())
+            Candidate(score, self._key(row) if request.keys else None, self.number, row)
+            for row, score in zip(rows.tolist(), scores.tolist())
         ]
 
-    def _postings(self, term_ids: list[int], avgdl: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """The terms' postings one after another, with impacts for the collection's avgdl (as one index stores them)."""
+    def _postings(self, term_ids: list[int], avgdl: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The terms' postings one after another, with impacts for the collection's avgdl (as one index stores
+        them), where each term's begin and end, and each term's largest impact.
+
+        A term's impacts are kept for the next searches (up to ``IMPACTS_KEPT`` postings, for one avgdl):
+        computing them reads every posting of the term, where the search itself prunes most.
+        """
         t = self.table
-        params = self.data.stats.params
-        lengths = np.asarray(t.lengths)
-        docs, impacts = [], []
+        if avgdl != self._impacts_avgdl:
+            self._impacts, self._impacts_avgdl, self._impacts_size = {}, avgdl, 0
+        docs, impacts, largest = [], [], []
         for term_id in term_ids:
             lo, hi = t.posting_range(term_id)
             found = np.asarray(t.post_doc[lo:hi])
             docs.append(found)
-            impacts.append(
-                scoring.impacts(np.asarray(t.post_tf[lo:hi]), lengths[found], avgdl, params).astype(np.float32)
-            )
+            kept, most = self._impacts_of(term_id, lo, hi, found, avgdl)
+            impacts.append(kept)
+            largest.append(most)
         ptr = np.zeros(len(term_ids) + 1, dtype=np.int64)
         np.cumsum([len(d) for d in docs], out=ptr[1:])
-        return np.concatenate(docs).astype(np.int32), np.concatenate(impacts), ptr
+        term_max = np.array(largest, dtype=np.float32)
+        return np.concatenate(docs).astype(np.int32, copy=False), np.concatenate(impacts), ptr, term_max
+
+    def _impacts_of(self, term_id: int, lo: int, hi: int, docs: np.ndarray, avgdl: float) -> tuple[np.ndarray, float]:
+        kept = self._impacts.get(term_id)
+        if kept is None:
+            params = self.data.stats.params
+            lengths = np.asarray(self.table.lengths)[docs]
+            found = scoring.impacts(np.asarray(self.table.post_tf[lo:hi]), lengths, avgdl, params).astype(np.float32)
+            self._impacts_size += len(found)
+            if self._impacts_size > IMPACTS_KEPT:
+                self._impacts, self._impacts_size = {}, len(found)
+            kept = self._impacts[term_id] = (found, float(found.max()) if len(found) else 0.0)
+        return kept
 
     def _allowed(self, where: Filter | None, holding: frozenset[str]) -> np.ndarray | None:
         allowed = None if where is None else self._mask(where)
@@ -219,14 +188,33 @@ class Shard:
         return (*self._article_key(article), row)
 
     def _article_key(self, article: int) -> tuple:
-        return (walk_key(self.data.articles[article].get("rel") or ""), article)
+        key = self._keys.get(article)
+        if key is None:
+            if len(self._keys) >= KEYS_KEPT:
+                self._keys.clear()
+            key = self._keys[article] = (walk_key(self.data.articles[article].get("rel") or ""), article)
+        return key
 
-    def bundles(self, rows: Sequence[int]) -> list[ArticleBundle]:
-        """The articles of these rows, whole, each once."""
+    def bundles(self, request: BundleRequest | Sequence[int]) -> list[ArticleBundle]:
+        """The articles of the request's rows (or of these rows: every term kept), whole, each once."""
+        if not isinstance(request, BundleRequest):
+            request = BundleRequest(tuple(int(row) for row in request))
+        rows = request.rows
+        wanted = None if request.terms is None else self._wanted(request.terms)
         articles = dict.fromkeys(self.table.article_of(int(row)) for row in rows)
-        return [self._bundle(article, int(row)) for article, row in zip(articles, _first_rows(self.table, rows))]
+        return [
+            self._bundle(article, int(row), request.terms, wanted)
+            for article, row in zip(articles, _first_rows(self.table, rows))
+        ]
 
-    def _bundle(self, article: int, row: int) -> ArticleBundle:
+    def _wanted(self, terms: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
+        """The shard's ids of those of ``terms`` it holds, ascending, and each one's place in ``terms``."""
+        ids = self.data.vocab.ids
+        held = sorted((ids[term], place) for place, term in enumerate(terms) if term in ids)
+        return np.array([i for i, _ in held], dtype=np.int64), np.array([p for _, p in held], dtype=np.int32)
+
+    def _bundle(self, article: int, row: int, only: tuple[str, ...] | None = None,
+                wanted: tuple[np.ndarray, np.ndarray] | None = None) -> ArticleBundle:  # fmt: skip
         t = self.table
         first = t.lead_row(row)
         last = first
@@ -238,15 +226,27 @@ class Shard:
         columns["s_count"] = np.diff(s_ptr[first : last + 2])
         columns["s_start"] = np.asarray(t.sentence_starts[s_ptr[first] : s_ptr[last + 1]])
         columns["s_end"] = np.asarray(t.sentence_ends[s_ptr[first] : s_ptr[last + 1]])
-        columns["f_count"] = np.diff(f_ptr[first : last + 2])
-        columns["f_tf"] = np.asarray(t.forward_tfs[f_ptr[first] : f_ptr[last + 1]])
-        distinct, columns["f_term"] = np.unique(
-            np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]]), return_inverse=True
-        )
-        columns["f_term"] = columns["f_term"].astype(np.int32)
-        terms = tuple(map(self._term, distinct.tolist()))
+        counts = np.diff(f_ptr[first : last + 2])
+        tfs = np.asarray(t.forward_tfs[f_ptr[first] : f_ptr[last + 1]])
+        held = np.asarray(t.forward_terms[f_ptr[first] : f_ptr[last + 1]])
+        if only is not None and wanted is not None:  # the rows of the asked terms only, numbered into them
+            ids, places = wanted
+            at = np.minimum(np.searchsorted(ids, held), max(len(ids) - 1, 0))
+            keep = ids[at] == held if len(ids) else np.zeros(len(held), dtype=bool)
+            passage = np.repeat(np.arange(len(counts)), counts)
+            columns["f_count"] = np.bincount(passage[keep], minlength=len(counts))
+            columns["f_tf"], columns["f_term"], terms = tfs[keep], places[at[keep]], only
+        else:
+            columns["f_count"], columns["f_tf"] = counts, tfs
+            distinct, inverse = np.unique(held, return_inverse=True)
+            columns["f_term"], terms = inverse.astype(np.int32), tuple(map(self._term, distinct.tolist()))
         return ArticleBundle(self.number, self._article_key(article), tuple(range(first, last + 1)),
-                             dict(self.data.articles[article]), self.index.shelf.article(article).text, columns, terms)  # fmt: skip
+                             dict(self.data.articles[article]), self._text(article), columns, terms)  # fmt: skip
+
+    def _text(self, article: int) -> str:
+        """An article's text, decoded as ``Shelf.article`` decodes it, but not kept: a served shard would otherwise
+        keep every article a search ever fetched."""
+        return decoded(self.index.shelf.raw_text(article))
 
     def _term(self, term_id: int) -> str:
         """A term by its id (a stored vocabulary decodes each on look-up: kept once read)."""

@@ -22,8 +22,10 @@ from ..retrieval.retriever import Retriever, article_bm25
 from ..retrieval.shelf import Shelf
 from ..retrieval.table import PassageTable, Stats, pointers
 from ..store.tables import TermList
-from .shard import PASSAGE_COLUMNS, ArticleBundle, BestRequest, Candidate, TermStatistics
+from .shard import MASKS_KEPT
+from .values import PASSAGE_COLUMNS, ArticleBundle, BestRequest, BundleRequest, Candidate, TermStatistics
 
+STATISTICS_KEPT = 100_000  # terms whose collection statistics a sharded index keeps between searches
 _CACHED = ("idf", "scratch", "_article_lengths", "missing_weight", "_okapi")
 
 
@@ -48,6 +50,10 @@ class Collection:
         self.stats = Stats(n_passages, total_len, params.k1, params.b, params.epsilon)
         self.n_articles, self._idf_average = n_articles, idf_average
         self._average: float | None = None
+        # what every shard answered of a term (passages, articles holding it) and of a filter (passages it
+        # allows), summed: the collection's, as long as these shards are (a refresh opens new ones)
+        self.term_statistics: dict[str, tuple[int, int]] = {}
+        self.allowed: dict[Filter, int] = {}
 
     @property
     def idf_average(self) -> float:
@@ -67,11 +73,13 @@ class Collection:
 class CandidateView(Retriever):
     """A retriever over the candidates' articles, asking the shards for more (``best``) as a search needs."""
 
-    def __init__(self, collection: Collection, where: Filter | None, call: Callable) -> None:
-        """``call(method, args_by_shard)``: each shard's answer, None for a shard that is unavailable."""
-        self.collection, self.where, self.call = collection, where, call
+    def __init__(self, collection: Collection, where: Filter | None, call: Callable, *, whole: bool = False) -> None:
+        """``call(method, args_by_shard)``: each shard's answer, None for a shard that is unavailable. ``whole``:
+        the candidates' forward rows with every term (feedback reads them), else with the question's only."""
+        self.collection, self.where, self.call, self.whole = collection, where, call, whole
         self.bundles: list[ArticleBundle] = []
         self.row_of: dict[tuple[int, int], int] = {}  # (shard, its row) -> row here
+        self.key_of: dict[tuple[int, int], tuple] = {}  # (shard, its row) -> where one index holds it (Candidate.key)
         self.terms: list[str] = []
         self.global_df: dict[str, int] = {}
         self.article_df: dict[str, int] = {}
@@ -81,16 +89,34 @@ class CandidateView(Retriever):
     # -- the collection's statistics (DFS: summed over the shards) ------------------------------
 
     def fetch_statistics(self, terms: Sequence[str]) -> None:
+        """The collection's statistics of these terms (and of the filter), asked of the shards unless known."""
         new = [t for t in dict.fromkeys(terms) if t not in self.global_df]
         if not new and (self.where is None or self.allowed is not None):
             return
-        answers: list[TermStatistics | None] = self.call("statistics", lambda shard: (new, self.where))
-        allowed = 0
+        known, kept = self.collection.term_statistics, self.collection.allowed
+        cached = {t: value for t in new if (value := known.get(t)) is not None}  # (one read each: another search
+        ask = [t for t in new if t not in cached]  # may clear the dict meanwhile)
+        allowed = kept.get(self.where) if self.where is not None else None
+        if ask or (self.where is not None and allowed is None):
+            answers: list[TermStatistics | None] = self.call("statistics", lambda shard: (ask, self.where))
+            found = {
+                term: (sum(a.df.get(term, 0) for a in answers if a is not None),
+                       sum(a.article_df.get(term, 0) for a in answers if a is not None))
+                for term in ask
+            }  # fmt: skip
+            allowed = sum((a.allowed or 0) for a in answers if a is not None) if self.where is not None else None
+            if all(a is not None for a in answers):  # (a shard left out: these sums are not the collection's)
+                if len(known) + len(found) > STATISTICS_KEPT:
+                    known.clear()
+                known.update(found)
+                if allowed is not None:
+                    if len(kept) >= MASKS_KEPT:
+                        kept.clear()
+                    kept[self.where] = allowed  # type: ignore[index]
+        else:
+            found = {}
         for term in new:
-            self.global_df[term] = sum(a.df.get(term, 0) for a in answers if a is not None)
-            self.article_df[term] = sum(a.article_df.get(term, 0) for a in answers if a is not None)
-        for answer in answers:
-            allowed += (answer.allowed or 0) if answer is not None else 0
+            self.global_df[term], self.article_df[term] = found[term] if term in found else cached[term]
         self.allowed = allowed if self.where is not None else None
         self.terms.extend(new)
         self._rebuild()
@@ -117,14 +143,17 @@ class CandidateView(Retriever):
             tuple(terms), tuple(extra.items()),
             tuple((t, self.collection.idf(self.global_df[t])) for t in wanted),
             self.collection.stats.total_len / self.collection.stats.n_passages if self.collection.stats.n_passages else 1.0,
-            k, self.where, allowed.terms if isinstance(allowed, Holding) else frozenset(),
+            k, self.where, allowed.terms if isinstance(allowed, Holding) else frozenset(), keys=False,
         )  # fmt: skip
         answers: list[list[Candidate] | None] = self.call("best", lambda shard: (request,))
-        merged = sorted((c for found in answers if found for c in found), key=lambda c: (-c.score, c.key))[:k]
-        self._take([c for c in merged if (c.shard, c.row) not in self.row_of])
-        merged = [c for c in merged if (c.shard, c.row) in self.row_of]  # (a shard lost since: named, left out)
-        rows = np.array([self.row_of[(c.shard, c.row)] for c in merged], dtype=np.int64)
-        return rows, np.array([c.score for c in merged], dtype=np.float64)
+        merged = sorted((c for sent in answers if sent for c in sent), key=lambda c: -c.score)  # (stable)
+        taken = _with_ties(merged, k)
+        self._take([c for c in taken if (c.shard, c.row) not in self.row_of])
+        taken = [c for c in taken if (c.shard, c.row) in self.row_of]  # (a shard lost since: named, left out)
+        if len(taken) > k or len({c.score for c in taken}) < len(taken):  # equal scores: as one index orders them
+            taken = sorted(taken, key=lambda c: (-c.score, self.key_of[(c.shard, c.row)]))[:k]
+        rows = np.array([self.row_of[(c.shard, c.row)] for c in taken], dtype=np.int64)
+        return rows, np.array([c.score for c in taken], dtype=np.float64)
 
     def _take(self, candidates: list[Candidate]) -> None:
         """Fetch the candidates' articles, appended in the order one index holds them."""
@@ -133,13 +162,17 @@ class CandidateView(Retriever):
         by_shard: dict[int, list[int]] = {}
         for c in candidates:
             by_shard.setdefault(c.shard, []).append(c.row)
-        answers = self.call("bundles", lambda shard: (by_shard[shard],), only=set(by_shard))
+        terms = None if self.whole else tuple(t for t in self.terms if self.global_df[t] > 0)
+        answers = self.call(
+            "bundles", lambda shard: (BundleRequest(tuple(by_shard[shard]), terms),), only=set(by_shard)
+        )
         new = sorted((b for found in answers if found for b in found), key=lambda b: b.key)
         for bundle in new:
             base = sum(len(b.rows) for b in self.bundles)
             self.bundles.append(bundle)
             for i, row in enumerate(bundle.rows):
                 self.row_of[(bundle.shard, row)] = base + i
+                self.key_of[(bundle.shard, row)] = (*bundle.key, row)
         self._rebuild()
 
     def article_scores(self, terms: Sequence[str], articles: Sequence[int]) -> dict[int, float]:
@@ -170,6 +203,15 @@ class CandidateView(Retriever):
         for name in _CACHED:
             self.__dict__.pop(name, None)
         Retriever.__init__(self, table, self.collection.stats, vocab, self.collection.analyzer, shelf, df=df)
+
+
+def _with_ties(found: list[Candidate], k: int) -> list[Candidate]:
+    """The first k candidates (best first), and any that score as much as one of them: the shards send no keys
+    (each one's article metadata read), so equal scores are put in order once their articles are fetched."""
+    end = k
+    while 0 < end < len(found) and found[end].score == found[end - 1].score:
+        end += 1
+    return found[:end]
 
 
 def _arrays(bundles: list[ArticleBundle], ids: dict[str, int], n_terms: int, collection: Collection) -> dict:
