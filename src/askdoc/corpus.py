@@ -13,9 +13,11 @@ from pathlib import Path
 from stat import S_ISLNK, S_ISREG
 from typing import NamedTuple
 
+from . import listing
 from .errors import CorpusError
 from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_article, read_file, read_regular
 from .formats.text import article_from_text, decode
+from .listing import Folder, Listing, settled
 
 log = logging.getLogger("askdoc")
 
@@ -77,6 +79,7 @@ class Scan:
         self.ino_bytes = inos
         self.ctime_bytes = ctimes
         self.walked_ns = walked_ns
+        self.listing: Listing = {}  # what the walk listed in each folder, where it can be trusted (listing.py)
 
     @classmethod
     def of_columns(cls, root: str, rels: list[str], *columns: list[int], walked_ns: int = 0) -> Scan:
@@ -90,7 +93,10 @@ class Scan:
         """The parts of a walk (``scan(root, (i, n))``), in order, as one."""
         blob = SEPARATOR_TEXT.encode().join(part.blob for part in parts if len(part))
         sizes, mtimes, inos, ctimes = (b"".join(getattr(p, name) for p in parts) for name in _COLUMNS)
-        return cls(root, blob, sizes, mtimes, inos, ctimes, walked_ns=min((p.walked_ns for p in parts), default=0))
+        joined = cls(root, blob, sizes, mtimes, inos, ctimes, walked_ns=min((p.walked_ns for p in parts), default=0))
+        for part in parts:
+            joined.listing.update(part.listing)
+        return joined
 
     def column(self, name: str) -> list[int]:
         return array("q", getattr(self, name)).tolist()
@@ -120,11 +126,13 @@ class Scan:
 _COLUMNS = ("size_bytes", "mtime_bytes", "ino_bytes", "ctime_bytes")
 
 
-def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
+def scan(root: Path, part: tuple[int, int] = (0, 1), known: Listing | None = None) -> Scan:
     """Walk ``root``: each article file's path relative to it, size and modification time.
 
     ``part=(i, n)`` walks the i-th of n slices of the top-level folders (the first also takes
-    the files at the top): the n parts, joined in order, are the whole walk.
+    the files at the top): the n parts, joined in order, are the whole walk. ``known``: what an
+    earlier walk listed in each folder (see listing.py): a folder stamped as it was then is not
+    listed again, its files are stat'ed by name. What this walk listed is ``Scan.listing``.
     """
     root = Path(root)
     if not root.is_dir():
@@ -137,12 +145,24 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
     mtimes: list[int] = []
     inos: list[int] = []
     ctimes: list[int] = []
+    listed: Listing = {}
     # Directory entries and one lstat per file: at 100,000 files the stats are most of the time a
     # one-shot query spends before answering, so each folder's files go through comprehensions
     # (about half the Python cost of a loop) and only an odd file (a symlink, a pipe) is looked at apart.
-    for folder, entries in _walk(root, part):
+    for folder, entries, descriptor in _walk(root, part, known or {}, listed):
         rel_folder = folder[len(root_text) + 1 :].replace(os.sep, "/")
         prefix = f"{rel_folder}/" if rel_folder else ""
+        if isinstance(entries, tuple):  # names of a folder stamped as when it was listed: stat'ed by name
+            stats = _stats_by_name(folder, entries, descriptor)
+            if stats is not None:
+                rels.extend([prefix + name for name in entries])
+                sizes.extend([stat.st_size for stat in stats])
+                mtimes.extend([stat.st_mtime_ns for stat in stats])
+                inos.extend([stat.st_ino for stat in stats])
+                ctimes.extend([stat.st_ctime_ns for stat in stats])
+                continue
+            listed.pop(rel_folder, None)  # a file of it is gone or odd now: listed below, and again next time
+            entries = _listed_files(folder, descriptor)
         entries = [e for e in entries if e.name.lower().endswith(SUFFIXES) and e.name[0] != "."]
         try:
             stats = [entry.stat(follow_symlinks=False) for entry in entries]
@@ -155,7 +175,10 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
             mtimes.extend([stat.st_mtime_ns for stat in stats])
             inos.extend([stat.st_ino for stat in stats])
             ctimes.extend([stat.st_ctime_ns for stat in stats])
+            if rel_folder in listed:
+                listed[rel_folder] = listed[rel_folder]._replace(files=tuple(entry.name for entry in entries))
             continue
+        listed.pop(rel_folder, None)  # an odd file: this folder is listed at every walk, as before
         for entry, found in zip(entries, stats):
             kept = _regular(folder, entry, found, real_root)
             if kept is not None:
@@ -164,7 +187,37 @@ def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
                 mtimes.append(kept.st_mtime_ns)
                 inos.append(kept.st_ino)
                 ctimes.append(kept.st_ctime_ns)
-    return Scan.of_columns(str(root.absolute()), rels, sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
+    found = Scan.of_columns(str(root.absolute()), rels, sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
+    found.listing = listed
+    return found
+
+
+def _stats_by_name(folder: str, names: tuple[str, ...], descriptor: int | None) -> list[os.stat_result] | None:
+    """The stats of a known folder's files, or None when one is gone or not a regular file now."""
+    try:
+        if descriptor is not None:
+            stats = [os.stat(name, dir_fd=descriptor, follow_symlinks=False) for name in names]
+        else:
+            stats = [os.lstat(os.path.join(folder, name)) for name in names]
+    except OSError:
+        return None
+    return stats if all(map(S_ISREG, [stat.st_mode for stat in stats])) else None
+
+
+def _listed_files(folder: str, descriptor: int | None) -> list[os.DirEntry]:
+    """A folder's entries other than subfolders, sorted, listed now."""
+    with os.scandir(folder if descriptor is None else descriptor) as found:
+        entries = list(found)
+    return _split(folder, entries)[1]
+
+
+def rescan(root: Path) -> Scan:
+    """``scan(root)`` with the listing the last walk kept (listing.py), and this one's kept for the next."""
+    where = listing.location(root)
+    known = listing.load(where)
+    found = scan(root, known=known)
+    listing.save(where, found.listing, known)
+    return found
 
 
 class PendingScan:
@@ -178,6 +231,8 @@ class PendingScan:
 
     def __init__(self, root: Path, parts: int = 2) -> None:
         self.root = str(Path(root).absolute())
+        self.where = listing.location(Path(root))
+        self.known = listing.load(self.where)  # read once, here: the children inherit it
         self.children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
         for number in range(parts):  # two walkers: each stat waits on the kernel, and there are two cores
             read_end, write_end = os.pipe()
@@ -186,7 +241,7 @@ class PendingScan:
                 status = 1
                 try:
                     os.close(read_end)
-                    status = _send_scan(root, (number, parts), write_end)
+                    status = _send_scan(root, (number, parts), write_end, self.known)
                 finally:
                     os._exit(status)
             os.close(write_end)
@@ -195,7 +250,11 @@ class PendingScan:
     def result(self) -> Scan | None:
         walked = [_received(pid, fd, self.root) for pid, fd in self.children]
         parts = [part for part in walked if part is not None]
-        return Scan.joined(self.root, parts) if len(parts) == len(walked) else None
+        if len(parts) != len(walked):
+            return None
+        found = Scan.joined(self.root, parts)
+        listing.save(self.where, found.listing, self.known)
+        return found
 
 
 def _received(pid: int, fd: int, root: str) -> Scan | None:
@@ -210,12 +269,16 @@ def _received(pid: int, fd: int, root: str) -> Scan | None:
     if status != 0 or len(data) < 24:
         return None
     count, size = int.from_bytes(data[:8], "little"), int.from_bytes(data[8:16], "little")
-    walked_ns = int.from_bytes(data[16:24], "little")
-    if len(data) != 24 + size + 8 * len(_COLUMNS) * count:
+    walked_ns, listed = int.from_bytes(data[16:24], "little"), int.from_bytes(data[24:32], "little")
+    if len(data) != 32 + size + 8 * len(_COLUMNS) * count + listed:
         return None
-    stamps = 24 + size
+    stamps = 32 + size
     sizes, mtimes, inos, ctimes = (data[stamps + 8 * count * i : stamps + 8 * count * (i + 1)] for i in range(4))
-    part = Scan(root, data[24:stamps], sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
+    part = Scan(root, data[32:stamps], sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
+    try:
+        part.listing = listing.decode(data[len(data) - listed :]) if listed else {}
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
     return part if not count or part.blob.count(0) == count - 1 else None
 
 
@@ -248,7 +311,7 @@ def _walkers_for(root: Path) -> int:
     return 0
 
 
-def _send_scan(root: Path, part: tuple[int, int], fd: int) -> int:
+def _send_scan(root: Path, part: tuple[int, int], fd: int, known: Listing) -> int:
     logger = logging.getLogger("askdoc")
     warned: list[logging.LogRecord] = []
     logger.handlers, logger.propagate = [], False  # in the child only: the caller warns, once
@@ -258,12 +321,13 @@ def _send_scan(root: Path, part: tuple[int, int], fd: int) -> int:
             warned.append(record)
 
     logger.addHandler(Note())
-    found = scan(root, part)
+    found = scan(root, part, known)
     if warned:
         return 1
-    header = b"".join(n.to_bytes(8, "little") for n in (len(found), len(found.blob), found.walked_ns))
+    listed = listing.encode(found.listing) if found.listing else b""
+    header = b"".join(n.to_bytes(8, "little") for n in (len(found), len(found.blob), found.walked_ns, len(listed)))
     with os.fdopen(fd, "wb") as out:
-        out.write(b"".join([header, found.blob, *(getattr(found, name) for name in _COLUMNS)]))
+        out.write(b"".join([header, found.blob, *(getattr(found, name) for name in _COLUMNS), listed]))
     return 0
 
 
@@ -304,31 +368,57 @@ def _regular(folder: str, entry: os.DirEntry, stat: os.stat_result | None, real_
 _BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
 
 
-def _walk(root: Path, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, list[os.DirEntry]]]:
-    """(folder, its file entries sorted by name), top-down and depth-first like os.walk, but with a stack
-    instead of recursion (os.walk overflows Python's stack on a tree ~1,000 folders deep), never
+def _walk(
+    root: Path, part: tuple[int, int] = (0, 1), known: Listing | None = None, listed: Listing | None = None
+) -> Iterator[tuple[str, list[os.DirEntry] | tuple[str, ...], int | None]]:
+    """(folder, its file entries sorted by name, its descriptor), top-down and depth-first like os.walk, but
+    with a stack instead of recursion (os.walk overflows Python's stack on a tree ~1,000 folders deep), never
     descending into hidden folders or following symlinked ones. The entries' ``stat()`` works until
-    the walk moves on to the next folder."""
+    the walk moves on to the next folder.
+
+    ``known``: a folder stamped as ``known`` has it is not listed: its article files' names come instead
+    (a tuple), and its subfolders from there too. ``listed``: what each folder listed here held, where
+    it can be trusted next time (see listing.py); the caller fills in the files.
+    """
+    known = known or {}
+    listed = {} if listed is None else listed
     top = str(root)
     stack = [top]
     while stack:
         folder = stack.pop()
+        rel = folder[len(top) + 1 :].replace(os.sep, "/")
         descriptor = None
         try:
             if _BY_DESCRIPTOR:
                 descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            with os.scandir(folder if descriptor is None else descriptor) as scan:
-                entries = list(scan)
-            if any(entry.name == CACHE_TAG for entry in entries) and _is_cache(os.path.join(folder, CACHE_TAG)):
-                continue  # askdoc's own indexes (a cache folder set inside the corpus), or another tool's cache
-            folders, files = _split(folder, entries)
+            listed_ns = time.time_ns()
+            info = os.fstat(descriptor) if descriptor is not None else os.stat(folder)
+            stamp = (info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
+            was = known.get(rel)
+            if was is not None and was[:3] == stamp:
+                files, folders = was.files, list(was.folders)
+                if folder is not top or part[0] == 0:
+                    listed[rel] = was
+            else:
+                with os.scandir(folder if descriptor is None else descriptor) as scan:
+                    entries = list(scan)
+                if any(entry.name == CACHE_TAG for entry in entries):
+                    if _is_cache(os.path.join(folder, CACHE_TAG)):
+                        continue  # askdoc's own indexes (a cache folder set inside the corpus), or another tool's cache
+                    odd = True  # a tag file that could be made one in place (no folder stamp would change)
+                else:
+                    odd = False
+                folders, files, symlinked = _split(folder, entries)
+                if not (odd or symlinked) and settled(info, listed_ns) and (folder is not top or part[0] == 0):
+                    listed[rel] = Folder(*stamp, (), tuple(folders))  # its files: the caller's, if all regular
             if folder is top and part != (0, 1):
                 number, count = part
-                files = files if number == 0 else []
+                files = files if number == 0 else ([] if isinstance(files, list) else ())
                 folders = folders[len(folders) * number // count : len(folders) * (number + 1) // count]
-            yield folder, files
+            yield folder, files, descriptor
         except OSError as err:
             log.warning("skipped %s: %s", err.filename or folder, err.strerror or err)
+            listed.pop(rel, None)
             continue
         finally:
             if descriptor is not None:
@@ -347,8 +437,9 @@ def _is_cache(path: str) -> bool:
         return False
 
 
-def _split(folder: str, entries: list[os.DirEntry]) -> tuple[list[str], list[os.DirEntry]]:
-    """A folder's entries: the names of its subfolders to walk, and its other entries; both sorted."""
+def _split(folder: str, entries: list[os.DirEntry]) -> tuple[list[str], list[os.DirEntry], bool]:
+    """A folder's entries: the names of its subfolders to walk, and its other entries, both sorted; and
+    whether it holds a symlinked folder (not followed, with a warning)."""
     try:
         folders = [
             entry for entry in entries if entry.is_dir()
@@ -359,15 +450,16 @@ def _split(folder: str, entries: list[os.DirEntry]) -> tuple[list[str], list[os.
         chosen = {id(entry) for entry in folders}
         entries = [entry for entry in entries if id(entry) not in chosen]
     entries.sort(key=attrgetter("name"))
-    names = []
+    names, symlinked = [], False
     for entry in folders:
         if entry.name.startswith("."):
             continue
         if entry.is_symlink():
             log.warning("skipped %s: a symlinked folder (not followed)", os.path.join(folder, entry.name))
+            symlinked = True
         else:
             names.append(entry.name)
-    return sorted(names), entries
+    return sorted(names), entries, symlinked
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

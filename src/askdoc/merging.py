@@ -37,9 +37,13 @@ def rebuilt(
     progress: Progress | None,
     again: Iterable[str] = frozenset(),
     spill_to: Path | None = None,
+    keep_impacts: bool = False,
 ) -> IndexData:
     """The index of ``files``: unchanged articles of ``data`` kept, the others (and ``again``) read.
-    ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py)."""
+    ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py).
+    ``keep_impacts``: the stored impacts are never scored with (a shard's: a sharded search computes them
+    from ``post_tf`` with the whole collection's average length), so the kept postings keep theirs and the
+    new ones get theirs with the same average length (``impact_avgdl``), rather than all recomputed."""
     from .analysis import Analyzer  # reading and analysing: only when something must be (re)read
     from .build import Builder
 
@@ -53,7 +57,9 @@ def rebuilt(
         fresh = new = builder.finish()
         if data is not None and len(keep):  # unchanged articles keep their rows and postings
             check_forward(data.arrays["f_term"], len(data.vocab))
-            fresh = merged(data, keep, new)
+            impact_avgdl = data.impacts_avgdl() if keep_impacts else None
+            fresh = merged(data, keep, new, impact_avgdl)
+            fresh.impact_avgdl = impact_avgdl
             fresh.articles = [_Lines(data.articles)[number] for number in keep.tolist()] + list(new.articles)
     fresh.readers = formats.VERSION
     fresh.stems = StemDict(analyzer.stems)
@@ -135,11 +141,13 @@ def _file_renumbering(stored: FileList, numbers: dict[str, int]) -> np.ndarray:
 # -- the stored arrays and the new ones, merged ---------------------------------------------
 
 
-def merged(old: IndexData, keep: np.ndarray, new: IndexData) -> IndexData:
+def merged(old: IndexData, keep: np.ndarray, new: IndexData, impact_avgdl: float | None = None) -> IndexData:
     """``old``'s articles numbered in ``keep`` (ascending), then every article of ``new``.
 
     ``new`` was built with a vocabulary that extends ``old``'s (its first term ids are old's).
-    Articles' metadata, ids and files are left to the caller.
+    Articles' metadata, ids and files are left to the caller. ``impact_avgdl``: the average length
+    ``old``'s impacts were computed with, kept for its surviving postings and used for the new ones
+    (a shard's, see ``rebuilt``); None: every impact computed again with the new average length.
     """
     a, b = old.arrays, new.arrays
     kept_article = np.zeros(len(old.articles), dtype=bool)
@@ -158,10 +166,17 @@ def merged(old: IndexData, keep: np.ndarray, new: IndexData) -> IndexData:
             arrays[name] = np.concatenate([np.asarray(a[name])[alive], b[name]])
         arrays[ptr] = pointers(np.concatenate([counts[rows], np.diff(b[ptr])]))
     passage_number = (np.cumsum(kept) - 1).astype(np.int32)
-    arrays.update(_postings(a, b, kept, passage_number, n_kept, len(new.vocab)))
+    postings, alive, places = _postings(a, b, kept, passage_number, n_kept, len(new.vocab))
+    arrays.update(postings)
     n = len(arrays["p_article"])
     total_len = int(arrays["p_len"].sum())
-    arrays["post_impact"] = _impacts(arrays, total_len / n if n else 1.0, new.stats.params)
+    if impact_avgdl is None:
+        arrays["post_impact"] = _impacts(arrays, total_len / n if n else 1.0, new.stats.params)
+    else:
+        old_impact = np.asarray(a["post_impact"])
+        added = scoring.impacts(np.asarray(b["post_tf"]), np.asarray(b["p_len"])[np.asarray(b["post_doc"])],
+                                impact_avgdl, new.stats.params).astype(np.float32)  # fmt: skip
+        arrays["post_impact"] = np.insert(old_impact if alive is None else old_impact[alive], places, added)
     arrays["t_max"] = term_max(arrays["post_impact"], arrays["t_ptr"], arrays["df"])
     texts, starts, ends = _texts(old, keep, new)
     arrays["a_text_start"], arrays["a_text_end"] = starts, ends
@@ -169,8 +184,9 @@ def merged(old: IndexData, keep: np.ndarray, new: IndexData) -> IndexData:
     return IndexData(arrays, texts, new.vocab, StemDict(), [], stats)
 
 
-def _postings(a, b, kept: np.ndarray, passage_number: np.ndarray, n_kept: int, n_terms: int) -> dict:
-    """Each term's surviving old postings (renumbered), then its postings in the new passages.
+def _postings(a, b, kept: np.ndarray, passage_number: np.ndarray, n_kept: int, n_terms: int):
+    """Each term's surviving old postings (renumbered), then its postings in the new passages; and which old
+    postings survive (None: all) and where the new ones went in among them, for other columns of postings.
 
     The surviving postings are the old arrays compressed (they stay grouped by term, ascending);
     the new ones, few, are inserted after each term's run in one pass (np.insert).
@@ -192,7 +208,8 @@ def _postings(a, b, kept: np.ndarray, passage_number: np.ndarray, n_kept: int, n
     post_doc = np.insert(old_doc, places, (np.asarray(b["post_doc"]) + n_kept).astype(np.int32))
     post_tf = np.insert(old_tf, places, np.asarray(b["post_tf"], dtype=np.uint16))
     df = kept_counts + new_counts
-    return {"df": df.astype(np.int32), "t_ptr": pointers(df), "post_doc": post_doc, "post_tf": post_tf}
+    arrays = {"df": df.astype(np.int32), "t_ptr": pointers(df), "post_doc": post_doc, "post_tf": post_tf}
+    return arrays, (alive if len(dead) else None), places
 
 
 def _impacts(arrays: dict, avgdl: float, params: scoring.Params, chunk: int = 1 << 22) -> np.ndarray:

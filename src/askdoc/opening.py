@@ -16,23 +16,15 @@ import numpy as np
 from . import datasets, formats, store, timing
 from .changed_paths import look_at
 from .changes import file_list, openable_again, stored_changes
-from .corpus import PendingScan, Scan, default_corpus, scan
+from .corpus import PendingScan, Scan, default_corpus, rescan, scan
 from .errors import CorpusError
 from .formats import FORMAT_NAMES
 from .index import Index
+from .listing import cache_root
 from .merging import Progress, rebuilt
 from .retrieval.retriever import check_engine
 
 log = logging.getLogger("askdoc")
-
-
-def cache_root() -> Path:
-    """Where indexes live: $ASKDOC_CACHE_DIR, else the user cache directory."""
-    if env := os.environ.get("ASKDOC_CACHE_DIR"):
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("askdoc", appauthor=False))
 
 
 def open_index(
@@ -91,11 +83,13 @@ def open_store(
     changed: Iterable[str] | None = None,
     select: Callable[[Scan], Scan] | None = None,
     share: float = 1.0,
+    keep_impacts: bool = False,
 ) -> store.IndexData:
     """The index data stored in ``folder`` for the corpus ``root``, refreshed (see ``open_index``).
 
     ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default;
-    ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``).
+    ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``); ``keep_impacts``:
+    its impacts are never scored with (a shard's), and a refresh keeps them (see ``merging.rebuilt``).
     """
     if note := store.made_private(folder):
         log.warning("%s", note)
@@ -107,7 +101,7 @@ def open_store(
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
             changed = None if changed is None else list(changed)
-            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all)
+            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all, keep_impacts)
     return data
 
 
@@ -160,6 +154,7 @@ def _refresh(
     wait: bool = True,
     changed: list[str] | None = None,
     select: Callable[[Scan], Scan] = _all,
+    keep_impacts: bool = False,
 ) -> store.IndexData:
     walk = _walk_for(root, data, pending, changed, select)
     again = openable_again(root, data)
@@ -170,7 +165,7 @@ def _refresh(
     if changed is not None:
         look_again = functools.partial(_walk_for, root, data, None, changed, select)
     else:
-        look_again = None if select is _all else lambda: select(scan(root))
+        look_again = None if select is _all else lambda: select(rescan(root))
     walk = _settled(root, walk, look_again)
     seen = store.current_generation(folder)
     try:
@@ -188,10 +183,11 @@ def _refresh(
                     return data
                 log.warning("waiting for another askdoc (%s), which is updating this index", holder)
                 locked.enter_context(store.write_lock(folder))
-            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed, select)
+            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed, select, keep_impacts)
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
-        fresh = rebuilt(data, walk.files(), file_list(walk), progress, openable_again(root, data))
+        fresh = rebuilt(data, walk.files(), file_list(walk), progress, openable_again(root, data),
+                        keep_impacts=keep_impacts)  # fmt: skip
         return fresh  # (not saved)
 
 
@@ -205,6 +201,7 @@ def _locked_refresh(
     seen,
     changed: list[str] | None = None,
     select: Callable[[Scan], Scan] = _all,
+    keep_impacts: bool = False,
 ) -> store.IndexData:
     """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken)."""
     scanned = file_list(walk)
@@ -226,7 +223,7 @@ def _locked_refresh(
         except store.CorruptIndex as err:
             log.warning("%s", unusable(folder, err))
             data = None
-    fresh = rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder)
+    fresh = rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder, keep_impacts=keep_impacts)
     fresh.records = datasets.record_sums(walk)
     try:
         with timing.stage("save index"):
@@ -258,7 +255,7 @@ def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = Non
         if pause > COARSE_TICK_NS:  # a change time in the future: the clock was set back, no tick to wait out
             return walk
         time.sleep(max(pause, 0) / 1e9)
-        walk = look_again() if look_again is not None else scan(root)
+        walk = look_again() if look_again is not None else rescan(root)
     return walk
 
 
@@ -271,7 +268,7 @@ def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterab
         return select(look_at(root, stored.rels(), *(column.tolist() for column in columns), paths=changed).scan)
     walk = pending.result() if pending is not None else None
     if walk is None or walk.root != str(root.absolute()):
-        walk = scan(root)
+        walk = rescan(root)
     return select(walk)
 
 

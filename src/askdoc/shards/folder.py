@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .. import store
-from ..corpus import scan
+from ..corpus import rescan
 from ..errors import CorpusError
 from ..opening import cache_root
 from .assign import assigned
@@ -119,7 +119,7 @@ def _keep_average(root: Path, count: int, generations: list, value: float) -> No
 def _walked(root: Path, pending):
     """The walk ``pending`` made (``corpus.scan_in_background``, the askdoc command's), else a walk now."""
     walk = pending.result() if pending is not None else None
-    return walk if walk is not None and walk.root == str(root.absolute()) else scan(root)
+    return walk if walk is not None and walk.root == str(root.absolute()) else rescan(root)
 
 
 def _assign(folder: Path, walk, count: int) -> None:

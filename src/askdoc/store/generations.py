@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..listing import sha1  # noqa: F401  (moved there, numpy-free; askdoc.cluster imports it from here)
 from ..retrieval.table import PASSAGE_ARRAYS, Stats
 from .cache import create, make_private, read_regular, remove, write_lock
 from .checks import CorruptIndex, OlderIndex, check_parameters, check_pointers, check_shapes, check_tables, check_values
@@ -74,22 +75,6 @@ BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "fi
 VERIFY_WHOLE_UP_TO = 48 << 20  # a generation this size is checksummed whole at each load (~30 ms)
 VERIFY_FILE_UP_TO = 1 << 20  # in a larger one, each file this size; the rest by verify()
 META_LIMIT = 256 << 20  # meta.json larger than this is not read (a planted /dev/zero would fill memory)
-
-
-def index_dir_for(corpus: Path, cache_root: Path) -> Path:
-    corpus = corpus.resolve()
-    digest = sha1(str(corpus).encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    slug = "".join(c if c.isalnum() else "-" for c in corpus.name)[:40] or "root"
-    return cache_root / "indexes" / f"{slug}-{digest}"
-
-
-def sha1(data: bytes):
-    """CPython's own SHA-1 (``import hashlib`` loads OpenSSL too: ~3 ms of every one-shot query)."""
-    try:
-        from _sha1 import sha1
-    except ImportError:  # a Python built without it
-        from hashlib import sha1
-    return sha1(data)
 
 
 def current_generation(folder: Path) -> Path | None:
@@ -188,6 +173,7 @@ def _load_generation(gen: Path, verify_all: bool = False, share: float = 1.0) ->
         records=meta["records"],
         saved=True,
         stored_tables=(vocabulary, stems),
+        impact_avgdl=meta["stats"].get("impact_avgdl"),
     )
     articles.check = functools.partial(data.check_meta, table["a_meta_crc"])
     check_shapes(data)
@@ -237,7 +223,8 @@ def save(folder: Path, data: IndexData) -> Path:
                 write_blob(out, blobs[name])
             sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
         skipped = {rel: stamp.as_dict() for rel, stamp in data.skipped.items()}
-        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats.as_dict(), "readers": data.readers,
+        stats = data.stats.as_dict() | ({} if data.impact_avgdl is None else {"impact_avgdl": data.impact_avgdl})
+        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": stats, "readers": data.readers,
                 "skipped": skipped, "records": data.records, "sums": sums}  # fmt: skip
         meta["check"] = _meta_sum(json.loads(json.dumps(meta)))  # as it reads back (tuples become lists)
         write_json(tmp / "meta.json", meta)
