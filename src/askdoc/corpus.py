@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -249,12 +250,22 @@ class PendingScan:
 
     def result(self) -> Scan | None:
         walked = [_received(pid, fd, self.root) for pid, fd in self.children]
+        self.children = []
         parts = [part for part in walked if part is not None]
         if len(parts) != len(walked):
             return None
         found = Scan.joined(self.root, parts)
         listing.save(self.where, found.listing, self.known)
         return found
+
+    def close(self) -> None:
+        """End the walkers whose result nobody will ask for (a caller that failed first): a child blocked
+        writing to a pipe nobody reads would stay."""
+        for pid, fd in self.children:
+            os.close(fd)  # its write fails, and it exits
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.children = []
 
 
 def _received(pid: int, fd: int, root: str) -> Scan | None:

@@ -16,7 +16,7 @@ import numpy as np
 from . import datasets, formats, store, timing
 from .changed_paths import look_at
 from .changes import file_list, openable_again, stored_changes
-from .corpus import PendingScan, Scan, default_corpus, rescan, scan
+from .corpus import PendingScan, Scan, default_corpus, rescan, scan, scan_in_background
 from .errors import CorpusError
 from .formats import FORMAT_NAMES
 from .index import Index
@@ -63,8 +63,15 @@ def open_index(
         found = scan(root)
         built = rebuilt(None, found.files(), file_list(found), progress)
         return Index(built, engine=engine, corpus=root.resolve(), reopen=_opener(root, engine))
-    data = open_store(root, folder, refresh=refresh, rebuild=rebuild, progress=progress, walk=walk, wait=wait,
-                      verify=verify, changed=changed)  # fmt: skip
+    ahead = walk is None and (refresh or rebuild) and changed is None
+    if ahead:  # the walk in child processes while the stored index loads (see corpus.PendingScan)
+        walk = scan_in_background(root)
+    try:
+        data = open_store(root, folder, refresh=refresh, rebuild=rebuild, progress=progress, walk=walk, wait=wait,
+                          verify=verify, changed=changed)  # fmt: skip
+    finally:
+        if ahead and walk is not None:
+            walk.close()
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder, reopen=_opener(root, engine))
@@ -84,18 +91,16 @@ def open_store(
     select: Callable[[Scan], Scan] | None = None,
     share: float = 1.0,
     keep_impacts: bool = False,
+    loaded: tuple[store.IndexData | None] | None = None,
 ) -> store.IndexData:
     """The index data stored in ``folder`` for the corpus ``root``, refreshed (see ``open_index``).
 
     ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default;
     ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``); ``keep_impacts``:
-    its impacts are never scored with (a shard's), and a refresh keeps them (see ``merging.rebuilt``).
+    its impacts are never scored with (a shard's), and a refresh keeps them (see ``merging.rebuilt``);
+    ``loaded``: what ``preload`` gave for ``folder`` (while the walk ran).
     """
-    if note := store.made_private(folder):
-        log.warning("%s", note)
-    data: store.IndexData | None = None
-    with timing.stage("load index"):
-        data = None if rebuild else _load(folder, verify=verify, share=share)
+    data = loaded[0] if loaded is not None else None if rebuild else preload(folder, verify=verify, share=share)
     if data is not None and data.readers != formats.VERSION:
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
@@ -103,6 +108,14 @@ def open_store(
             changed = None if changed is None else list(changed)
             data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all, keep_impacts)
     return data
+
+
+def preload(folder: Path, verify: bool = False, share: float = 1.0) -> store.IndexData | None:
+    """The index stored in ``folder`` (see ``open_store``), or None when there is none or it is damaged."""
+    if note := store.made_private(folder):
+        log.warning("%s", note)
+    with timing.stage("load index"):
+        return _load(folder, verify=verify, share=share)
 
 
 def _all(walk: Scan) -> Scan:

@@ -20,12 +20,12 @@ from typing import Any
 import numpy as np
 
 from .. import store
-from ..corpus import rescan
+from ..corpus import Scan, rescan, scan_in_background
 from ..errors import CorpusError
-from ..opening import cache_root
+from ..opening import cache_root, preload
 from .assign import assigned
 from .index import ShardedIndex
-from .shard import Shard
+from .shard import Shard, shard_folder
 
 log = logging.getLogger("askdoc")
 
@@ -81,7 +81,15 @@ def open_sharded(
         _remove_shards(folder)
         manifest, rebuild = None, True
     changed = None if changed is None or rebuild else [os.path.abspath(path) for path in changed]
-    walk = _walked(root, walk) if (refresh or rebuild) and changed is None else None
+    ahead = walk is None and (refresh or rebuild) and changed is None
+    if ahead:  # the walk in child processes while the shards load (see corpus.PendingScan)
+        walk = scan_in_background(root)
+    try:
+        loaded = [_preloaded(root, number, count, rebuild) for number in range(count)]
+        walk = _walked(root, walk) if (refresh or rebuild) and changed is None else None
+    finally:
+        if ahead and walk is not None and not isinstance(walk, Scan):
+            walk.close()
     if walk is not None:
         _assign(folder, walk, count)
     opened = [
@@ -94,6 +102,7 @@ def open_sharded(
             progress=progress,
             walk=walk,
             changed=changed,
+            loaded=loaded[number],
         )  # fmt: skip
         for number in range(count)
     ]
@@ -108,6 +117,15 @@ def open_sharded(
     return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened), keep_average=keep,
                         reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
                                                                                 changed=changed))  # fmt: skip
+
+
+def _preloaded(root: Path, number: int, count: int, rebuild: bool) -> tuple[Any] | None:
+    """Shard ``number``'s stored index, loaded (see ``opening.preload``); None to rebuild it or when it has
+    no folder yet (``Shard.open`` says so)."""
+    folder = shard_folder(root, number)
+    if rebuild or not folder.is_dir():
+        return None
+    return (preload(folder, share=1 / count),)
 
 
 def _keep_average(root: Path, count: int, generations: list, value: float) -> None:
