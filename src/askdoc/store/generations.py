@@ -50,7 +50,7 @@ from .files import (
     write_json,
 )
 from .packing import pack_tables
-from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary
+from .tables import ArticleTable, FileList, Packed, StemTable, TextParts, Vocabulary
 
 ARRAYS = PASSAGE_ARRAYS  # name -> dtype; every array an index holds (declared with the table that reads them)
 FORMAT_VERSION = 9
@@ -72,6 +72,7 @@ TABLE_ARRAYS: dict[str, str] = {
     "a_meta_crc": "uint32",  # each article's metadata line's CRC-32: checked whenever it is parsed
 }
 BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "files.bin")
+TAIL = "texts-tail.bin"  # the texts read since texts.bin was written, when a refresh kept texts.bin (see TextParts)
 VERIFY_WHOLE_UP_TO = 48 << 20  # a generation this size is checksummed whole at each load (~30 ms)
 VERIFY_FILE_UP_TO = 1 << 20  # in a larger one, each file this size; the rest by verify()
 META_LIMIT = 256 << 20  # meta.json larger than this is not read (a planted /dev/zero would fill memory)
@@ -133,9 +134,13 @@ def _meta_sum(meta: dict) -> int:
 def _load_generation(gen: Path, verify_all: bool = False, share: float = 1.0) -> IndexData:
     meta = _meta(gen)
     arrays = {name: mapped_array(gen, name, dtype, meta) for name, dtype in (ARRAYS | TABLE_ARRAYS).items()}
-    blobs = {name: mapped_blob(gen, name, meta["sizes"][name]) for name in BLOBS}
+    blobs = {name: mapped_blob(gen, name, meta["sizes"][name]) for name in (*BLOBS, TAIL) if name in meta["sizes"]}
+    if TAIL not in blobs:  # a generation whose texts are all in texts.bin (any a build writes)
+        blobs[TAIL] = b""
     whole = verify_all or sum(meta["sizes"].values()) <= VERIFY_WHOLE_UP_TO * share
     for name, mapped in [*((f"{n}.npy", a) for n, a in arrays.items()), *blobs.items()]:
+        if name == TAIL and name not in meta["sizes"]:
+            continue
         if whole or meta["sizes"][name.removesuffix(".npy")] <= VERIFY_FILE_UP_TO * share:
             verify_mapped(name, mapped, meta)
     table = {name: arrays.pop(name) for name in TABLE_ARRAYS}
@@ -155,9 +160,10 @@ def _load_generation(gen: Path, verify_all: bool = False, share: float = 1.0) ->
     stems = StemTable(Packed(blobs["stems.bin"], table["stem_ptr"]))
     articles = ArticleTable(Packed(blobs["articles.jsonl"], table["a_meta_ptr"]))
     article_ids = Packed(blobs["ids.bin"], table["a_id_ptr"])
+    texts = TextParts(blobs["texts.bin"], blobs[TAIL], (gen / "texts.bin", meta["sums"].get("texts.bin")))
     data = IndexData(
         arrays,
-        blobs["texts.bin"],
+        texts,
         vocabulary,
         stems,
         articles,
@@ -217,10 +223,21 @@ def save(folder: Path, data: IndexData) -> Path:
             with Summed(path) as out:
                 np.lib.format.write_array(out, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
             sizes[name], sums[f"{name}.npy"] = path.stat().st_size, out.crc
-        blobs["texts.bin"] = data.texts
-        for name in BLOBS:
+        texts = data.texts
+        if isinstance(texts, TextParts) and texts.source is not None and _linked(texts, tmp / "texts.bin"):
+            sizes["texts.bin"], sums["texts.bin"] = texts.split, texts.source[1]  # verified before it was kept
+            blobs[TAIL] = texts.tail
+        else:
+            blobs["texts.bin"] = texts
+        for name in [name for name in (*BLOBS, TAIL) if name in blobs]:
+            if name == TAIL and not len(blobs[name]):
+                continue
             with Summed(tmp / name) as out:
-                write_blob(out, blobs[name])
+                if isinstance(blobs[name], TextParts):  # base and tail end to end: the offsets stay right
+                    write_blob(out, blobs[name].base)
+                    write_blob(out, blobs[name].tail)
+                else:
+                    write_blob(out, blobs[name])
             sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
         skipped = {rel: stamp.as_dict() for rel, stamp in data.skipped.items()}
         stats = data.stats.as_dict() | ({} if data.impact_avgdl is None else {"impact_avgdl": data.impact_avgdl})
@@ -247,6 +264,22 @@ def save(folder: Path, data: IndexData) -> Path:
         raise
     remove_stale(folder, keep=gen)
     return gen
+
+
+def _linked(texts: TextParts, path: Path) -> bool:
+    """Whether the texts.bin ``texts`` were mapped from is now also ``path`` (a hard link: the new generation
+    shares the unchanged file rather than write it again). Not where the file is gone or is no longer what
+    was mapped (another size), or the file system has no hard links: the texts are then written."""
+    source, crc = texts.source  # type: ignore[misc]
+    if crc is None:
+        return False
+    try:
+        if os.lstat(source).st_size != texts.split:
+            return False
+        os.link(source, path, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        return False
+    return True
 
 
 def _tag_as_cache(indexes: Path) -> None:
