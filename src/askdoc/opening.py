@@ -23,6 +23,7 @@ from .index import Index
 from .listing import cache_root
 from .merging import Progress, rebuilt
 from .retrieval.retriever import check_engine
+from .store.data import DAMAGED
 
 log = logging.getLogger("askdoc")
 
@@ -220,9 +221,11 @@ def _locked_refresh(
     scanned = file_list(walk)
     # another process may have refreshed while we waited for the lock (a damaged index that nobody
     # replaced is not read twice: that would only repeat its warning)
-    if not rebuild and (data is not None or store.current_generation(folder) != seen):
-        moved_on = store.current_generation(folder) != seen
-        data = _load(folder)
+    current = store.current_generation(folder)
+    if not rebuild and (data is not None or current != seen):
+        moved_on = current != seen
+        if data is None or data.generation is None or data.generation != current or _marked(current):
+            data = _load(folder)  # (what was loaded is still what is committed, unmarked: not read again)
         if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
             again_walk = functools.partial(_walk_for, root, data, None, changed, select)
             walk = _settled(root, again_walk(), again_walk)
@@ -246,6 +249,11 @@ def _locked_refresh(
         return fresh  # not saved (askdoc index, whose job saving is, then fails)
     fresh.saved = True
     return fresh
+
+
+def _marked(generation: Path) -> bool:
+    """Whether a reader found damage in the generation since it was loaded (see IndexData.damaged)."""
+    return os.path.lexists(generation / DAMAGED)
 
 
 RACY_TICK_NS = 20_000_000  # the kernel stamps files from a coarse clock: a few ms a tick
