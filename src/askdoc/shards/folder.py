@@ -81,15 +81,7 @@ def open_sharded(
         _remove_shards(folder)
         manifest, rebuild = None, True
     changed = None if changed is None or rebuild else [os.path.abspath(path) for path in changed]
-    ahead = walk is None and (refresh or rebuild) and changed is None
-    if ahead:  # the walk in child processes while the shards load (see corpus.PendingScan)
-        walk = scan_in_background(root)
-    try:
-        loaded = [_preloaded(root, number, count, rebuild) for number in range(count)]
-        walk = _walked(root, walk) if (refresh or rebuild) and changed is None else None
-    finally:
-        if ahead and walk is not None and not isinstance(walk, Scan):
-            walk.close()
+    walk, loaded = _walked_and_loaded(root, count, walk, (refresh or rebuild) and changed is None, rebuild)
     if walk is not None:
         _assign(folder, walk, count)
     opened = [
@@ -117,6 +109,21 @@ def open_sharded(
     return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened), keep_average=keep,
                         reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
                                                                                 changed=changed))  # fmt: skip
+
+
+def _walked_and_loaded(root: Path, count: int, walk, walking: bool, rebuild: bool):
+    """The walk (``walking``: one is needed; ``walk``: one already started) and each shard's stored index,
+    loaded while forked walkers walk (see corpus.PendingScan) when no walk was started."""
+    ahead = walk is None and walking
+    if ahead:
+        walk = scan_in_background(root)
+    try:
+        loaded = [_preloaded(root, number, count, rebuild) for number in range(count)]
+        walk = _walked(root, walk) if walking else None
+    finally:
+        if ahead and walk is not None and not isinstance(walk, Scan):
+            walk.close()
+    return walk, loaded
 
 
 def _preloaded(root: Path, number: int, count: int, rebuild: bool) -> tuple[Any] | None:

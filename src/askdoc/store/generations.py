@@ -223,22 +223,7 @@ def save(folder: Path, data: IndexData) -> Path:
             with Summed(path) as out:
                 np.lib.format.write_array(out, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
             sizes[name], sums[f"{name}.npy"] = path.stat().st_size, out.crc
-        texts = data.texts
-        if isinstance(texts, TextParts) and texts.source is not None and _linked(texts, tmp / "texts.bin"):
-            sizes["texts.bin"], sums["texts.bin"] = texts.split, texts.source[1]  # verified before it was kept
-            blobs[TAIL] = texts.tail
-        else:
-            blobs["texts.bin"] = texts
-        for name in [name for name in (*BLOBS, TAIL) if name in blobs]:
-            if name == TAIL and not len(blobs[name]):
-                continue
-            with Summed(tmp / name) as out:
-                if isinstance(blobs[name], TextParts):  # base and tail end to end: the offsets stay right
-                    write_blob(out, blobs[name].base)
-                    write_blob(out, blobs[name].tail)
-                else:
-                    write_blob(out, blobs[name])
-            sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
+        _write_blobs(tmp, data.texts, blobs, sizes, sums)
         skipped = {rel: stamp.as_dict() for rel, stamp in data.skipped.items()}
         stats = data.stats.as_dict() | ({} if data.impact_avgdl is None else {"impact_avgdl": data.impact_avgdl})
         meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": stats, "readers": data.readers,
@@ -264,6 +249,26 @@ def save(folder: Path, data: IndexData) -> Path:
         raise
     remove_stale(folder, keep=gen)
     return gen
+
+
+def _write_blobs(tmp: Path, texts, blobs: dict, sizes: dict, sums: dict) -> None:
+    """Write the blobs and the texts, each with its size and CRC-32 noted; a texts.bin kept (see TextParts)
+    is linked, with the sum it was verified against, and only the texts after it are written."""
+    if isinstance(texts, TextParts) and texts.source is not None and _linked(texts, tmp / "texts.bin"):
+        sizes["texts.bin"], sums["texts.bin"] = texts.split, texts.source[1]  # verified before it was kept
+        blobs[TAIL] = texts.tail
+    else:
+        blobs["texts.bin"] = texts
+    for name in [name for name in (*BLOBS, TAIL) if name in blobs]:
+        if name == TAIL and not len(blobs[name]):
+            continue
+        with Summed(tmp / name) as out:
+            if isinstance(blobs[name], TextParts):  # base and tail end to end: the offsets stay right
+                write_blob(out, blobs[name].base)
+                write_blob(out, blobs[name].tail)
+            else:
+                write_blob(out, blobs[name])
+        sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
 
 
 def _linked(texts: TextParts, path: Path) -> bool:
@@ -300,7 +305,7 @@ def remove_stale(folder: Path, keep: Path | None) -> None:
     for path in folder.iterdir():
         if path == keep or path.name in ("CURRENT", "lock"):
             continue
-        if path.name.startswith("gen-") or path.name.startswith("CURRENT.tmp"):
+        if path.name.startswith(("gen-", "CURRENT.tmp", "folders.bin.tmp")):  # (the last: a walk's, see listing.py)
             remove(path)
 
 

@@ -40,7 +40,12 @@ class TextParts:
     def __len__(self) -> int:
         return self.split + len(self.tail)
 
+    def __bytes__(self) -> bytes:
+        return bytes(self.base) + bytes(self.tail)
+
     def __getitem__(self, key: slice) -> Any:
+        if not isinstance(key, slice):  # one byte
+            return self[key : key + 1][0]
         start, stop = key.start or 0, len(self) if key.stop is None else key.stop
         if start >= self.split:
             return self.tail[start - self.split : stop - self.split]
