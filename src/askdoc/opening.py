@@ -224,7 +224,7 @@ def _locked_refresh(
     current = store.current_generation(folder)
     if not rebuild and (data is not None or current != seen):
         moved_on = current != seen
-        if data is None or data.generation is None or data.generation != current or _marked(current):
+        if data is None or data.generation is None or data.generation != current or _marked(data.generation):
             data = _load(folder)  # (what was loaded is still what is committed, unmarked: not read again)
         if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
             again_walk = functools.partial(_walk_for, root, data, None, changed, select)

@@ -146,9 +146,9 @@ def scan(root: Path, part: tuple[int, int] = (0, 1), known: Listing | None = Non
             kept = _regular(folder, entry, found, real_root)
             if kept is not None:
                 _extend(columns, [prefix + entry.name], [kept])
-    found = Scan.of_columns(str(root.absolute()), *columns, walked_ns=walked_ns)
-    found.listing = listed
-    return found
+    walked = Scan.of_columns(str(root.absolute()), *columns, walked_ns=walked_ns)
+    walked.listing = listed
+    return walked
 
 
 def _extend(columns: tuple[list, ...], rels: list[str], stats: list[os.stat_result]) -> None:
@@ -253,6 +253,7 @@ def _walk(
             info = os.fstat(descriptor) if descriptor is not None else os.stat(folder)
             stamp = (info.st_ino, info.st_mtime_ns, info.st_ctime_ns)
             was = known.get(rel)
+            files: list[os.DirEntry] | tuple[str, ...]
             if was is not None and was[:3] == stamp:
                 files, folders = was.files, list(was.folders)
                 if folder is not top or part[0] == 0:

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 SEPARATOR = b"\0"
-Blob = bytes | bytearray | memoryview | np.ndarray  # bytes in memory, or a memory-mapped uint8 array
+Blob = Any  # bytes in memory, a memory-mapped uint8 array, or TextParts (a stored index's texts)
 
 
 def byte_view(blob: Any) -> memoryview:
