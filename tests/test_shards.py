@@ -316,3 +316,33 @@ def test_a_shard_refresh_keeps_the_stored_impacts_it_never_scores_with_and_answe
     sharded = open_sharded(root, 2)
     for question in [*questions[::4], "what did Volodin warn?", "harbour regatta"]:
         _same(one, sharded, question)
+
+
+def test_a_file_named_by_file_events_is_looked_at_by_its_shard_alone(tmp_path, monkeypatch):
+    """The other shards are loaded, not looked at (each looked at its stored files beside the path: ~0.1 s
+    a shard at 1M); a path that is gone or a folder is looked at by every shard."""
+    from askdoc import opening
+
+    root = tmp_path / "news"
+    questions = write_corpus(root, n_articles=60, seed=19)
+    open_sharded(root, 3)
+    looked: list[int] = []
+    real = opening.look_at
+    monkeypatch.setattr(opening, "look_at", lambda *a, **k: (looked.append(1), real(*a, **k))[1])
+    edited = root / "tech" / sorted(os.listdir(root / "tech"))[1]
+    edited.write_text("Volodin warned the council about the ferry budget.\n", "utf-8")
+    refreshed = open_sharded(root, 3, changed=[edited])
+    assert len(looked) == 1
+    deleted = root / "sport" / sorted(os.listdir(root / "sport"))[0]
+    deleted.unlink()
+    looked.clear()
+    again = open_sharded(root, 3, changed=[deleted, root / "business"])
+    assert len(looked) == 3
+    with monkeypatch.context() as elsewhere:
+        elsewhere.setenv("ASKDOC_CACHE_DIR", str(tmp_path / "one-index"))
+        one = askdoc.open(root)
+    for question in [*questions[::6], "what did Volodin warn?"]:
+        _same(one, again, question)
+    assert [h.article.id for h in refreshed.search("Volodin ferry", k=1)] == [
+        edited.relative_to(root).with_suffix("").as_posix()
+    ]

@@ -15,15 +15,17 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import numpy as np
 
 from .. import store
+from ..changed_paths import relative_paths
 from ..corpus import Scan, rescan, scan_in_background
 from ..errors import CorpusError
 from ..opening import cache_root, preload
-from .assign import assigned
+from .assign import assigned, shard_of
 from .index import ShardedIndex
 from .shard import Shard, shard_folder
 
@@ -84,16 +86,17 @@ def open_sharded(
     walk, loaded = _walked_and_loaded(root, count, walk, (refresh or rebuild) and changed is None, rebuild)
     if walk is not None:
         _assign(folder, walk, count)
+    named = _named_by_shard(root, changed, count) if changed is not None else [None] * count
     opened = [
         Shard.open(
             root,
             number,
             count,
-            refresh=refresh or rebuild,
+            refresh=(refresh or rebuild) and not (named[number] == [] and loaded[number] and loaded[number][0]),
             rebuild=rebuild,
             progress=progress,
             walk=walk,
-            changed=changed,
+            changed=named[number],
             loaded=loaded[number],
         )  # fmt: skip
         for number in range(count)
@@ -109,6 +112,25 @@ def open_sharded(
     return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened), keep_average=keep,
                         reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
                                                                                 changed=changed))  # fmt: skip
+
+
+def _named_by_shard(root: Path, paths: list[str], count: int) -> list[list[str]]:
+    """The paths file events named that each shard looks at: a regular file there now goes to its own shard
+    alone (the other shards, named nothing, are loaded and not looked at); a folder, a symlink, the corpus
+    itself or a path that is gone (a file, or a folder of files of any shard) goes to every shard."""
+    named: list[list[str]] = [[] for _ in range(count)]
+    for path in paths:
+        rels = relative_paths(root, [path])
+        if not rels:
+            continue  # outside the corpus, or hidden: no walk sees it
+        rel = next(iter(rels))
+        try:
+            regular = bool(rel) and S_ISREG(os.lstat(path).st_mode)
+        except OSError:
+            regular = False
+        for number in [shard_of(rel, count)] if regular else range(count):
+            named[number].append(path)
+    return named
 
 
 def _walked_and_loaded(root: Path, count: int, walk, walking: bool, rebuild: bool):
