@@ -43,7 +43,8 @@ def open_index(
     """Load the index of a corpus folder, refreshed for added, changed and deleted files.
 
     ``walk``: a walk of the corpus already started (``corpus.scan_in_background``, which the
-    askdoc command starts before it imports numpy). When another process is updating the index,
+    askdoc command starts before it imports numpy); without one, one is started here while the
+    stored index loads. When another process is updating the index,
     the last committed one is used at once with a warning that it may be stale, unless ``wait``
     (``askdoc index``: it waits, saying for whom). ``verify``: checksum every file of the stored
     index, however large (a load checks a large one only where that is cheap). ``changed``: only
