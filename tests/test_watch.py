@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 import askdoc
-from askdoc import changed_paths, changes, opening, watch
+from askdoc import changed_paths, opening, scanning, watch
 from conftest import write_corpus
 
 WAIT = 20.0  # seconds a test waits for a refresh before failing (a loaded machine; about 1 s is usual)
@@ -78,8 +78,9 @@ def walks(monkeypatch) -> list[str]:
         return real_scan(root, *args, **kwargs)
 
     monkeypatch.setattr(opening, "scan", recording_scan)
-    monkeypatch.setattr(changes, "scan", recording_scan)
+    monkeypatch.setattr(scanning, "scan", recording_scan)  # what corpus.rescan walks with
     monkeypatch.setattr(changed_paths, "scan", recording_scan)
+    monkeypatch.setenv("ASKDOC_NO_FORK", "1")  # every walk in this process, where it is seen (no forked walkers)
     return seen
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from stat import S_ISDIR, S_ISLNK, S_ISREG
 from typing import NamedTuple
 
-from .corpus import CACHE_SIGNATURE, CACHE_TAG, SUFFIXES, Scan, scan
+from .corpus import CACHE_SIGNATURE, CACHE_TAG, SUFFIXES, Scan, rescan, scan
 
 
 class Looked(NamedTuple):
@@ -65,7 +65,7 @@ def look_at(
     before = dict(zip(rels, zip(sizes, mtimes, inos, ctimes)))
     wanted = relative_paths(root, paths)
     if "" in wanted:  # the folder itself: look at everything (a walk)
-        walk = scan(root)
+        walk = rescan(root)
         now = dict(zip(walk.rels, _stamps_of(walk)))
         seen = {rel: now.get(rel) for rel in [*before, *now]}
         return _looked(root, before, walk.rels, now, seen, walk.walked_ns)

@@ -12,7 +12,7 @@ import numpy as np
 
 from . import datasets
 from .changed_paths import look_at
-from .corpus import FoundFile, Scan, scan
+from .corpus import FoundFile, Scan, rescan
 from .store import IndexData
 from .store.tables import FileList
 
@@ -61,7 +61,7 @@ def changes_since(index: Index, paths: Iterable[str] | None = None) -> Changes:
         looked = look_at(index.corpus, stored.rels(), *(column.tolist() for column in columns), paths=paths)
         reopened = tuple(rel for rel in again if rel not in looked.changed and rel not in looked.removed)
         return Changes(looked.added, looked.changed + reopened, looked.removed)
-    walk = scan(index.corpus)
+    walk = rescan(index.corpus)
     if stored.same_as(file_list(walk)) and not again:
         return Changes()
     found = stored_changes(data, walk)

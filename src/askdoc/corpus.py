@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
-import time
-from array import array
-from collections.abc import Iterator
-from operator import attrgetter
 from pathlib import Path
-from stat import S_ISLNK, S_ISREG
-from typing import NamedTuple
 
-from .errors import CorpusError
-from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, Unreadable, read_article, read_file, read_regular
+from . import listing
+from .formats import MAX_FILE_BYTES, SUFFIXES, SourceFile, read_article, read_file
 from .formats.text import article_from_text, decode
+from .listing import Listing
+from .scanning import CACHE_SIGNATURE, CACHE_TAG, COLUMNS, SEPARATOR_TEXT, FoundFile, Scan, rescan, scan
 
 log = logging.getLogger("askdoc")
-
-
-class FoundFile(NamedTuple):
-    """A file as the walk saw it: cheap to make for 100,000 files (no Path until it is read)."""
-
-    rel: str
-    location: str
-    size: int
-    mtime_ns: int
-    ino: int = 0
-    ctime_ns: int = 0
-
-    def source(self) -> SourceFile:
-        return SourceFile(self.rel, Path(self.location), self.size, self.mtime_ns, ino=self.ino)
 
 
 def sample_corpus() -> Path:
@@ -58,115 +41,6 @@ def scan_files(root: Path) -> list[FoundFile]:
     return scan(root).files()
 
 
-class Scan:
-    """The article files of a corpus as one walk saw them, packed: their paths relative to the corpus
-    (UTF-8, NUL between them), sizes, modification times, inodes and change times (native int64
-    bytes), and when the walk started (``walked_ns``: files changed within a tick before it are
-    "racy", see ``collection``). At 100,000 files,
-    telling whether anything changed is then a comparison of three buffers, with no object per file;
-    the columns are unpacked into lists only when something did change."""
-
-    def __init__(
-        self, root: str, blob: bytes = b"", sizes: bytes = b"", mtimes: bytes = b"", inos: bytes = b"",
-        ctimes: bytes = b"", walked_ns: int = 0,
-    ) -> None:  # fmt: skip
-        self.root = root  # absolute
-        self.blob = blob  # what tables.FileList stores: the same bytes, compared as they are
-        self.size_bytes = sizes
-        self.mtime_bytes = mtimes
-        self.ino_bytes = inos
-        self.ctime_bytes = ctimes
-        self.walked_ns = walked_ns
-
-    @classmethod
-    def of_columns(cls, root: str, rels: list[str], *columns: list[int], walked_ns: int = 0) -> Scan:
-        """From names and the columns sizes, mtimes, inodes, ctimes."""
-        blob = SEPARATOR_TEXT.join(rels).encode("utf-8", "surrogatepass")  # surrogatepass: odd names round-trip
-        packed = [array("q", column).tobytes() for column in columns] + [b""] * (len(_COLUMNS) - len(columns))
-        return cls(root, blob, packed[0], packed[1], packed[2], packed[3], walked_ns=walked_ns)
-
-    @classmethod
-    def joined(cls, root: str, parts: list[Scan]) -> Scan:
-        """The parts of a walk (``scan(root, (i, n))``), in order, as one."""
-        blob = SEPARATOR_TEXT.encode().join(part.blob for part in parts if len(part))
-        sizes, mtimes, inos, ctimes = (b"".join(getattr(p, name) for p in parts) for name in _COLUMNS)
-        return cls(root, blob, sizes, mtimes, inos, ctimes, walked_ns=min((p.walked_ns for p in parts), default=0))
-
-    def column(self, name: str) -> list[int]:
-        return array("q", getattr(self, name)).tolist()
-
-    def __len__(self) -> int:
-        return len(self.size_bytes) // 8
-
-    @property
-    def rels(self) -> list[str]:
-        return self.blob.decode("utf-8", "surrogatepass").split(SEPARATOR_TEXT) if len(self) else []
-
-    @property
-    def sizes(self) -> list[int]:
-        return array("q", self.size_bytes).tolist()
-
-    @property
-    def mtimes(self) -> list[int]:
-        return array("q", self.mtime_bytes).tolist()
-
-    def files(self) -> list[FoundFile]:
-        rels = self.rels
-        locations = [os.path.join(self.root, rel) for rel in rels]
-        inos, ctimes = self.column("ino_bytes"), self.column("ctime_bytes")
-        return list(map(FoundFile, rels, locations, self.sizes, self.mtimes, inos, ctimes))
-
-
-_COLUMNS = ("size_bytes", "mtime_bytes", "ino_bytes", "ctime_bytes")
-
-
-def scan(root: Path, part: tuple[int, int] = (0, 1)) -> Scan:
-    """Walk ``root``: each article file's path relative to it, size and modification time.
-
-    ``part=(i, n)`` walks the i-th of n slices of the top-level folders (the first also takes
-    the files at the top): the n parts, joined in order, are the whole walk.
-    """
-    root = Path(root)
-    if not root.is_dir():
-        raise CorpusError(f"corpus folder '{root}' does not exist or is not a folder")
-    real_root = root.resolve()
-    root_text = str(root)
-    walked_ns = time.time_ns()
-    rels: list[str] = []
-    sizes: list[int] = []
-    mtimes: list[int] = []
-    inos: list[int] = []
-    ctimes: list[int] = []
-    # Directory entries and one lstat per file: at 100,000 files the stats are most of the time a
-    # one-shot query spends before answering, so each folder's files go through comprehensions
-    # (about half the Python cost of a loop) and only an odd file (a symlink, a pipe) is looked at apart.
-    for folder, entries in _walk(root, part):
-        rel_folder = folder[len(root_text) + 1 :].replace(os.sep, "/")
-        prefix = f"{rel_folder}/" if rel_folder else ""
-        entries = [e for e in entries if e.name.lower().endswith(SUFFIXES) and e.name[0] != "."]
-        try:
-            stats = [entry.stat(follow_symlinks=False) for entry in entries]
-            regular = all(map(S_ISREG, [stat.st_mode for stat in stats]))
-        except OSError:  # a file vanished or cannot be read: one by one, to name it
-            stats, regular = [_stat_or_none(folder, entry) for entry in entries], False  # type: ignore[misc]
-        if regular:
-            rels.extend([prefix + entry.name for entry in entries])
-            sizes.extend([stat.st_size for stat in stats])
-            mtimes.extend([stat.st_mtime_ns for stat in stats])
-            inos.extend([stat.st_ino for stat in stats])
-            ctimes.extend([stat.st_ctime_ns for stat in stats])
-            continue
-        for entry, found in zip(entries, stats):
-            kept = _regular(folder, entry, found, real_root)
-            if kept is not None:
-                rels.append(prefix + entry.name)
-                sizes.append(kept.st_size)
-                mtimes.append(kept.st_mtime_ns)
-                inos.append(kept.st_ino)
-                ctimes.append(kept.st_ctime_ns)
-    return Scan.of_columns(str(root.absolute()), rels, sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
-
-
 class PendingScan:
     """A ``scan`` running in a forked child process while this one imports, loads and searches.
 
@@ -178,6 +52,8 @@ class PendingScan:
 
     def __init__(self, root: Path, parts: int = 2) -> None:
         self.root = str(Path(root).absolute())
+        self.where = listing.location(Path(root))
+        self.known = listing.load(self.where)  # read once, here: the children inherit it
         self.children: list[tuple[int, int]] = []  # (pid, read end of its pipe)
         for number in range(parts):  # two walkers: each stat waits on the kernel, and there are two cores
             read_end, write_end = os.pipe()
@@ -186,7 +62,7 @@ class PendingScan:
                 status = 1
                 try:
                     os.close(read_end)
-                    status = _send_scan(root, (number, parts), write_end)
+                    status = _send_scan(root, (number, parts), write_end, self.known)
                 finally:
                     os._exit(status)
             os.close(write_end)
@@ -194,8 +70,22 @@ class PendingScan:
 
     def result(self) -> Scan | None:
         walked = [_received(pid, fd, self.root) for pid, fd in self.children]
+        self.children = []
         parts = [part for part in walked if part is not None]
-        return Scan.joined(self.root, parts) if len(parts) == len(walked) else None
+        if len(parts) != len(walked):
+            return None
+        found = Scan.joined(self.root, parts)
+        listing.save(self.where, found.listing, self.known)
+        return found
+
+    def close(self) -> None:
+        """End the walkers whose result nobody will ask for (a caller that failed first): a child blocked
+        writing to a pipe nobody reads would stay."""
+        for pid, fd in self.children:
+            os.close(fd)  # its write fails, and it exits
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+        self.children = []
 
 
 def _received(pid: int, fd: int, root: str) -> Scan | None:
@@ -210,12 +100,16 @@ def _received(pid: int, fd: int, root: str) -> Scan | None:
     if status != 0 or len(data) < 24:
         return None
     count, size = int.from_bytes(data[:8], "little"), int.from_bytes(data[8:16], "little")
-    walked_ns = int.from_bytes(data[16:24], "little")
-    if len(data) != 24 + size + 8 * len(_COLUMNS) * count:
+    walked_ns, listed = int.from_bytes(data[16:24], "little"), int.from_bytes(data[24:32], "little")
+    if len(data) != 32 + size + 8 * len(COLUMNS) * count + listed:
         return None
-    stamps = 24 + size
+    stamps = 32 + size
     sizes, mtimes, inos, ctimes = (data[stamps + 8 * count * i : stamps + 8 * count * (i + 1)] for i in range(4))
-    part = Scan(root, data[24:stamps], sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
+    part = Scan(root, data[32:stamps], sizes, mtimes, inos, ctimes, walked_ns=walked_ns)
+    try:
+        part.listing = listing.decode(data[len(data) - listed :]) if listed else {}
+    except (ValueError, IndexError, UnicodeDecodeError):
+        return None
     return part if not count or part.blob.count(0) == count - 1 else None
 
 
@@ -248,7 +142,7 @@ def _walkers_for(root: Path) -> int:
     return 0
 
 
-def _send_scan(root: Path, part: tuple[int, int], fd: int) -> int:
+def _send_scan(root: Path, part: tuple[int, int], fd: int, known: Listing) -> int:
     logger = logging.getLogger("askdoc")
     warned: list[logging.LogRecord] = []
     logger.handlers, logger.propagate = [], False  # in the child only: the caller warns, once
@@ -258,129 +152,27 @@ def _send_scan(root: Path, part: tuple[int, int], fd: int) -> int:
             warned.append(record)
 
     logger.addHandler(Note())
-    found = scan(root, part)
+    found = scan(root, part, known)
     if warned:
         return 1
-    header = b"".join(n.to_bytes(8, "little") for n in (len(found), len(found.blob), found.walked_ns))
+    listed = listing.encode(found.listing) if found.listing else b""
+    header = b"".join(n.to_bytes(8, "little") for n in (len(found), len(found.blob), found.walked_ns, len(listed)))
     with os.fdopen(fd, "wb") as out:
-        out.write(b"".join([header, found.blob, *(getattr(found, name) for name in _COLUMNS)]))
+        out.write(b"".join([header, found.blob, *(getattr(found, name) for name in COLUMNS), listed]))
     return 0
 
 
-SEPARATOR_TEXT = "\0"  # file names never hold NUL
-
-
-def _stat_or_none(folder: str, entry: os.DirEntry) -> os.stat_result | None:
-    try:
-        return entry.stat(follow_symlinks=False)
-    except OSError as err:
-        log.warning("skipped %s: %s", os.path.join(folder, entry.name), err.strerror or err)
-        return None
-
-
-def _regular(folder: str, entry: os.DirEntry, stat: os.stat_result | None, real_root: Path) -> os.stat_result | None:
-    """The stat of a regular file (a symlink's inside the corpus followed), or None with a warning."""
-    if stat is None:
-        return None
-    path = os.path.join(folder, entry.name)
-    try:
-        if S_ISLNK(stat.st_mode):
-            # realpath, not Path.resolve: on Python 3.11 a symlink loop makes resolve() raise RuntimeError
-            if not Path(os.path.realpath(path)).is_relative_to(real_root):
-                log.warning("skipped %s: a symlink to outside the corpus", path)
-                return None
-            stat = os.stat(path)
-    except OSError as err:
-        log.warning("skipped %s: %s", path, err.strerror or err)
-        return None
-    if not S_ISREG(stat.st_mode):  # a named pipe would block the reader forever
-        log.warning("skipped %s: not a regular file", path)
-        return None
-    return stat
-
-
-# Each folder is opened once and its files are stat'ed relative to it (fstatat): the kernel then
-# looks up one name per file rather than the whole path, ~1 µs less of the ~5 µs a stat costs.
-_BY_DESCRIPTOR = os.scandir in os.supports_fd and os.stat in os.supports_dir_fd
-
-
-def _walk(root: Path, part: tuple[int, int] = (0, 1)) -> Iterator[tuple[str, list[os.DirEntry]]]:
-    """(folder, its file entries sorted by name), top-down and depth-first like os.walk, but with a stack
-    instead of recursion (os.walk overflows Python's stack on a tree ~1,000 folders deep), never
-    descending into hidden folders or following symlinked ones. The entries' ``stat()`` works until
-    the walk moves on to the next folder."""
-    top = str(root)
-    stack = [top]
-    while stack:
-        folder = stack.pop()
-        descriptor = None
-        try:
-            if _BY_DESCRIPTOR:
-                descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
-            with os.scandir(folder if descriptor is None else descriptor) as scan:
-                entries = list(scan)
-            if any(entry.name == CACHE_TAG for entry in entries) and _is_cache(os.path.join(folder, CACHE_TAG)):
-                continue  # askdoc's own indexes (a cache folder set inside the corpus), or another tool's cache
-            folders, files = _split(folder, entries)
-            if folder is top and part != (0, 1):
-                number, count = part
-                files = files if number == 0 else []
-                folders = folders[len(folders) * number // count : len(folders) * (number + 1) // count]
-            yield folder, files
-        except OSError as err:
-            log.warning("skipped %s: %s", err.filename or folder, err.strerror or err)
-            continue
-        finally:
-            if descriptor is not None:
-                os.close(descriptor)
-        stack.extend(os.path.join(folder, name) for name in reversed(folders))
-
-
-CACHE_TAG = "CACHEDIR.TAG"  # https://bford.info/cachedir/: backup tools skip such folders, and so does the walk
-CACHE_SIGNATURE = b"Signature: 8a477f597d28d172789f06886806bc55"
-
-
-def _is_cache(path: str) -> bool:
-    try:
-        return read_regular(Path(path), len(CACHE_SIGNATURE)).startswith(CACHE_SIGNATURE)
-    except Unreadable:  # a named pipe of that name is no tag, and is never waited on
-        return False
-
-
-def _split(folder: str, entries: list[os.DirEntry]) -> tuple[list[str], list[os.DirEntry]]:
-    """A folder's entries: the names of its subfolders to walk, and its other entries; both sorted."""
-    try:
-        folders = [
-            entry for entry in entries if entry.is_dir()
-        ]  # the kind the listing gave (a stat only for a symlink)
-    except OSError:
-        folders = [entry for entry in entries if _is_dir(entry)]
-    if folders:
-        chosen = {id(entry) for entry in folders}
-        entries = [entry for entry in entries if id(entry) not in chosen]
-    entries.sort(key=attrgetter("name"))
-    names = []
-    for entry in folders:
-        if entry.name.startswith("."):
-            continue
-        if entry.is_symlink():
-            log.warning("skipped %s: a symlinked folder (not followed)", os.path.join(folder, entry.name))
-        else:
-            names.append(entry.name)
-    return sorted(names), entries
-
-
-def _is_dir(entry: os.DirEntry) -> bool:
-    try:
-        return entry.is_dir()
-    except OSError:
-        return False
-
-
 __all__ = [
+    "CACHE_SIGNATURE",
+    "CACHE_TAG",
     "MAX_FILE_BYTES",
+    "SEPARATOR_TEXT",
     "SUFFIXES",
+    "FoundFile",
+    "Scan",
     "SourceFile",
+    "rescan",
+    "scan",
     "article_from_text",
     "decode",
     "find_files",

@@ -60,7 +60,9 @@ def _regular_file(location: str):
 def record_sums(walk: Scan) -> dict[str, list[int]]:
     """[size, CRC-32] of each JSON Lines file whose stamp is still the walk's: what ``appended`` checks.
     (A file changed since the walk has another stamp; it is read whole at the next refresh.)"""
-    sums = {}
+    sums: dict[str, list[int]] = {}
+    if not any(rel.lower().endswith(APPENDABLE) for rel in walk.rels):
+        return sums  # (no FoundFile made for each of 100,000 other files)
     for file in walk.files():
         if not file.rel.lower().endswith(APPENDABLE):
             continue

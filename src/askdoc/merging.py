@@ -24,7 +24,8 @@ from .formats import SourceFile, article_id_for, read_articles
 from .retrieval.table import pointers, term_max
 from .store import IndexData, SkippedFile
 from .store.checks import check_forward
-from .store.tables import ArticleTable, FileList, StemDict, byte_view
+from .store.files import crc_of_texts
+from .store.tables import ArticleTable, FileList, StemDict, TextParts, byte_view
 
 Progress = Callable[[int, int], None]  # (articles done, articles to read)
 PASSAGE_ARRAYS = ("p_start", "p_end", "p_paragraph", "p_heading_start", "p_heading_end", "p_len")
@@ -37,9 +38,13 @@ def rebuilt(
     progress: Progress | None,
     again: Iterable[str] = frozenset(),
     spill_to: Path | None = None,
+    keep_impacts: bool = False,
 ) -> IndexData:
     """The index of ``files``: unchanged articles of ``data`` kept, the others (and ``again``) read.
-    ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py)."""
+    ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py).
+    ``keep_impacts``: the stored impacts are never scored with (a shard's: a sharded search computes them
+    from ``post_tf`` with the whole collection's average length), so the kept postings keep theirs and the
+    new ones get theirs with the same average length (``impact_avgdl``), rather than all recomputed."""
     from .analysis import Analyzer  # reading and analysing: only when something must be (re)read
     from .build import Builder
 
@@ -53,7 +58,9 @@ def rebuilt(
         fresh = new = builder.finish()
         if data is not None and len(keep):  # unchanged articles keep their rows and postings
             check_forward(data.arrays["f_term"], len(data.vocab))
-            fresh = merged(data, keep, new)
+            impact_avgdl = data.impacts_avgdl() if keep_impacts else None
+            fresh = merged(data, keep, new, impact_avgdl)
+            fresh.impact_avgdl = impact_avgdl
             fresh.articles = [_Lines(data.articles)[number] for number in keep.tolist()] + list(new.articles)
     fresh.readers = formats.VERSION
     fresh.stems = StemDict(analyzer.stems)
@@ -135,11 +142,13 @@ def _file_renumbering(stored: FileList, numbers: dict[str, int]) -> np.ndarray:
 # -- the stored arrays and the new ones, merged ---------------------------------------------
 
 
-def merged(old: IndexData, keep: np.ndarray, new: IndexData) -> IndexData:
+def merged(old: IndexData, keep: np.ndarray, new: IndexData, impact_avgdl: float | None = None) -> IndexData:
     """``old``'s articles numbered in ``keep`` (ascending), then every article of ``new``.
 
     ``new`` was built with a vocabulary that extends ``old``'s (its first term ids are old's).
-    Articles' metadata, ids and files are left to the caller.
+    Articles' metadata, ids and files are left to the caller. ``impact_avgdl``: the average length
+    ``old``'s impacts were computed with, kept for its surviving postings and used for the new ones
+    (a shard's, see ``rebuilt``); None: every impact computed again with the new average length.
     """
     a, b = old.arrays, new.arrays
     kept_article = np.zeros(len(old.articles), dtype=bool)
@@ -158,19 +167,31 @@ def merged(old: IndexData, keep: np.ndarray, new: IndexData) -> IndexData:
             arrays[name] = np.concatenate([np.asarray(a[name])[alive], b[name]])
         arrays[ptr] = pointers(np.concatenate([counts[rows], np.diff(b[ptr])]))
     passage_number = (np.cumsum(kept) - 1).astype(np.int32)
-    arrays.update(_postings(a, b, kept, passage_number, n_kept, len(new.vocab)))
+    postings, alive, places = _postings(a, b, kept, passage_number, n_kept, len(new.vocab))
+    arrays.update(postings)
     n = len(arrays["p_article"])
     total_len = int(arrays["p_len"].sum())
-    arrays["post_impact"] = _impacts(arrays, total_len / n if n else 1.0, new.stats.params)
+    if impact_avgdl is None:
+        arrays["post_impact"] = _impacts(arrays, total_len / n if n else 1.0, new.stats.params)
+    else:
+        old_impact = np.asarray(a["post_impact"])
+        added = scoring.impacts(np.asarray(b["post_tf"]), np.asarray(b["p_len"])[np.asarray(b["post_doc"])],
+                                impact_avgdl, new.stats.params).astype(np.float32)  # fmt: skip
+        arrays["post_impact"] = np.insert(old_impact if alive is None else old_impact[alive], places, added)
     arrays["t_max"] = term_max(arrays["post_impact"], arrays["t_ptr"], arrays["df"])
     texts, starts, ends = _texts(old, keep, new)
     arrays["a_text_start"], arrays["a_text_end"] = starts, ends
     stats = dataclasses.replace(new.stats, n_passages=n, total_len=total_len)
-    return IndexData(arrays, texts, new.vocab, StemDict(), [], stats)
+    merged = IndexData(arrays, texts, new.vocab, StemDict(), [], stats)
+    if old.text_sums is not None:  # the kept texts' sums come with them (checked when the index was verified)
+        added = crc_of_texts(new.texts, new.arrays["a_text_start"], new.arrays["a_text_end"])
+        merged.text_sums = np.concatenate([np.asarray(old.text_sums)[keep], added]).astype(np.uint32)
+    return merged
 
 
-def _postings(a, b, kept: np.ndarray, passage_number: np.ndarray, n_kept: int, n_terms: int) -> dict:
-    """Each term's surviving old postings (renumbered), then its postings in the new passages.
+def _postings(a, b, kept: np.ndarray, passage_number: np.ndarray, n_kept: int, n_terms: int):
+    """Each term's surviving old postings (renumbered), then its postings in the new passages; and which old
+    postings survive (None: all) and where the new ones went in among them, for other columns of postings.
 
     The surviving postings are the old arrays compressed (they stay grouped by term, ascending);
     the new ones, few, are inserted after each term's run in one pass (np.insert).
@@ -192,7 +213,8 @@ def _postings(a, b, kept: np.ndarray, passage_number: np.ndarray, n_kept: int, n
     post_doc = np.insert(old_doc, places, (np.asarray(b["post_doc"]) + n_kept).astype(np.int32))
     post_tf = np.insert(old_tf, places, np.asarray(b["post_tf"], dtype=np.uint16))
     df = kept_counts + new_counts
-    return {"df": df.astype(np.int32), "t_ptr": pointers(df), "post_doc": post_doc, "post_tf": post_tf}
+    arrays = {"df": df.astype(np.int32), "t_ptr": pointers(df), "post_doc": post_doc, "post_tf": post_tf}
+    return arrays, (alive if len(dead) else None), places
 
 
 def _impacts(arrays: dict, avgdl: float, params: scoring.Params, chunk: int = 1 << 22) -> np.ndarray:
@@ -205,14 +227,48 @@ def _impacts(arrays: dict, avgdl: float, params: scoring.Params, chunk: int = 1 
     return out
 
 
-def _texts(old: IndexData, keep: np.ndarray, new: IndexData) -> tuple[bytes, np.ndarray, np.ndarray]:
-    """The kept articles' texts copied in runs of neighbours (not one slice each), then the new ones."""
+def _texts(old: IndexData, keep: np.ndarray, new: IndexData):
+    """The kept articles' texts and the new ones, and each article's offsets.
+
+    Where most of the stored texts.bin is still alive and the texts read since are few, texts.bin is
+    kept as it is (``TextParts``: the new generation links the file) and only the tail is new: the kept
+    articles of texts.bin keep their offsets, the others follow it. Otherwise all are copied into one,
+    in runs of neighbours (not one slice each).
+    """
     start, end = np.asarray(old.arrays["a_text_start"])[keep], np.asarray(old.arrays["a_text_end"])[keep]
-    lengths = np.concatenate([end - start, np.asarray(new.arrays["a_text_end"]) - new.arrays["a_text_start"]])
-    run_starts = np.flatnonzero(np.concatenate([[True], start[1:] != end[:-1]])) if len(keep) else np.zeros(0, int)
-    run_ends = np.append(run_starts[1:], len(keep))
-    source = byte_view(old.texts) if len(old.texts) else memoryview(b"")
-    pieces = [source[int(start[s]) : int(end[e - 1])] for s, e in zip(run_starts.tolist(), run_ends.tolist())]
-    texts = b"".join([*pieces, byte_view(new.texts)])  # straight from the mapped file: one copy, not two
+    new_lengths = np.asarray(new.arrays["a_text_end"]) - np.asarray(new.arrays["a_text_start"])
+    if isinstance(old.texts, TextParts) and old.texts.source is not None:
+        split = old.texts.split
+        in_base = end <= split
+        alive, moved = int((end - start)[in_base].sum()), int((end - start)[~in_base].sum())
+        if split - alive <= split * KEPT_GARBAGE and moved + len(new.texts) <= split * KEPT_TAIL:
+            tail_starts, tail_ends = start[~in_base], end[~in_base]
+            pieces = _runs(old.texts, tail_starts, tail_ends)
+            tail = b"".join([*pieces, byte_view(new.texts)]) if len(new.texts) or pieces else b""
+            offsets = split + pointers(np.concatenate([tail_ends - tail_starts, new_lengths]))
+            moved_count = len(tail_starts)
+            starts, ends = start.astype(np.int64), end.astype(np.int64)  # (copies)
+            starts[~in_base], ends[~in_base] = offsets[:moved_count], offsets[1 : moved_count + 1]
+            starts = np.concatenate([starts, offsets[moved_count:-1]])
+            ends = np.concatenate([ends, offsets[moved_count + 1 :]])
+            return TextParts(old.texts.base, tail, old.texts.source), starts, ends
+    lengths = np.concatenate([end - start, new_lengths])
+    texts = b"".join([*_runs(old.texts, start, end), byte_view(new.texts)])  # from the mapped file: one copy
     offsets = pointers(lengths)
     return texts, offsets[:-1], offsets[1:]
+
+
+KEPT_GARBAGE = 0.25  # texts.bin is kept while at most this share of it is texts no article has any more
+KEPT_TAIL = 0.25  # ... and the texts after it are at most this share of it
+
+
+def _runs(texts, start: np.ndarray, end: np.ndarray) -> list:
+    """The texts at these offsets (ascending), a slice per run of neighbours."""
+    if not len(start):
+        return []
+    run_starts = np.flatnonzero(np.concatenate([[True], start[1:] != end[:-1]]))
+    run_ends = np.append(run_starts[1:], len(start))
+    if isinstance(texts, TextParts):
+        return [texts[int(start[s]) : int(end[e - 1])] for s, e in zip(run_starts.tolist(), run_ends.tolist())]
+    source = byte_view(texts) if len(texts) else memoryview(b"")
+    return [source[int(start[s]) : int(end[e - 1])] for s, e in zip(run_starts.tolist(), run_ends.tolist())]

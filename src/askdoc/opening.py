@@ -16,23 +16,16 @@ import numpy as np
 from . import datasets, formats, store, timing
 from .changed_paths import look_at
 from .changes import file_list, openable_again, stored_changes
-from .corpus import PendingScan, Scan, default_corpus, scan
+from .corpus import PendingScan, Scan, default_corpus, rescan, scan, scan_in_background
 from .errors import CorpusError
 from .formats import FORMAT_NAMES
 from .index import Index
+from .listing import cache_root
 from .merging import Progress, rebuilt
 from .retrieval.retriever import check_engine
+from .store.data import DAMAGED
 
 log = logging.getLogger("askdoc")
-
-
-def cache_root() -> Path:
-    """Where indexes live: $ASKDOC_CACHE_DIR, else the user cache directory."""
-    if env := os.environ.get("ASKDOC_CACHE_DIR"):
-        return Path(env)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("askdoc", appauthor=False))
 
 
 def open_index(
@@ -50,7 +43,8 @@ def open_index(
     """Load the index of a corpus folder, refreshed for added, changed and deleted files.
 
     ``walk``: a walk of the corpus already started (``corpus.scan_in_background``, which the
-    askdoc command starts before it imports numpy). When another process is updating the index,
+    askdoc command starts before it imports numpy); without one, one is started here while the
+    stored index loads. When another process is updating the index,
     the last committed one is used at once with a warning that it may be stale, unless ``wait``
     (``askdoc index``: it waits, saying for whom). ``verify``: checksum every file of the stored
     index, however large (a load checks a large one only where that is cheap). ``changed``: only
@@ -71,8 +65,15 @@ def open_index(
         found = scan(root)
         built = rebuilt(None, found.files(), file_list(found), progress)
         return Index(built, engine=engine, corpus=root.resolve(), reopen=_opener(root, engine))
-    data = open_store(root, folder, refresh=refresh, rebuild=rebuild, progress=progress, walk=walk, wait=wait,
-                      verify=verify, changed=changed)  # fmt: skip
+    ahead = walk is None and (refresh or rebuild) and changed is None
+    if ahead:  # the walk in child processes while the stored index loads (see corpus.PendingScan)
+        walk = scan_in_background(root)
+    try:
+        data = open_store(root, folder, refresh=refresh, rebuild=rebuild, progress=progress, walk=walk, wait=wait,
+                          verify=verify, changed=changed)  # fmt: skip
+    finally:
+        if ahead and walk is not None:
+            walk.close()
     if data.n_passages == 0:
         raise CorpusError(f"corpus folder '{root}' has no readable articles ({FORMAT_NAMES})")
     return Index(data, engine=engine, corpus=root.resolve(), location=folder, reopen=_opener(root, engine))
@@ -91,24 +92,32 @@ def open_store(
     changed: Iterable[str] | None = None,
     select: Callable[[Scan], Scan] | None = None,
     share: float = 1.0,
+    keep_impacts: bool = False,
+    loaded: tuple[store.IndexData | None] | None = None,
 ) -> store.IndexData:
     """The index data stored in ``folder`` for the corpus ``root``, refreshed (see ``open_index``).
 
     ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default;
-    ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``).
+    ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``); ``keep_impacts``:
+    its impacts are never scored with (a shard's), and a refresh keeps them (see ``merging.rebuilt``);
+    ``loaded``: what ``preload`` gave for ``folder`` (while the walk ran).
     """
-    if note := store.made_private(folder):
-        log.warning("%s", note)
-    data: store.IndexData | None = None
-    with timing.stage("load index"):
-        data = None if rebuild else _load(folder, verify=verify, share=share)
+    data = loaded[0] if loaded is not None else None if rebuild else preload(folder, verify=verify, share=share)
     if data is not None and data.readers != formats.VERSION:
         data, rebuild = None, True  # articles were read by other readers: read them all again
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
             changed = None if changed is None else list(changed)
-            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all)
+            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all, keep_impacts)
     return data
+
+
+def preload(folder: Path, verify: bool = False, share: float = 1.0) -> store.IndexData | None:
+    """The index stored in ``folder`` (see ``open_store``), or None when there is none or it is damaged."""
+    if note := store.made_private(folder):
+        log.warning("%s", note)
+    with timing.stage("load index"):
+        return _load(folder, verify=verify, share=share)
 
 
 def _all(walk: Scan) -> Scan:
@@ -160,6 +169,7 @@ def _refresh(
     wait: bool = True,
     changed: list[str] | None = None,
     select: Callable[[Scan], Scan] = _all,
+    keep_impacts: bool = False,
 ) -> store.IndexData:
     walk = _walk_for(root, data, pending, changed, select)
     again = openable_again(root, data)
@@ -170,7 +180,7 @@ def _refresh(
     if changed is not None:
         look_again = functools.partial(_walk_for, root, data, None, changed, select)
     else:
-        look_again = None if select is _all else lambda: select(scan(root))
+        look_again = None if select is _all else lambda: select(rescan(root))
     walk = _settled(root, walk, look_again)
     seen = store.current_generation(folder)
     try:
@@ -188,10 +198,11 @@ def _refresh(
                     return data
                 log.warning("waiting for another askdoc (%s), which is updating this index", holder)
                 locked.enter_context(store.write_lock(folder))
-            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed, select)
+            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed, select, keep_impacts)
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
-        fresh = rebuilt(data, walk.files(), file_list(walk), progress, openable_again(root, data))
+        fresh = rebuilt(data, walk.files(), file_list(walk), progress, openable_again(root, data),
+                        keep_impacts=keep_impacts)  # fmt: skip
         return fresh  # (not saved)
 
 
@@ -205,14 +216,17 @@ def _locked_refresh(
     seen,
     changed: list[str] | None = None,
     select: Callable[[Scan], Scan] = _all,
+    keep_impacts: bool = False,
 ) -> store.IndexData:
     """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken)."""
     scanned = file_list(walk)
     # another process may have refreshed while we waited for the lock (a damaged index that nobody
     # replaced is not read twice: that would only repeat its warning)
-    if not rebuild and (data is not None or store.current_generation(folder) != seen):
-        moved_on = store.current_generation(folder) != seen
-        data = _load(folder)
+    current = store.current_generation(folder)
+    if not rebuild and (data is not None or current != seen):
+        moved_on = current != seen
+        if data is None or data.generation is None or data.generation != current or _marked(data.generation):
+            data = _load(folder)  # (what was loaded is still what is committed, unmarked: not read again)
         if changed is not None and moved_on:  # the paths are looked at again beside what is stored now
             again_walk = functools.partial(_walk_for, root, data, None, changed, select)
             walk = _settled(root, again_walk(), again_walk)
@@ -226,7 +240,7 @@ def _locked_refresh(
         except store.CorruptIndex as err:
             log.warning("%s", unusable(folder, err))
             data = None
-    fresh = rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder)
+    fresh = rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder, keep_impacts=keep_impacts)
     fresh.records = datasets.record_sums(walk)
     try:
         with timing.stage("save index"):
@@ -236,6 +250,11 @@ def _locked_refresh(
         return fresh  # not saved (askdoc index, whose job saving is, then fails)
     fresh.saved = True
     return fresh
+
+
+def _marked(generation: Path) -> bool:
+    """Whether a reader found damage in the generation since it was loaded (see IndexData.damaged)."""
+    return os.path.lexists(generation / DAMAGED)
 
 
 RACY_TICK_NS = 20_000_000  # the kernel stamps files from a coarse clock: a few ms a tick
@@ -258,7 +277,7 @@ def _settled(root: Path, walk: Scan, look_again: Callable[[], Scan] | None = Non
         if pause > COARSE_TICK_NS:  # a change time in the future: the clock was set back, no tick to wait out
             return walk
         time.sleep(max(pause, 0) / 1e9)
-        walk = look_again() if look_again is not None else scan(root)
+        walk = look_again() if look_again is not None else rescan(root)
     return walk
 
 
@@ -271,7 +290,7 @@ def _walk_for(root: Path, data: store.IndexData | None, pending, changed: Iterab
         return select(look_at(root, stored.rels(), *(column.tolist() for column in columns), paths=changed).scan)
     walk = pending.result() if pending is not None else None
     if walk is None or walk.root != str(root.absolute()):
-        walk = scan(root)
+        walk = rescan(root)
     return select(walk)
 
 

@@ -119,8 +119,20 @@ def stats(**change):
         (stats(k1=-50), True, "k1 = -50 is out of range"),
         (stats(b=float("nan")), True, "b = nan is out of range"),
         (stats(k1=1e300), True, "out of range"),
+        (stats(impact_avgdl=-3.0), True, "impact_avgdl = -3.0 is not a length"),
+        (stats(impact_avgdl=float("nan")), True, "impact_avgdl = nan is not a length"),
     ],
-    ids=["posting-elsewhere", "impact-1e30", "impact-1e30-resealed", "k1", "k1-resealed", "b-nan", "k1-huge"],
+    ids=[
+        "posting-elsewhere",
+        "impact-1e30",
+        "impact-1e30-resealed",
+        "k1",
+        "k1-resealed",
+        "b-nan",
+        "k1-huge",
+        "impact-avgdl-negative",
+        "impact-avgdl-nan",
+    ],  # fmt: skip
 )
 def test_changed_postings_impacts_and_parameters_are_caught(tmp_path, caplog, damage, sealed, says):
     root = corpus(tmp_path)

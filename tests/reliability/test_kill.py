@@ -112,12 +112,12 @@ real_rename, real_replace, real_save = os.rename, os.replace, np.lib.format.writ
 saves = []
 if point == "mid-write":
     np.lib.format.write_array = lambda *a, **k: die() if len(saves) == 7 else (saves.append(1), real_save(*a, **k))
-elif point == "before-rename":
-    os.rename = die
+elif point == "before-rename":  # (the generation's rename and CURRENT's replace: not the walk's listing's)
+    os.rename = lambda *a: die() if "gen-" in str(a[1]) else real_rename(*a)
 elif point == "after-rename":
-    os.rename = lambda *a: (real_rename(*a), die())
+    os.rename = lambda *a: (real_rename(*a), die() if "gen-" in str(a[1]) else None)
 elif point == "after-current":
-    os.replace = lambda *a: (real_replace(*a), die())
+    os.replace = lambda *a: (real_replace(*a), die() if str(a[1]).endswith("CURRENT") else None)
 elif point == "before-cleanup":
     generations.remove_stale = die
 askdoc.open(sys.argv[1])

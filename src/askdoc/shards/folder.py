@@ -15,17 +15,19 @@ import logging
 import os
 import shutil
 from pathlib import Path
+from stat import S_ISREG
 from typing import Any
 
 import numpy as np
 
 from .. import store
-from ..corpus import scan
+from ..changed_paths import relative_paths
+from ..corpus import Scan, rescan, scan_in_background
 from ..errors import CorpusError
-from ..opening import cache_root
-from .assign import assigned
+from ..opening import cache_root, preload
+from .assign import assigned, shard_of
 from .index import ShardedIndex
-from .shard import Shard
+from .shard import Shard, shard_folder
 
 log = logging.getLogger("askdoc")
 
@@ -81,19 +83,21 @@ def open_sharded(
         _remove_shards(folder)
         manifest, rebuild = None, True
     changed = None if changed is None or rebuild else [os.path.abspath(path) for path in changed]
-    walk = _walked(root, walk) if (refresh or rebuild) and changed is None else None
+    walk, loaded = _walked_and_loaded(root, count, walk, (refresh or rebuild) and changed is None, rebuild)
     if walk is not None:
         _assign(folder, walk, count)
+    named = _named_by_shard(root, changed, count) if changed is not None else [None] * count
     opened = [
         Shard.open(
             root,
             number,
             count,
-            refresh=refresh or rebuild,
+            refresh=(refresh or rebuild) and not (named[number] == [] and loaded[number] and loaded[number][0]),
             rebuild=rebuild,
             progress=progress,
             walk=walk,
-            changed=changed,
+            changed=named[number],
+            loaded=loaded[number],
         )  # fmt: skip
         for number in range(count)
     ]
@@ -110,6 +114,49 @@ def open_sharded(
                                                                                 changed=changed))  # fmt: skip
 
 
+def _named_by_shard(root: Path, paths: list[str], count: int) -> list[list[str]]:
+    """The paths file events named that each shard looks at: a regular file there now goes to its own shard
+    alone (the other shards, named nothing, are loaded and not looked at); a folder, a symlink, the corpus
+    itself or a path that is gone (a file, or a folder of files of any shard) goes to every shard."""
+    named: list[list[str]] = [[] for _ in range(count)]
+    for path in paths:
+        rels = relative_paths(root, [path])
+        if not rels:
+            continue  # outside the corpus, or hidden: no walk sees it
+        rel = next(iter(rels))
+        try:
+            regular = bool(rel) and S_ISREG(os.lstat(path).st_mode)
+        except OSError:
+            regular = False
+        for number in [shard_of(rel, count)] if regular else range(count):
+            named[number].append(path)
+    return named
+
+
+def _walked_and_loaded(root: Path, count: int, walk, walking: bool, rebuild: bool):
+    """The walk (``walking``: one is needed; ``walk``: one already started) and each shard's stored index,
+    loaded while forked walkers walk (see corpus.PendingScan) when no walk was started."""
+    ahead = walk is None and walking
+    if ahead:
+        walk = scan_in_background(root)
+    try:
+        loaded = [_preloaded(root, number, count, rebuild) for number in range(count)]
+        walk = _walked(root, walk) if walking else None
+    finally:
+        if ahead and walk is not None and not isinstance(walk, Scan):
+            walk.close()
+    return walk, loaded
+
+
+def _preloaded(root: Path, number: int, count: int, rebuild: bool) -> tuple[Any] | None:
+    """Shard ``number``'s stored index, loaded (see ``opening.preload``); None to rebuild it or when it has
+    no folder yet (``Shard.open`` says so)."""
+    folder = shard_folder(root, number)
+    if rebuild or not folder.is_dir():
+        return None
+    return (preload(folder, share=1 / count),)
+
+
 def _keep_average(root: Path, count: int, generations: list, value: float) -> None:
     """The mean idf, read from every vocabulary when a question first needs it, kept for these generations."""
     if read_manifest(root) == {"count": count, "generations": generations, "idf_average": None}:
@@ -119,7 +166,7 @@ def _keep_average(root: Path, count: int, generations: list, value: float) -> No
 def _walked(root: Path, pending):
     """The walk ``pending`` made (``corpus.scan_in_background``, the askdoc command's), else a walk now."""
     walk = pending.result() if pending is not None else None
-    return walk if walk is not None and walk.root == str(root.absolute()) else scan(root)
+    return walk if walk is not None and walk.root == str(root.absolute()) else rescan(root)
 
 
 def _assign(folder: Path, walk, count: int) -> None:

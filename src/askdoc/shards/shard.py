@@ -65,8 +65,10 @@ class Shard:
 
     @classmethod
     def open(cls, corpus, number: int, count: int, *, refresh: bool = True, rebuild: bool = False,
-             progress=None, wait: bool = True, walk: Scan | None = None, changed=None) -> Shard:  # fmt: skip
-        """Build, refresh or load the shard (``walk``: a walk of the whole corpus already made)."""
+             progress=None, wait: bool = True, walk: Scan | None = None, changed=None,
+             loaded: tuple[Any] | None = None) -> Shard:  # fmt: skip
+        """Build, refresh or load the shard (``walk``: a walk of the whole corpus already made; ``loaded``:
+        its stored index as ``opening.preload`` gave it)."""
         root = Path(corpus).resolve()
         if not root.is_dir():
             raise CorpusError(f"corpus folder '{corpus}' does not exist or is not a folder")
@@ -77,7 +79,7 @@ class Shard:
         data = open_store(
             root, folder, refresh=refresh, rebuild=rebuild, progress=progress, wait=wait,
             walk=_Ready(walk) if walk is not None else None, changed=changed,  # type: ignore[arg-type]
-            select=lambda scan: select(scan, number, count), share=1 / count,
+            select=lambda scan: select(scan, number, count), share=1 / count, keep_impacts=True, loaded=loaded,
         )  # fmt: skip
         return cls(Index(data, corpus=root, location=folder), number, count, folder)
 
@@ -262,7 +264,7 @@ class Shard:
         ``paths``: only these absolute paths can have changed, looked at beside the shard's files)."""
         from ..changed_paths import look_at
         from ..changes import file_list, stored_changes
-        from ..corpus import scan
+        from ..corpus import rescan
 
         assert self.index.corpus is not None
         if paths is not None:
@@ -272,7 +274,7 @@ class Shard:
             looked = look_at(self.index.corpus, stored.rels(), *(c.tolist() for c in columns), paths=paths)
             kinds = (looked.added, looked.changed, looked.removed)
             return Changes(*(tuple(r for r in rels if shard_of(r, self.count) == self.number) for rels in kinds))
-        mine_walk = select(walk if walk is not None else scan(self.index.corpus), self.number, self.count)
+        mine_walk = select(walk if walk is not None else rescan(self.index.corpus), self.number, self.count)
         stored = self.data.files
         if stored is not None and stored.same_as(file_list(mine_walk)):
             return Changes()

@@ -4,6 +4,7 @@ in memory (``data``)."""
 
 from __future__ import annotations
 
+from ..listing import index_dir_for  # numpy-free: the walk finds its listing in the index folder
 from ..retrieval.table import Stats
 from .cache import lock_holder, made_private, unsafe, write_lock
 from .checks import CorruptIndex, IndexDamaged, OlderIndex, check_forward
@@ -13,7 +14,6 @@ from .generations import (
     FORMAT_VERSION,
     TABLE_ARRAYS,
     current_generation,
-    index_dir_for,
     load,
     remove_stale,
     save,

@@ -161,6 +161,9 @@ def check_parameters(stats: dict) -> None:
         value = stats.get(key, low)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
             raise CorruptIndex(f"its BM25 parameter {key} = {value!r} is out of range")
+    found = stats.get("impact_avgdl", 1.0)  # a shard's, when its impacts were kept through a refresh
+    if isinstance(found, bool) or not isinstance(found, (int, float)) or not 0 < found < float("inf"):
+        raise CorruptIndex(f"its impact_avgdl = {found!r} is not a length")
     for key in ("n_passages", "total_len"):
         value = stats.get(key, 0)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:

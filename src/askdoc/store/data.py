@@ -68,6 +68,9 @@ class IndexData:
     records: dict[str, Any] = field(default_factory=dict)  # record files' sums, to read only lines added
     saved: bool = False  # stored as it is (False: built in memory, or its folder could not be written)
     stored_tables: tuple[Vocabulary, StemTable] | None = None  # a loaded index's own tables
+    # the average passage length its impacts were computed with, when not its own (a shard refreshed:
+    # its impacts are never scored with, see merging.rebuilt); None: its own, as a build computes them
+    impact_avgdl: float | None = None
 
     def article_text(self, number: int) -> bytes:
         """An article's stored text (UTF-8), checked against its CRC-32 when it has one.
@@ -95,6 +98,13 @@ class IndexData:
             with contextlib.suppress(OSError):
                 os.close(create(self.generation / DAMAGED))
         raise IndexDamaged(f"the stored index is damaged ({what}); it is rebuilt on the next run")
+
+    def impacts_avgdl(self) -> float:
+        """The average passage length its stored impacts were computed with."""
+        if self.impact_avgdl is not None:
+            return self.impact_avgdl
+        n = self.stats.n_passages
+        return self.stats.total_len / n if n else 1.0  # as a build computes it
 
     def ids(self) -> Sequence[str]:
         return self.article_ids if self.article_ids is not None else [meta["id"] for meta in self.articles]

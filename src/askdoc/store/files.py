@@ -19,7 +19,7 @@ import numpy as np
 from .cache import create, open_regular
 from .checks import CorruptIndex
 from .data import IndexData
-from .tables import byte_view
+from .tables import TextParts, byte_view
 
 WRITE_PIECE = 1 << 24  # bytes of a memory-mapped blob written at a time
 
@@ -127,11 +127,25 @@ class Summed:
 
 
 def text_sums(data: IndexData) -> np.ndarray:
-    """Each article's text's CRC-32."""
-    view = byte_view(data.texts) if len(data.texts) else memoryview(b"")
-    starts, ends = np.asarray(data.arrays["a_text_start"]).tolist(), np.asarray(data.arrays["a_text_end"]).tolist()
+    """Each article's text's CRC-32 (those a refresh kept come with the index: ``data.text_sums``)."""
+    n = len(data.arrays["a_text_start"])
+    if data.text_sums is not None and len(data.text_sums) == n:
+        return np.asarray(data.text_sums, dtype=np.uint32)
+    return crc_of_texts(data.texts, data.arrays["a_text_start"], data.arrays["a_text_end"])
+
+
+def crc_of_texts(texts, starts, ends) -> np.ndarray:
+    """The CRC-32 of each text, at these offsets in ``texts`` (bytes, a mapped blob or TextParts)."""
+    if isinstance(texts, TextParts):
+        view = lambda start, end: texts[start:end]  # noqa: E731
+    else:
+        whole = byte_view(texts) if len(texts) else memoryview(b"")
+        view = lambda start, end: whole[start:end]  # noqa: E731
     crc = zlib.crc32
-    return np.array([crc(view[start:end]) for start, end in zip(starts, ends)], dtype=np.uint32)
+    return np.array(
+        [crc(view(start, end)) for start, end in zip(np.asarray(starts).tolist(), np.asarray(ends).tolist())],
+        dtype=np.uint32,
+    )
 
 
 def line_sums(blob: bytes, ptr: np.ndarray) -> np.ndarray:

@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..listing import sha1  # noqa: F401  (moved there, numpy-free; askdoc.cluster imports it from here)
 from ..retrieval.table import PASSAGE_ARRAYS, Stats
 from .cache import create, make_private, read_regular, remove, write_lock
 from .checks import CorruptIndex, OlderIndex, check_parameters, check_pointers, check_shapes, check_tables, check_values
@@ -49,7 +50,7 @@ from .files import (
     write_json,
 )
 from .packing import pack_tables
-from .tables import ArticleTable, FileList, Packed, StemTable, Vocabulary
+from .tables import ArticleTable, FileList, Packed, StemTable, TextParts, Vocabulary
 
 ARRAYS = PASSAGE_ARRAYS  # name -> dtype; every array an index holds (declared with the table that reads them)
 FORMAT_VERSION = 9
@@ -71,25 +72,10 @@ TABLE_ARRAYS: dict[str, str] = {
     "a_meta_crc": "uint32",  # each article's metadata line's CRC-32: checked whenever it is parsed
 }
 BLOBS = ("texts.bin", "vocab.bin", "stems.bin", "articles.jsonl", "ids.bin", "files.bin")
+TAIL = "texts-tail.bin"  # the texts read since texts.bin was written, when a refresh kept texts.bin (see TextParts)
 VERIFY_WHOLE_UP_TO = 48 << 20  # a generation this size is checksummed whole at each load (~30 ms)
 VERIFY_FILE_UP_TO = 1 << 20  # in a larger one, each file this size; the rest by verify()
 META_LIMIT = 256 << 20  # meta.json larger than this is not read (a planted /dev/zero would fill memory)
-
-
-def index_dir_for(corpus: Path, cache_root: Path) -> Path:
-    corpus = corpus.resolve()
-    digest = sha1(str(corpus).encode("utf-8", "surrogateescape")).hexdigest()[:12]
-    slug = "".join(c if c.isalnum() else "-" for c in corpus.name)[:40] or "root"
-    return cache_root / "indexes" / f"{slug}-{digest}"
-
-
-def sha1(data: bytes):
-    """CPython's own SHA-1 (``import hashlib`` loads OpenSSL too: ~3 ms of every one-shot query)."""
-    try:
-        from _sha1 import sha1
-    except ImportError:  # a Python built without it
-        from hashlib import sha1
-    return sha1(data)
 
 
 def current_generation(folder: Path) -> Path | None:
@@ -148,9 +134,13 @@ def _meta_sum(meta: dict) -> int:
 def _load_generation(gen: Path, verify_all: bool = False, share: float = 1.0) -> IndexData:
     meta = _meta(gen)
     arrays = {name: mapped_array(gen, name, dtype, meta) for name, dtype in (ARRAYS | TABLE_ARRAYS).items()}
-    blobs = {name: mapped_blob(gen, name, meta["sizes"][name]) for name in BLOBS}
+    blobs = {name: mapped_blob(gen, name, meta["sizes"][name]) for name in (*BLOBS, TAIL) if name in meta["sizes"]}
+    if TAIL not in blobs:  # a generation whose texts are all in texts.bin (any a build writes)
+        blobs[TAIL] = b""
     whole = verify_all or sum(meta["sizes"].values()) <= VERIFY_WHOLE_UP_TO * share
     for name, mapped in [*((f"{n}.npy", a) for n, a in arrays.items()), *blobs.items()]:
+        if name == TAIL and name not in meta["sizes"]:
+            continue
         if whole or meta["sizes"][name.removesuffix(".npy")] <= VERIFY_FILE_UP_TO * share:
             verify_mapped(name, mapped, meta)
     table = {name: arrays.pop(name) for name in TABLE_ARRAYS}
@@ -170,9 +160,10 @@ def _load_generation(gen: Path, verify_all: bool = False, share: float = 1.0) ->
     stems = StemTable(Packed(blobs["stems.bin"], table["stem_ptr"]))
     articles = ArticleTable(Packed(blobs["articles.jsonl"], table["a_meta_ptr"]))
     article_ids = Packed(blobs["ids.bin"], table["a_id_ptr"])
+    texts = TextParts(blobs["texts.bin"], blobs[TAIL], (gen / "texts.bin", meta["sums"].get("texts.bin")))
     data = IndexData(
         arrays,
-        blobs["texts.bin"],
+        texts,
         vocabulary,
         stems,
         articles,
@@ -188,6 +179,7 @@ def _load_generation(gen: Path, verify_all: bool = False, share: float = 1.0) ->
         records=meta["records"],
         saved=True,
         stored_tables=(vocabulary, stems),
+        impact_avgdl=meta["stats"].get("impact_avgdl"),
     )
     articles.check = functools.partial(data.check_meta, table["a_meta_crc"])
     check_shapes(data)
@@ -231,13 +223,10 @@ def save(folder: Path, data: IndexData) -> Path:
             with Summed(path) as out:
                 np.lib.format.write_array(out, np.ascontiguousarray(array, dtype=dtype), allow_pickle=False)
             sizes[name], sums[f"{name}.npy"] = path.stat().st_size, out.crc
-        blobs["texts.bin"] = data.texts
-        for name in BLOBS:
-            with Summed(tmp / name) as out:
-                write_blob(out, blobs[name])
-            sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
+        _write_blobs(tmp, data.texts, blobs, sizes, sums)
         skipped = {rel: stamp.as_dict() for rel, stamp in data.skipped.items()}
-        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": data.stats.as_dict(), "readers": data.readers,
+        stats = data.stats.as_dict() | ({} if data.impact_avgdl is None else {"impact_avgdl": data.impact_avgdl})
+        meta = {"format": FORMAT_VERSION, "sizes": sizes, "stats": stats, "readers": data.readers,
                 "skipped": skipped, "records": data.records, "sums": sums}  # fmt: skip
         meta["check"] = _meta_sum(json.loads(json.dumps(meta)))  # as it reads back (tuples become lists)
         write_json(tmp / "meta.json", meta)
@@ -262,6 +251,42 @@ def save(folder: Path, data: IndexData) -> Path:
     return gen
 
 
+def _write_blobs(tmp: Path, texts, blobs: dict, sizes: dict, sums: dict) -> None:
+    """Write the blobs and the texts, each with its size and CRC-32 noted; a texts.bin kept (see TextParts)
+    is linked, with the sum it was verified against, and only the texts after it are written."""
+    if isinstance(texts, TextParts) and texts.source is not None and _linked(texts, tmp / "texts.bin"):
+        sizes["texts.bin"], sums["texts.bin"] = texts.split, texts.source[1]  # verified before it was kept
+        blobs[TAIL] = texts.tail
+    else:
+        blobs["texts.bin"] = texts
+    for name in [name for name in (*BLOBS, TAIL) if name in blobs]:
+        if name == TAIL and not len(blobs[name]):
+            continue
+        with Summed(tmp / name) as out:
+            if isinstance(blobs[name], TextParts):  # base and tail end to end: the offsets stay right
+                write_blob(out, blobs[name].base)
+                write_blob(out, blobs[name].tail)
+            else:
+                write_blob(out, blobs[name])
+        sizes[name], sums[name] = (tmp / name).stat().st_size, out.crc
+
+
+def _linked(texts: TextParts, path: Path) -> bool:
+    """Whether the texts.bin ``texts`` were mapped from is now also ``path`` (a hard link: the new generation
+    shares the unchanged file rather than write it again). Not where the file is gone or is no longer what
+    was mapped (another size), or the file system has no hard links: the texts are then written."""
+    source, crc = texts.source  # type: ignore[misc]
+    if crc is None:
+        return False
+    try:
+        if os.lstat(source).st_size != texts.split:
+            return False
+        os.link(source, path, follow_symlinks=False)
+    except (OSError, NotImplementedError):
+        return False
+    return True
+
+
 def _tag_as_cache(indexes: Path) -> None:
     """Mark the folder of indexes with a CACHEDIR.TAG: corpus walks (ours, if the cache is set inside a
     corpus) and backup tools leave it out."""
@@ -280,7 +305,7 @@ def remove_stale(folder: Path, keep: Path | None) -> None:
     for path in folder.iterdir():
         if path == keep or path.name in ("CURRENT", "lock"):
             continue
-        if path.name.startswith("gen-") or path.name.startswith("CURRENT.tmp"):
+        if path.name.startswith(("gen-", "CURRENT.tmp", "folders.bin.tmp")):  # (the last: a walk's, see listing.py)
             remove(path)
 
 

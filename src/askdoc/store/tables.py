@@ -18,12 +18,40 @@ from typing import Any, Protocol
 import numpy as np
 
 SEPARATOR = b"\0"
-Blob = bytes | bytearray | memoryview | np.ndarray  # bytes in memory, or a memory-mapped uint8 array
+Blob = Any  # bytes in memory, a memory-mapped uint8 array, or TextParts (a stored index's texts)
 
 
 def byte_view(blob: Any) -> memoryview:
     """A blob's bytes as a memoryview (numpy's arrays export their buffer; its stubs do not say so)."""
     return memoryview(blob)
+
+
+class TextParts:
+    """An index's texts in two files end to end: ``base`` (texts.bin) and ``tail`` (texts-tail.bin, the texts
+    read since texts.bin was written). Each article's text lies whole in one of them; its offsets count
+    from the start of ``base``. A refresh that keeps most of ``base`` keeps the file itself (``source``:
+    the texts.bin it is mapped from, and its CRC-32): the new generation links it, and writes only the tail.
+    """
+
+    def __init__(self, base: Any, tail: Any = b"", source: tuple[Any, int] | None = None) -> None:
+        self.base, self.tail, self.source = base, tail, source
+        self.split = len(base)
+
+    def __len__(self) -> int:
+        return self.split + len(self.tail)
+
+    def __bytes__(self) -> bytes:
+        return bytes(self.base) + bytes(self.tail)
+
+    def __getitem__(self, key: slice) -> Any:
+        if not isinstance(key, slice):  # one byte
+            return self[key : key + 1][0]
+        start, stop = key.start or 0, len(self) if key.stop is None else key.stop
+        if start >= self.split:
+            return self.tail[start - self.split : stop - self.split]
+        if stop <= self.split:
+            return self.base[start:stop]
+        return bytes(self.base[start:]) + bytes(self.tail[: stop - self.split])  # (texts side by side, copied)
 
 
 def pack(items: Iterable[bytes], separator: bytes = SEPARATOR) -> tuple[bytes, np.ndarray]:
