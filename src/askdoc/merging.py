@@ -37,9 +37,11 @@ def rebuilt(
     progress: Progress | None,
     again: Iterable[str] = frozenset(),
     spill_to: Path | None = None,
+    taken: Iterable[str] = (),
 ) -> IndexData:
     """The index of ``files``: unchanged articles of ``data`` kept, the others (and ``again``) read.
-    ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py)."""
+    ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py);
+    ``taken``: ids held elsewhere (by another shard's articles), which an article read gets only as ``own_id`` says."""
     from .analysis import Analyzer  # reading and analysing: only when something must be (re)read
     from .build import Builder
 
@@ -48,7 +50,7 @@ def rebuilt(
     builder = Builder(analyzer, list(data.vocab) if data is not None else None, spill_to)
     ids = data.ids() if data is not None else []
     kept_ids = [ids[number] for number in keep.tolist()]
-    skipped = _read(builder, read, set(kept_ids), progress)
+    skipped = _read(builder, read, set(kept_ids).union(taken), progress)
     with timing.stage("refresh: arrays, postings"):
         fresh = new = builder.finish()
         if data is not None and len(keep):  # unchanged articles keep their rows and postings
@@ -63,6 +65,7 @@ def rebuilt(
     fresh.files = scanned
     added = fresh.articles[len(kept_ids) :]
     fresh.article_ids = kept_ids + [meta["id"] for meta in added]
+    fresh.first_read = len(kept_ids)
     file_numbers = {rel: i for i, rel in enumerate(scanned.rels())}
     kept_files: Sequence[int] = []
     if data is not None and len(keep):

@@ -23,7 +23,7 @@ from .. import store
 from ..corpus import scan
 from ..errors import CorpusError
 from ..opening import cache_root
-from .assign import assigned
+from .assign import assigned, walk_key
 from .index import ShardedIndex
 from .shard import Shard
 
@@ -99,6 +99,9 @@ def open_sharded(
     ]
     generations = [_generation(shard) for shard in opened]
     same = manifest is not None and manifest.get("generations") == generations
+    if not same:  # a shard was written: its articles' ids against the other shards'
+        opened = unique_ids(root, count, opened, walk, changed)
+        generations = [_generation(shard) for shard in opened]
     average = manifest.get("idf_average") if manifest is not None and same else None
     if not same:
         _write_manifest(folder, {"count": count, "generations": generations, "idf_average": None})
@@ -108,6 +111,47 @@ def open_sharded(
     return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened), keep_average=keep,
                         reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
                                                                                 changed=changed))  # fmt: skip
+
+
+def unique_ids(root: Path, count: int, opened: list[Shard], walk=None, changed=None) -> list[Shard]:
+    """The shards, with every article known by the id one index over the corpus gives it.
+
+    Each shard gives its articles ids as one index does (``merging.own_id``: an id another article
+    already has, notes.txt's "notes" beside notes.md's, makes the later one known by its file name),
+    but sees only its own files. Where two shards gave the same id, the article that keeps it is the
+    one one index would have kept: one that already had it (not read by this refresh), else the
+    first in a walk of the corpus, as one index reads them. The others' files are read again with
+    the ids of the other shards taken, in a new generation of their shard.
+    """
+    first: dict[str, tuple[int, int]] = {}
+    holders: dict[str, list[tuple[int, int]]] = {}
+    for i, shard in enumerate(opened):
+        for n, article_id in enumerate(shard.data.ids()):
+            if article_id in first:
+                holders.setdefault(article_id, [first[article_id]]).append((i, n))
+            else:
+                first[article_id] = (i, n)
+    if not holders:
+        return opened
+
+    def one_index_order(holder: tuple[int, int]) -> tuple:
+        data = opened[holder[0]].data
+        read_now = data.first_read is not None and holder[1] >= data.first_read
+        return (read_now, walk_key(data.articles[holder[1]].get("rel") or ""), holder[1])
+
+    reread: dict[int, set[str]] = {}
+    taken: dict[int, set[str]] = {}
+    for article_id, found in holders.items():
+        keeper, *others = sorted(found, key=one_index_order)
+        for i, n in others:
+            if i != keeper[0]:
+                reread.setdefault(i, set()).add(opened[i].data.articles[n].get("rel") or "")
+                taken.setdefault(i, set()).add(article_id)
+    return [
+        Shard.open(root, i, count, walk=walk, changed=changed, reread=reread[i], taken=taken[i])
+        if i in reread else shard
+        for i, shard in enumerate(opened)
+    ]  # fmt: skip
 
 
 def _keep_average(root: Path, count: int, generations: list, value: float) -> None:

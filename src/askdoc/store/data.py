@@ -68,6 +68,7 @@ class IndexData:
     records: dict[str, Any] = field(default_factory=dict)  # record files' sums, to read only lines added
     saved: bool = False  # stored as it is (False: built in memory, or its folder could not be written)
     stored_tables: tuple[Vocabulary, StemTable] | None = None  # a loaded index's own tables
+    first_read: int | None = None  # built here: the articles from this number on were read, those before kept
 
     def article_text(self, number: int) -> bytes:
         """An article's stored text (UTF-8), checked against its CRC-32 when it has one.
