@@ -30,6 +30,7 @@ from .shard import Shard
 log = logging.getLogger("askdoc")
 
 MANIFEST = "manifest.json"
+LEAVING = "leaving"  # the corpus is one index again: its shards go once one index is committed
 
 
 def shards_dir(corpus: Path) -> Path:
@@ -76,6 +77,7 @@ def open_sharded(
     if count is None or count < 1:
         raise CorpusError("the number of shards must be at least 1")
     folder = shards_dir(root)
+    (folder / LEAVING).unlink(missing_ok=True)  # in shards again: they stay
     if manifest and manifest["count"] != count:
         log.warning("rebuilding the index of %s in %d shards (it was built in %d)", root, count, manifest["count"])
         _remove_shards(folder)
@@ -97,20 +99,28 @@ def open_sharded(
         )  # fmt: skip
         for number in range(count)
     ]
-    generations = [_generation(shard) for shard in opened]
-    same = manifest is not None and manifest.get("generations") == generations
-    if not same:  # a shard was written: its articles' ids against the other shards'
-        opened = unique_ids(root, count, opened, walk, changed)
-        generations = [_generation(shard) for shard in opened]
-    average = manifest.get("idf_average") if manifest is not None and same else None
-    if not same:
-        _write_manifest(folder, {"count": count, "generations": generations, "idf_average": None})
+    opened, generations, average = _committed(root, count, opened, manifest, walk, changed)
     if not any(shard.data.n_passages for shard in opened):
         raise CorpusError(f"corpus folder '{root}' has no readable articles")
     keep = functools.partial(_keep_average, root, count, generations)
     return ShardedIndex(opened, corpus=root, idf_average=average, analyzer=_analyzer(opened), keep_average=keep,
                         reopen=lambda progress=None, changed=None: open_sharded(root, count, progress=progress,
                                                                                 changed=changed))  # fmt: skip
+
+
+def _committed(root: Path, count: int, opened: list[Shard], manifest, walk, changed) -> tuple[list[Shard], list, Any]:
+    """The shards with their ids made unique (when one was written), their generations in the manifest, and the
+    mean idf the manifest keeps for them; the one index of before, unused now, removed."""
+    folder = shards_dir(root)
+    generations = [_generation(shard) for shard in opened]
+    same = manifest is not None and manifest.get("generations") == generations
+    if not same:  # a shard was written: its articles' ids against the other shards'
+        opened = unique_ids(root, count, opened, walk, changed)
+        generations = [_generation(shard) for shard in opened]
+        _write_manifest(folder, {"count": count, "generations": generations, "idf_average": None})
+    if store.current_generation(folder.parent) is not None:
+        retire(folder.parent)
+    return opened, generations, manifest.get("idf_average") if manifest is not None and same else None
 
 
 def unique_ids(root: Path, count: int, opened: list[Shard], walk=None, changed=None) -> list[Shard]:
@@ -179,6 +189,50 @@ def _assign(folder: Path, walk, count: int) -> None:
         temporary = folder / f"assigned-{count}.tmp.npz"
         np.savez(temporary, names=np.frombuffer(walk.blob, dtype=np.uint8), shards=shards)
         os.replace(temporary, path)
+
+
+def retire(folder: Path) -> bool:
+    """Remove the index committed in ``folder`` (its CURRENT and generations), the one askdoc no longer uses
+    (one index after the shards were committed, a shard after one index was): whether it was removed.
+
+    As a writer removes the generation it replaced: holding the folder's write lock, never waited
+    for (a writer at work there: left for the next time). A process that loaded the index keeps
+    answering from its memory maps; one loading it meanwhile finds CURRENT gone and builds anew.
+    The lock file stays (a writer waiting on it must lock the file the next writer locks).
+    """
+    try:
+        with store.write_lock(folder, wait=False):
+            (folder / "CURRENT").unlink(missing_ok=True)
+            store.remove_stale(folder, keep=None)
+    except OSError:  # BlockingIOError: another askdoc is writing this index
+        return False
+    return True
+
+
+def leave_shards(corpus: str | os.PathLike) -> bool:
+    """The corpus is one index again (``--shards 1``): its manifest goes now, so that nothing opens the shards,
+    and their generations once one index is committed (``retire_shards``); whether it was in shards."""
+    folder = shards_dir(Path(corpus).resolve())
+    if not (folder / MANIFEST).exists():
+        return False
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(folder / LEAVING, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600))
+    (folder / MANIFEST).unlink(missing_ok=True)
+    return True
+
+
+def retire_shards(corpus: str | os.PathLike) -> None:
+    """Remove the generations of the shards of a corpus that is one index again (``leave_shards`` marked them
+    ``LEAVING``: a shard built meanwhile by another askdoc, whose manifest is not written yet, is never taken
+    for one left behind); a shard another askdoc is writing is left for the next time (see ``retire``)."""
+    folder = shards_dir(Path(corpus).resolve())
+    if not (folder / LEAVING).exists() or (folder / MANIFEST).exists():
+        return
+    left = [retire(child) for child in folder.iterdir() if child.is_dir() and child.name.isdigit()]
+    for kept in folder.glob("assigned*"):
+        kept.unlink(missing_ok=True)
+    if all(left):
+        (folder / LEAVING).unlink(missing_ok=True)
 
 
 def forget_shards(corpus: str | os.PathLike) -> bool:
