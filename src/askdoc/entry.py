@@ -37,7 +37,7 @@ def open_corpus(
         }
         return open_sharded(sharded[0], sharded[1], **known)  # type: ignore[return-value]
     index = open_index(corpus, **options)
-    if index.saved:  # committed: shards left behind by --shards 1 go (see shards.folder.retire_shards)
+    if index.saved and index.corpus is not None:  # committed: shards left by --shards 1 go (shards.folder)
         from .shards.folder import retire_shards
 
         retire_shards(index.corpus)

