@@ -36,7 +36,12 @@ def open_corpus(
             name: options[name] for name in ("refresh", "rebuild", "progress", "walk", "changed") if name in options
         }
         return open_sharded(sharded[0], sharded[1], **known)  # type: ignore[return-value]
-    return open_index(corpus, **options)
+    index = open_index(corpus, **options)
+    if index.saved and index.corpus is not None:  # committed: shards left by --shards 1 go (shards.folder)
+        from .shards.folder import retire_shards
+
+        retire_shards(index.corpus)
+    return index
 
 
 def _sharded(corpus, shards: int | None, engine: str) -> tuple[Path, int] | None:
@@ -45,11 +50,10 @@ def _sharded(corpus, shards: int | None, engine: str) -> tuple[Path, int] | None
         raise ValueError(f"shards must be a whole number of at least 1, not {shards!r}")
     corpus = default_corpus() if corpus is None else corpus
     if shards == 1:
-        if shards == 1:
-            from .shards import forget_shards
+        from .shards.folder import leave_shards
 
-            if forget_shards(corpus):
-                log.warning("the index of %s was in shards: it is one index again", corpus)
+        if leave_shards(corpus):
+            log.warning("the index of %s was in shards: it is one index again", corpus)
         return None
     from .shards import built_shards
 

@@ -39,12 +39,14 @@ def rebuilt(
     again: Iterable[str] = frozenset(),
     spill_to: Path | None = None,
     keep_impacts: bool = False,
+    taken: Iterable[str] = (),
 ) -> IndexData:
     """The index of ``files``: unchanged articles of ``data`` kept, the others (and ``again``) read.
     ``spill_to``: a folder where the texts read wait in a temporary file rather than in memory (see texts.py).
     ``keep_impacts``: the stored impacts are never scored with (a shard's: a sharded search computes them
     from ``post_tf`` with the whole collection's average length), so the kept postings keep theirs and the
-    new ones get theirs with the same average length (``impact_avgdl``), rather than all recomputed."""
+    new ones get theirs with the same average length (``impact_avgdl``), rather than all recomputed.
+    ``taken``: ids held elsewhere (by another shard's articles), which an article read gets only as ``own_id`` says."""
     from .analysis import Analyzer  # reading and analysing: only when something must be (re)read
     from .build import Builder
 
@@ -53,7 +55,7 @@ def rebuilt(
     builder = Builder(analyzer, list(data.vocab) if data is not None else None, spill_to)
     ids = data.ids() if data is not None else []
     kept_ids = [ids[number] for number in keep.tolist()]
-    skipped = _read(builder, read, set(kept_ids), progress)
+    skipped = _read(builder, read, set(kept_ids).union(taken), progress)
     with timing.stage("refresh: arrays, postings"):
         fresh = new = builder.finish()
         if data is not None and len(keep):  # unchanged articles keep their rows and postings
@@ -70,6 +72,7 @@ def rebuilt(
     fresh.files = scanned
     added = fresh.articles[len(kept_ids) :]
     fresh.article_ids = kept_ids + [meta["id"] for meta in added]
+    fresh.first_read = len(kept_ids)
     file_numbers = {rel: i for i, rel in enumerate(scanned.rels())}
     kept_files: Sequence[int] = []
     if data is not None and len(keep):

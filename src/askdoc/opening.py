@@ -94,13 +94,17 @@ def open_store(
     share: float = 1.0,
     keep_impacts: bool = False,
     loaded: tuple[store.IndexData | None] | None = None,
+    reread: Iterable[str] = (),
+    taken: Iterable[str] = (),
 ) -> store.IndexData:
     """The index data stored in ``folder`` for the corpus ``root``, refreshed (see ``open_index``).
 
     ``select``: the files of a walk this store holds (a shard's, see ``askdoc.shards``); all by default;
     ``share``: the part of the corpus they are (1/N for a shard: see ``store.load``); ``keep_impacts``:
     its impacts are never scored with (a shard's), and a refresh keeps them (see ``merging.rebuilt``);
-    ``loaded``: what ``preload`` gave for ``folder`` (while the walk ran).
+    ``loaded``: what ``preload`` gave for ``folder`` (while the walk ran); ``reread``: files read
+    again whether or not they changed, with ``taken`` the ids they may not have (another shard's: see
+    ``merging.own_id``).
     """
     data = loaded[0] if loaded is not None else None if rebuild else preload(folder, verify=verify, share=share)
     if data is not None and data.readers != formats.VERSION:
@@ -108,7 +112,10 @@ def open_store(
     if data is None or refresh or rebuild:
         with timing.stage("check files / refresh"):
             changed = None if changed is None else list(changed)
-            data = _refresh(root, folder, data, rebuild, progress, walk, wait, changed, select or _all, keep_impacts)
+            ids = (frozenset(reread), frozenset(taken))
+            data = _refresh(
+                root, folder, data, rebuild, progress, walk, wait, changed, select or _all, keep_impacts, ids
+            )
     return data
 
 
@@ -170,9 +177,10 @@ def _refresh(
     changed: list[str] | None = None,
     select: Callable[[Scan], Scan] = _all,
     keep_impacts: bool = False,
+    ids: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
 ) -> store.IndexData:
     walk = _walk_for(root, data, pending, changed, select)
-    again = openable_again(root, data)
+    again = openable_again(root, data) | ids[0]
     if data is not None and data.files is not None and data.files.same_as(file_list(walk)) and not again:
         store.tidy(folder)  # leftovers of a writer killed after its commit
         return data
@@ -198,11 +206,12 @@ def _refresh(
                     return data
                 log.warning("waiting for another askdoc (%s), which is updating this index", holder)
                 locked.enter_context(store.write_lock(folder))
-            return _locked_refresh(root, folder, data, rebuild, progress, walk, seen, changed, select, keep_impacts)
+            return _locked_refresh(
+                root, folder, data, rebuild, progress, walk, seen, changed, select, keep_impacts, ids
+            )
     except OSError as err:  # the cache folder itself cannot be created or locked
         log.warning("could not write to the index folder %s (%s); answering from memory", folder, err.strerror or err)
-        fresh = rebuilt(data, walk.files(), file_list(walk), progress, openable_again(root, data),
-                        keep_impacts=keep_impacts)  # fmt: skip
+        fresh = rebuilt(data, walk.files(), file_list(walk), progress, again, keep_impacts=keep_impacts, taken=ids[1])
         return fresh  # (not saved)
 
 
@@ -217,8 +226,10 @@ def _locked_refresh(
     changed: list[str] | None = None,
     select: Callable[[Scan], Scan] = _all,
     keep_impacts: bool = False,
+    ids: tuple[frozenset[str], frozenset[str]] = (frozenset(), frozenset()),
 ) -> store.IndexData:
-    """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken)."""
+    """The refresh proper, holding the write lock (``seen``: the generation committed before it was taken;
+    ``ids``: files to read again, and ids taken elsewhere, see ``open_store``)."""
     scanned = file_list(walk)
     # another process may have refreshed while we waited for the lock (a damaged index that nobody
     # replaced is not read twice: that would only repeat its warning)
@@ -231,7 +242,7 @@ def _locked_refresh(
             again_walk = functools.partial(_walk_for, root, data, None, changed, select)
             walk = _settled(root, again_walk(), again_walk)
             scanned = file_list(walk)
-    again = openable_again(root, data)
+    again = openable_again(root, data) | ids[0]
     if data is not None and data.files is not None and data.files.same_as(scanned) and not again:
         return data
     if data is not None:
@@ -240,7 +251,9 @@ def _locked_refresh(
         except store.CorruptIndex as err:
             log.warning("%s", unusable(folder, err))
             data = None
-    fresh = rebuilt(data, walk.files(), scanned, progress, again, spill_to=folder, keep_impacts=keep_impacts)
+    fresh = rebuilt(
+        data, walk.files(), scanned, progress, again, spill_to=folder, keep_impacts=keep_impacts, taken=ids[1]
+    )
     fresh.records = datasets.record_sums(walk)
     try:
         with timing.stage("save index"):

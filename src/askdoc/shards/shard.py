@@ -67,9 +67,10 @@ class Shard:
     @classmethod
     def open(cls, corpus, number: int, count: int, *, refresh: bool = True, rebuild: bool = False,
              progress=None, wait: bool = True, walk: Scan | None = None, changed=None,
-             loaded: tuple[Any] | None = None) -> Shard:  # fmt: skip
+             loaded: tuple[Any] | None = None, reread=(), taken=()) -> Shard:  # fmt: skip
         """Build, refresh or load the shard (``walk``: a walk of the whole corpus already made; ``loaded``:
-        its stored index as ``opening.preload`` gave it)."""
+        its stored index as ``opening.preload`` gave it; ``reread``: files read again, with ``taken`` the ids
+        other shards hold, see ``folder.unique_ids``)."""
         root = Path(corpus).resolve()
         if not root.is_dir():
             raise CorpusError(f"corpus folder '{corpus}' does not exist or is not a folder")
@@ -81,6 +82,7 @@ class Shard:
             root, folder, refresh=refresh, rebuild=rebuild, progress=progress, wait=wait,
             walk=_Ready(walk) if walk is not None else None, changed=changed,  # type: ignore[arg-type]
             select=lambda scan: select(scan, number, count), share=1 / count, keep_impacts=True, loaded=loaded,
+            reread=reread, taken=taken,
         )  # fmt: skip
         return cls(Index(data, corpus=root, location=folder), number, count, folder)
 

@@ -71,6 +71,7 @@ class IndexData:
     # the average passage length its impacts were computed with, when not its own (a shard refreshed:
     # its impacts are never scored with, see merging.rebuilt); None: its own, as a build computes them
     impact_avgdl: float | None = None
+    first_read: int | None = None  # built here: the articles from this number on were read, those before kept
 
     def article_text(self, number: int) -> bytes:
         """An article's stored text (UTF-8), checked against its CRC-32 when it has one.
