@@ -85,3 +85,52 @@ def test_a_script_without_a_main_guard_gets_its_answer_and_a_clear_message_inste
     assert "worker processes could not start" in done.stderr
     assert 'if __name__ == "__main__":' in done.stderr
     assert "Traceback" not in done.stderr, "one clear line, not the workers' tracebacks"
+
+
+@pytest.mark.slow  # a build's workers started and left behind: a few seconds
+def test_the_workers_of_a_build_whose_process_is_killed_exit_too(tmp_path):
+    """SIGKILL gives a build no chance to stop its pool; its workers, which hold both ends of the pool's
+    queue, used to wait on it for ever (orphans seen after every run of the kill tests)."""
+    import os
+    import signal
+    import subprocess
+    import time
+
+    files = {f"a{i:04d}.txt": f"Story {i}\n\nThe mayor of town {i} opened a bridge.\n" for i in range(1200)}
+    write_corpus(tmp_path / "corpus", files)
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import multiprocessing, os, pathlib, signal, sys\n"
+        "from askdoc import formats, workers\n"
+        "if __name__ == '__main__':\n"
+        "    paths = sorted(pathlib.Path(sys.argv[1]).glob('*.txt'))\n"
+        "    files = [formats.SourceFile(p.name, p, p.stat().st_size, p.stat().st_mtime_ns) for p in paths]\n"
+        "    parts = workers.analysed_parts(files, {})\n"
+        "    next(parts)\n"
+        "    pids = ' '.join(str(p.pid) for p in multiprocessing.active_children())\n"
+        "    pathlib.Path(sys.argv[2]).write_text(pids)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    env = os.environ | {"ASKDOC_WORKERS": "2"}
+    written = tmp_path / "pids"
+    command = [sys.executable, str(script), str(tmp_path / "corpus"), str(written)]
+    # (no pipes: a worker left behind would hold them open, and the run would wait for it)
+    done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == -signal.SIGKILL
+    pids = [int(pid) for pid in written.read_text().split()]
+    assert pids, "the build had workers"
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                return stat.read().split(")")[-1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [pid for pid in pids if alive(pid)]
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert not left, "workers outlived the killed build"

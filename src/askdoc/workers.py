@@ -13,6 +13,8 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -29,6 +31,7 @@ log = logging.getLogger("askdoc")
 
 PARALLEL_FROM = 1000  # fewer files than this are read in the calling process (starting workers costs ~0.5 s)
 CHUNK_FILES = 250
+PARENT_CHECK = 0.5  # seconds between a worker's looks at whether the build that started it still runs
 
 _terms: Terms | None = None  # one per worker process: its stems, tokens and terms serve every chunk
 
@@ -70,7 +73,8 @@ def analysed_parts(files: Sequence[SourceFile], stems: dict[str, str]) -> Iterat
     chunks = [files[i : i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
     context = multiprocessing.get_context("spawn")  # safe beside threads (the chat UI has some)
     workers = min(worker_count(), len(chunks))
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=(stems,)) as pool:
+    start = (stems, os.getpid())
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start, initargs=start) as pool:
         for chunk, part in zip(chunks, pool.map(_analyse, chunks)):
             yield len(chunk), part
 
@@ -92,9 +96,19 @@ def parts_or_none(files: Sequence[SourceFile], stems: dict[str, str]) -> Iterato
         yield from parts
 
 
-def _start(stems: dict[str, str]) -> None:
+def _start(stems: dict[str, str], parent: int) -> None:
     global _terms
     _terms = Terms(Analyzer(stems))
+    threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="askdoc-parent-watch").start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once the process that started it is gone. A build killed outright (SIGKILL, the
+    out-of-memory killer) cannot stop its pool, and a worker, holding both ends of the pool's queue
+    itself, would wait on it for ever; orphaned, it is given another parent."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_CHECK)
+    os._exit(1)
 
 
 def _analyse(files: Sequence[SourceFile]) -> dict[str, Any]:
