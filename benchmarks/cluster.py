@@ -30,22 +30,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-DATA = HERE / ".data"
-WORK = Path(os.environ.get("ASKDOC_BENCH_WORK") or DATA)
-MAKE_CORPUS = HERE.parent.parent / "shared" / "tools" / "make_scale_corpus.py"
-SIZES = {"10k": 10_000, "100k": 100_000, "1m": 1_000_000, "2m": 2_000_000, "4m": 4_000_000}
-PASSES = 3
+sys.path.insert(0, str(HERE))
+from speed import SIZES, WORK, corpus_for  # noqa: E402  (one place makes the corpora of every benchmark)
 
-
-def corpus_for(size: str) -> tuple[Path, Path]:
-    """The corpus folder and question file of a size, generated once (shared with speed.py)."""
-    folder, questions = DATA / f"corpus-{size}", DATA / f"queries-{size}.txt"
-    if not (folder.is_dir() and questions.is_file()):
-        DATA.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(folder, ignore_errors=True)
-        args = [str(folder), "--passages", str(SIZES[size]), "--queries", str(questions)]
-        subprocess.run([sys.executable, str(MAKE_CORPUS), *args], check=True)
-    return folder, questions
+PASSES = 3  # each question is searched this often; its median counts
 
 
 def timed_build(corpus: Path, cache: Path, workers: int | None) -> float:

@@ -69,3 +69,13 @@ def questions(rng: random.Random, texts) -> list[str]:
     asked += ["what did Zelensky say about the merger?", "profit in 2004", "who won the cup final?",
               "Ebbers bank deal", "how much did the company pay?", "Tony Blair election"]  # fmt: skip
     return asked
+
+
+def seen(hits) -> list[tuple]:
+    """Everything a hit shows, its score to 1e-9: what a sharded or clustered search must give as one index does."""
+    return [
+        (h.rank, h.article.id, h.passage.paragraph, h.passage.start, h.passage.end, round(h.score, 9),
+         h.quote.text if h.quote else None, h.quote.start if h.quote else None, h.answer, h.also_in,
+         h.matched_terms, h.highlights)
+        for h in hits
+    ]  # fmt: skip

@@ -12,22 +12,12 @@ import pytest
 import askdoc
 from askdoc.ranking import Weights
 from askdoc.shards import ShardUnavailable, open_sharded, shard_folder, shard_of
-from shard_corpus import write_corpus
-
-
-def _seen(hits) -> list[tuple]:
-    """Everything a hit shows, scores to 1e-9."""
-    return [
-        (h.rank, h.article.id, h.passage.paragraph, h.passage.start, h.passage.end, round(h.score, 9),
-         h.quote.text if h.quote else None, h.quote.start if h.quote else None, h.answer, h.also_in,
-         h.matched_terms, h.highlights)
-        for h in hits
-    ]  # fmt: skip
+from shard_corpus import seen, write_corpus
 
 
 def _same(one, sharded, question: str, **options) -> None:
     a, b = one.search(question, **options), sharded.search(question, **options)
-    assert _seen(b) == _seen(a), (question, options)
+    assert seen(b) == seen(a), (question, options)
     assert [abs(x.score - y.score) < 1e-9 for x, y in zip(a, b)] == [True] * len(a)
     assert (b.weak, b.weak_words, b.missing, b.matched, b.scope_empty) == (
         a.weak,

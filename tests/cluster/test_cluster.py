@@ -22,7 +22,7 @@ from askdoc.cli import cli
 from askdoc.cluster import building, serving
 from askdoc.opening import open_index
 from askdoc.shards import shard_folder, shard_of
-from shard_corpus import write_corpus
+from shard_corpus import seen, write_corpus
 
 pytestmark = pytest.mark.slow  # a Ray cluster takes ~5 s to start; these run in CI (pytest -m '')
 
@@ -79,16 +79,6 @@ def served(ray_cluster, tmp_path_factory):
     found = Served(ray, root, tmp_path_factory.mktemp("cluster-cache"), questions)
     yield found
     serving.stop(root)
-
-
-def seen(hits) -> list[tuple]:
-    """Everything a hit shows, its score to 1e-9."""
-    return [
-        (h.rank, h.article.id, h.passage.paragraph, h.passage.start, h.passage.end, round(h.score, 9),
-         h.quote.text if h.quote else None, h.quote.start if h.quote else None, h.answer, h.also_in,
-         h.matched_terms, h.highlights)
-        for h in hits
-    ]  # fmt: skip
 
 
 def same(one, other, question: str, **options) -> None:
