@@ -152,7 +152,8 @@ def blind_all(data: Path, names: str) -> list[dict]:
 
 def answered_examples(index: askdoc.Index, questions: list[dict]):
     """(group, features, label): each answerable question as asked (1) and with its article left out (0), as
-    if the archive lacked the story; each question nothing answers (0)."""
+    if the archive lacked the story (the words only that article holds are then missing, as a later
+    year's names are); each question nothing answers (0)."""
     for q in questions:
         if q["article"]:
             accepted = [q["article"], *q.get("also", [])]

@@ -222,14 +222,16 @@ class Index:
         """What the answered check reads for a question, with some articles left out (for training)."""
         from .features import answered_features
 
-        read = questions.alone(self.retriever, question)
+        allowed, unknown = None, frozenset[str]()
+        if exclude:  # as if the archive lacked those articles: terms only they hold are unknown too
+            numbers = [self._article_numbers[i] for i in exclude if i in self._article_numbers]
+            allowed = ~np.isin(np.asarray(self.table.article), numbers)
+            terms = self.retriever.analyzer.terms(question)
+            unknown = frozenset(t for t in terms if not self.retriever.holding_all({t})[allowed].any())
+        read = questions.alone(self.retriever, question, unknown)
         if read is None:
             return None
         query, missing_weight = read
-        allowed = None
-        if exclude:
-            numbers = [self._article_numbers[i] for i in exclude if i in self._article_numbers]
-            allowed = ~np.isin(np.asarray(self.table.article), numbers)
         rows, evidence, _ = ranked(self.retriever, query, 1, None, allowed)
         return answered_features(self.retriever, query, rows[0][0], evidence, missing_weight) if rows else None
 

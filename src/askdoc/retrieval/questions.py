@@ -33,14 +33,17 @@ class Reading:
     borrowed: str  # the words borrowed from earlier questions ("" when none)
 
 
-def read(retriever: Retriever, question: str, earlier: Sequence[str] = ()) -> Reading:
-    """A question read against the corpus; ``earlier``: the conversation's earlier questions, newest last."""
+def read(
+    retriever: Retriever, question: str, earlier: Sequence[str] = (), unknown: frozenset[str] = frozenset()
+) -> Reading:
+    """A question read against the corpus; ``earlier``: the conversation's earlier questions, newest last;
+    ``unknown``: terms to read as if no article held them (training's archive without a story)."""
     analyzer = retriever.analyzer
     asked = read_question(question)
     own = analyzer.terms(question)
     borrowed = borrowed_text(asked, [without_filter_words(c) for c in earlier])
     terms = own + [t for t in analyzer.terms(borrowed) if t not in own]
-    known = retriever.known(terms)
+    known = retriever.known(terms) - unknown
     matched = tuple(dict.fromkeys(t for t in terms if t in known))
     missing = tuple(dict.fromkeys(_lacking(analyzer, question, known)))
     found = tuple(  # as missing, the words as asked ("agreed", not the stem "agre")
@@ -82,12 +85,14 @@ def missing_names(analyzer: Analyzer, reading: Reading, missing: Sequence[str] |
     return [w for w in words if w in names or w[0].isdigit() or (lower and common_stem(w) is None)]
 
 
-def alone(retriever: Retriever, question: str) -> tuple[Query, float] | None:
+def alone(retriever: Retriever, question: str, unknown: frozenset[str] = frozenset()) -> tuple[Query, float] | None:
     """A question alone (no conversation, no filter) as search reads it: its query and the weight of the
-    names and numbers it asks about that no article has; None when no word of it is in the corpus."""
-    reading = read(retriever, split_question(question)[0])
+    names and numbers it asks about that no article has; None when no word of it is in the corpus.
+    ``unknown``: terms read as if no article held them."""
+    reading = read(retriever, split_question(question)[0], unknown=unknown)
     if not reading.matched:
         return None
-    every = _lacking(retriever.analyzer, reading.text, retriever.known(reading.terms))  # a repeated word counts twice
+    known = retriever.known(reading.terms) - unknown
+    every = _lacking(retriever.analyzer, reading.text, known)  # a repeated word counts twice
     names = missing_names(retriever.analyzer, reading, every)
     return query_of(retriever, reading), len(names) * retriever.missing_weight
