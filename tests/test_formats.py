@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import json
 import logging
-import time
+import re
 from pathlib import Path
 
 import pytest
@@ -404,11 +404,13 @@ def test_a_pdf_of_pages_sharing_one_huge_content_stream_is_skipped_within_its_bu
     data = shared_stream_pdf(60, 200_000)
     assert len(data) < 20_000
     root = write_corpus(tmp_path / "c", {"bomb.pdf": data, "a.txt": "Harbour\n\nThe harbour pilot spoke."})
-    started = time.perf_counter()
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)
-    assert time.perf_counter() - started < 15  # 60 pages would take ~20 s here (390 s for the review's)
+    # stopped by the character budget, a quarter of the way in: all 60 pages would take ~20 s here
+    # (390 s for the review's); a count, not a wall time, which a loaded machine stretches
     assert "bomb.pdf: PDF gives far more text than a file of" in caplog.text
+    read = re.search(r"characters from (\d+) of 60 pages", caplog.text)
+    assert read is not None and int(read.group(1)) <= 20
     assert [a.id for a in index.articles()] == ["a"]
     assert "bomb.pdf" in index.skipped()
 
@@ -419,11 +421,11 @@ def test_a_pdf_over_its_time_budget_is_skipped_saying_how_far_it_got(tmp_path, c
     monkeypatch.setattr(pdf, "SECONDS", 0.5)
     monkeypatch.setattr(pdf, "CHARACTERS", 10**12)
     root = write_corpus(tmp_path / "c", {"slow.pdf": shared_stream_pdf(20, 200_000), "a.txt": "A\n\nThe pilot."})
-    started = time.perf_counter()
     with caplog.at_level(logging.WARNING, logger="askdoc"):
         index = askdoc.open(root)
-    assert time.perf_counter() - started < 5  # all 20 pages: ~7 s
-    assert "slow.pdf: PDF text extraction took over 1 s (" in caplog.text and "of 20 pages read)" in caplog.text
+    # all 20 pages take ~7 s here: it stops on the way (a page count, not a wall time a loaded machine stretches)
+    read = re.search(r"slow.pdf: PDF text extraction took over 1 s \((\d+) of 20 pages read\)", caplog.text)
+    assert read is not None and int(read.group(1)) < 20
     assert [a.id for a in index.articles()] == ["a"]
 
 
